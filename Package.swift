@@ -1,0 +1,64 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+    name: "gongkai",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gongkaid", targets: ["gongkaid"]),
+        .executable(name: "gongkai", targets: ["gongkai"]),
+        .executable(name: "gongkai-bench", targets: ["gongkai-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Debian's liblmdb-dev, found through pkg-config.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+
+        // Pure: JSON parsing and RFC 8785 canonical encoding.
+        .target(name: "GongkaiJSON"),
+        // Pure: RFC 6962 Merkle tree hashing and proofs.
+        .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Pure: the line protocol (requests, answers, limits) and event envelope checks.
+        .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"]),
+        // I/O edge: the LMDB environment, append-only log, id index, Merkle nodes.
+        .target(name: "GongkaiStorage", dependencies: [
+            "CLMDB", "GongkaiJSON", "GongkaiMerkle",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // I/O edge: SwiftNIO socket server, group-commit writer, TAIL, sd_notify.
+        .target(name: "GongkaiServer", dependencies: [
+            "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Blocking line-protocol client shared by the CLI, the benchmark and the tests.
+        .target(name: "GongkaiClient", dependencies: ["GongkaiJSON"]),
+        .executableTarget(name: "gongkaid", dependencies: [
+            "GongkaiServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gongkai", dependencies: [
+            "GongkaiClient", "GongkaiJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gongkai-bench", dependencies: [
+            "GongkaiClient", "GongkaiJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "GongkaiJSONTests", dependencies: ["GongkaiJSON"]),
+        .testTarget(name: "GongkaiMerkleTests", dependencies: ["GongkaiMerkle"]),
+        .testTarget(name: "GongkaiProtocolTests", dependencies: ["GongkaiProtocol", "GongkaiJSON"]),
+        .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON"]),
+        .testTarget(name: "GongkaiIntegrationTests", dependencies: [
+            "GongkaiClient", "GongkaiJSON", "GongkaiMerkle",
+        ]),
+    ]
+)

@@ -1,0 +1,66 @@
+import GongkaiJSON
+
+/// An event that passed the checks needing no domain knowledge: a JSON object within the
+/// size limit, with a well-formed `id` and a known `type`. `canonical` holds its RFC 8785
+/// bytes, the form that is stored, hashed and compared for idempotency.
+public struct EventEnvelope: Sendable {
+    public let id: String
+    public let type: EventType
+    public let value: JSONValue
+    public let canonical: [UInt8]
+
+    /// Builds an envelope from an already parsed event (used by domain code that rewrites fields).
+    public init(value: JSONValue) throws {
+        guard case .object(let members) = value else {
+            throw ProtocolError(.invalidEvent, "an event must be a JSON object")
+        }
+        guard let idValue = members["id"] else { throw ProtocolError(.invalidEvent, "id: missing") }
+        guard case .string(let id) = idValue else { throw ProtocolError(.invalidEvent, "id: must be a string") }
+        try Self.checkId(id)
+        guard let typeValue = members["type"] else { throw ProtocolError(.invalidEvent, "type: missing") }
+        guard case .string(let typeName) = typeValue else { throw ProtocolError(.invalidEvent, "type: must be a string") }
+        guard let type = EventType(rawValue: typeName) else {
+            throw ProtocolError(.invalidEvent, "type: unknown event type \"\(typeName.prefix(64))\"")
+        }
+        self.id = id
+        self.type = type
+        self.value = value
+        self.canonical = CanonicalJSON.encode(value)
+    }
+
+    /// Parses the JSON text of an APPEND.
+    public static func parse(_ json: [UInt8]) throws -> EventEnvelope {
+        guard json.count <= ProtocolLimits.maxEventBytes else {
+            throw ProtocolError(.tooLarge, "event is \(json.count) bytes; the limit is \(ProtocolLimits.maxEventBytes)")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(json)
+        } catch let error as JSONParseError {
+            throw ProtocolError(.invalidJSON, error.description)
+        }
+        return try EventEnvelope(value: value)
+    }
+
+    /// DESIGN.md section 2: 1–128 visible characters.
+    public static func checkId(_ id: String) throws {
+        let count = id.unicodeScalars.count
+        guard count >= 1 else { throw ProtocolError(.invalidEvent, "id: must not be empty") }
+        guard count <= ProtocolLimits.maxIdScalars else {
+            throw ProtocolError(.invalidEvent, "id: \(count) characters; at most \(ProtocolLimits.maxIdScalars)")
+        }
+        for scalar in id.unicodeScalars where !isVisible(scalar) {
+            throw ProtocolError(.invalidEvent, "id: character U+\(String(scalar.value, radix: 16, uppercase: true)) is not visible")
+        }
+    }
+
+    static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator,
+             .surrogate, .privateUse, .unassigned:
+            return false
+        default:
+            return true
+        }
+    }
+}

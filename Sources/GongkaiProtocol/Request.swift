@@ -1,0 +1,84 @@
+/// One parsed request line. Parsing is pure: bytes in, a request or a `ProtocolError` out.
+public enum Request: Equatable, Sendable {
+    case ping
+    case help
+    case append(eventJSON: [UInt8])
+    case get(seq: UInt64)
+    case read(from: UInt64, limit: Int)
+    case tail(from: UInt64)
+    case head
+    case stats
+    case whoami
+
+    /// The verbs this daemon serves, as HELP lists them.
+    public static let verbs = ["APPEND", "GET", "HEAD", "HELP", "PING", "READ", "STATS", "TAIL", "WHOAMI"]
+
+    /// Parses one line, without its line ending.
+    public static func parse(_ line: [UInt8]) throws -> Request {
+        try line.withUnsafeBufferPointer { try parse($0) }
+    }
+
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> Request {
+        if line.isEmpty || line.allSatisfy({ $0 == 0x20 }) { throw ProtocolError(.badRequest, "empty line") }
+        if line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
+            throw ProtocolError(.badRequest, "line contains a control character")
+        }
+        guard String(validating: line, as: UTF8.self) != nil else {
+            throw ProtocolError(.badRequest, "line is not valid UTF-8")
+        }
+        let verbEnd = line.firstIndex(of: 0x20) ?? line.count
+        let verb = String(decoding: UnsafeBufferPointer(rebasing: line[0..<verbEnd]), as: UTF8.self).uppercased()
+        var restStart = verbEnd
+        while restStart < line.count, line[restStart] == 0x20 { restStart += 1 }
+        let rest = UnsafeBufferPointer(rebasing: line[restStart...])
+
+        if verb == "APPEND" {
+            guard !rest.isEmpty else { throw ProtocolError(.badRequest, "APPEND needs an event: APPEND {\"id\":...}") }
+            return .append(eventJSON: Array(rest))
+        }
+        let arguments = String(decoding: rest, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: true)
+        switch verb {
+        case "PING": try expectCount(arguments, 0, usage: "PING"); return .ping
+        case "HELP": try expectCount(arguments, 0, usage: "HELP"); return .help
+        case "HEAD": try expectCount(arguments, 0, usage: "HEAD"); return .head
+        case "STATS": try expectCount(arguments, 0, usage: "STATS"); return .stats
+        case "WHOAMI": try expectCount(arguments, 0, usage: "WHOAMI"); return .whoami
+        case "GET":
+            try expectCount(arguments, 1, usage: "GET <seq>")
+            return .get(seq: try positive(arguments[0], name: "seq"))
+        case "READ":
+            guard arguments.count == 1 || arguments.count == 2 else {
+                throw ProtocolError(.badRequest, "usage: READ <from> [<limit>]")
+            }
+            let from = try positive(arguments[0], name: "from")
+            var limit = ProtocolLimits.defaultReadLimit
+            if arguments.count == 2 {
+                let asked = try positive(arguments[1], name: "limit")
+                guard asked <= UInt64(ProtocolLimits.maxReadLimit) else {
+                    throw ProtocolError(.badRequest, "limit \(asked) is over the maximum \(ProtocolLimits.maxReadLimit)")
+                }
+                limit = Int(asked)
+            }
+            return .read(from: from, limit: limit)
+        case "TAIL":
+            try expectCount(arguments, 1, usage: "TAIL <from>")
+            return .tail(from: try positive(arguments[0], name: "from"))
+        default:
+            let shown = verb.count > 32 ? String(verb.prefix(32)) + "…" : verb
+            throw ProtocolError(.unknownVerb, "unknown verb \(shown); HELP lists the verbs")
+        }
+    }
+
+    private static func expectCount(_ arguments: [Substring], _ count: Int, usage: String) throws {
+        guard arguments.count == count else { throw ProtocolError(.badRequest, "usage: \(usage)") }
+    }
+
+    /// A decimal integer ≥ 1 with no sign, no leading zeros past the first digit being allowed.
+    private static func positive(_ text: Substring, name: String) throws -> UInt64 {
+        guard text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(text) else {
+            throw ProtocolError(.badRequest, "\(name) must be a positive integer, got \"\(text.prefix(40))\"")
+        }
+        guard number >= 1 else { throw ProtocolError(.badRequest, "\(name) must be at least 1 (seq starts at 1)") }
+        return number
+    }
+}

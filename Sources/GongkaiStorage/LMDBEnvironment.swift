@@ -1,0 +1,131 @@
+import CLMDB
+import Glibc
+
+/// One LMDB environment with growth of its memory map. Readers hold a shared lock for the
+/// life of their transaction; growing the map takes it exclusively, because LMDB may only
+/// change the map size while no transaction of this process is open.
+final class LMDBEnvironment: @unchecked Sendable {
+    /// Smallest step by which the map grows, and the largest (growth doubles up to it).
+    static let minGrowthBytes = 64 << 20
+    static let maxGrowthBytes = 4 << 30
+    static let maxNamedDatabases: UInt32 = 8
+    static let maxReaders: UInt32 = 512
+
+    let handle: OpaquePointer
+    private(set) var mapSizeBytes: Int
+    private var mapLock = pthread_rwlock_t()
+
+    init(path: String, initialMapBytes: Int) throws {
+        var env: OpaquePointer?
+        try check("mdb_env_create", mdb_env_create(&env))
+        guard let env else { throw StorageError("mdb_env_create", message: "no environment") }
+        handle = env
+        mapSizeBytes = initialMapBytes
+        pthread_rwlock_init(&mapLock, nil)
+        do {
+            try check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(env, Self.maxNamedDatabases))
+            try check("mdb_env_set_maxreaders", mdb_env_set_maxreaders(env, Self.maxReaders))
+            // The map must cover the existing file, or LMDB refuses to open it.
+            let fileBytes = Self.fileSize(path + "/data.mdb")
+            mapSizeBytes = max(initialMapBytes, Self.grown(fileBytes))
+            try check("mdb_env_set_mapsize", mdb_env_set_mapsize(env, mapSizeBytes))
+            // NOTLS: read transactions are not tied to threads (NIO event loops hop them).
+            // NORDAHEAD: reads are random by seq; read-ahead only evicts useful pages.
+            let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+            try check("mdb_env_open \(path)", mdb_env_open(env, path, flags, 0o600))
+            var info = MDB_envinfo()
+            try check("mdb_env_info", mdb_env_info(env, &info))
+            mapSizeBytes = info.me_mapsize
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+    }
+
+    deinit {
+        mdb_env_close(handle)
+        pthread_rwlock_destroy(&mapLock)
+    }
+
+    /// Clears reader slots left behind by processes that died; returns how many.
+    func clearStaleReaders() throws -> Int {
+        var dead: Int32 = 0
+        try check("mdb_reader_check", mdb_reader_check(handle, &dead))
+        return Int(dead)
+    }
+
+    /// Runs `body` inside a read-only transaction.
+    func read<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        var txn: OpaquePointer?
+        try check("mdb_txn_begin(read)", mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn))
+        defer { mdb_txn_abort(txn) }
+        return try body(txn!)
+    }
+
+    /// Runs `body` in a write transaction and commits it (one fsync). When the map is full the
+    /// transaction is thrown away, the map grows, and `body` runs again from the start, so
+    /// `body` must not keep effects outside the transaction until this returns.
+    func write<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        while true {
+            do {
+                return try writeOnce(body)
+            } catch let error as StorageError where error.isMapFull {
+                try grow()
+            }
+        }
+    }
+
+    private func writeOnce<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        var txn: OpaquePointer?
+        try check("mdb_txn_begin(write)", mdb_txn_begin(handle, nil, 0, &txn))
+        let result: T
+        do {
+            result = try body(txn!)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try check("mdb_txn_commit", mdb_txn_commit(txn))
+        return result
+    }
+
+    /// Grows the map while no transaction of this process is open.
+    func grow() throws {
+        pthread_rwlock_wrlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        let next = Self.grown(mapSizeBytes)
+        try check("mdb_env_set_mapsize(\(next))", mdb_env_set_mapsize(handle, next))
+        var info = MDB_envinfo()
+        try check("mdb_env_info", mdb_env_info(handle, &info))
+        mapSizeBytes = info.me_mapsize
+    }
+
+    /// Copies the environment to an empty directory while writers continue (compacting).
+    func copy(to directory: String) throws {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        try check("mdb_env_copy2 \(directory)", mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+    }
+
+    /// Opens (creating if needed) a named database inside a write transaction.
+    func openDatabase(_ name: String, txn: OpaquePointer) throws -> MDB_dbi {
+        var dbi: MDB_dbi = 0
+        try check("mdb_dbi_open \(name)", mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi))
+        return dbi
+    }
+
+    static func grown(_ bytes: Int) -> Int {
+        let step = min(max(bytes, minGrowthBytes), maxGrowthBytes)
+        let page = 1 << 20
+        return (bytes + step + page - 1) / page * page
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+}

@@ -1,0 +1,66 @@
+import CLMDB
+
+/// Small wrappers so the ledger code reads as puts and gets rather than MDB_val plumbing.
+enum LMDBValues {
+    static func get(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8]) throws -> UnsafeRawBufferPointer? {
+        var keyBytes = key
+        return try keyBytes.withUnsafeMutableBytes { keyBuffer in
+            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
+            var dataValue = MDB_val()
+            let result = mdb_get(txn, dbi, &keyValue, &dataValue)
+            if result == MDB_NOTFOUND { return nil }
+            try check("mdb_get", result)
+            // Valid until the transaction ends: LMDB hands out pointers into the map.
+            return UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size)
+        }
+    }
+
+    static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8], value: [UInt8], flags: Int32 = 0) throws {
+        var keyBytes = key
+        var valueBytes = value
+        let result = keyBytes.withUnsafeMutableBytes { keyBuffer in
+            valueBytes.withUnsafeMutableBytes { valueBuffer in
+                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
+                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: valueBuffer.baseAddress)
+                return mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(flags))
+            }
+        }
+        try check("mdb_put", result)
+    }
+
+    /// The last key of a database, or nil when it is empty.
+    static func lastKey(_ txn: OpaquePointer, _ dbi: MDB_dbi) throws -> [UInt8]? {
+        var cursor: OpaquePointer?
+        try check("mdb_cursor_open", mdb_cursor_open(txn, dbi, &cursor))
+        defer { mdb_cursor_close(cursor) }
+        var keyValue = MDB_val()
+        var dataValue = MDB_val()
+        let result = mdb_cursor_get(cursor, &keyValue, &dataValue, MDB_LAST)
+        if result == MDB_NOTFOUND { return nil }
+        try check("mdb_cursor_get(MDB_LAST)", result)
+        return Array(UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size))
+    }
+
+    /// Calls `body` for each entry from `startKey` on, in key order, until it returns false.
+    static func scan(_ txn: OpaquePointer, _ dbi: MDB_dbi, from startKey: [UInt8],
+                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        var cursor: OpaquePointer?
+        try check("mdb_cursor_open", mdb_cursor_open(txn, dbi, &cursor))
+        defer { mdb_cursor_close(cursor) }
+        var keyBytes = startKey
+        try keyBytes.withUnsafeMutableBytes { keyBuffer in
+            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
+            var dataValue = MDB_val()
+            var operation = MDB_SET_RANGE
+            while true {
+                let result = mdb_cursor_get(cursor, &keyValue, &dataValue, operation)
+                if result == MDB_NOTFOUND { return }
+                try check("mdb_cursor_get", result)
+                let key = UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size)
+                let data = UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size)
+                if try !body(key, data) { return }
+                operation = MDB_NEXT
+            }
+        }
+    }
+}

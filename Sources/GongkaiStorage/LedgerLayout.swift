@@ -1,0 +1,64 @@
+import Crypto
+import GongkaiMerkle
+
+/// How the ledger lays out its LMDB databases. Changing any of this is a new format version.
+enum LedgerLayout {
+    /// Written into `meta` when a ledger is created; a daemon refuses any other value.
+    static let formatVersion = "gongkai-ledger/1"
+    static let formatKey = Array("format".utf8)
+
+    /// `meta`: format version and other ledger-wide facts.
+    static let metaDatabase = "meta"
+    /// `log`: seq (8-byte big-endian) → canonical record bytes. Appended in seq order.
+    static let logDatabase = "log"
+    /// `ids`: SHA-256 of the event id → seq (8 bytes) ‖ SHA-256 of the canonical event.
+    /// Hashing makes every key 32 bytes, under LMDB's 511-byte key limit for any id.
+    static let idsDatabase = "ids"
+    /// `tree`: perfect Merkle subtrees, keyed by the last leaf they cover (8 bytes) then
+    /// their level (1 byte), so the nodes an append completes sort after all earlier ones.
+    static let treeDatabase = "tree"
+
+    static func seqKey(_ seq: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: seq.bigEndian) { Array($0) }
+    }
+
+    static func seq(fromKey bytes: UnsafeRawBufferPointer) -> UInt64 {
+        precondition(bytes.count == 8, "seq keys are 8 bytes")
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        return value
+    }
+
+    static func treeKey(_ address: SubtreeAddress) -> [UInt8] {
+        let lastLeaf = (address.index + 1) << UInt64(address.level) - 1
+        return seqKey(lastLeaf) + [UInt8(address.level)]
+    }
+
+    static func idKey(_ id: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(id.utf8)))
+    }
+}
+
+/// What the id index knows about an event id: its record and a digest of its event.
+public struct IdEntry: Equatable, Sendable {
+    public let seq: UInt64
+    public let eventDigest: [UInt8]
+
+    public init(seq: UInt64, eventDigest: [UInt8]) {
+        self.seq = seq
+        self.eventDigest = eventDigest
+    }
+
+    var bytes: [UInt8] { LedgerLayout.seqKey(seq) + eventDigest }
+
+    init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 40 else { return nil }
+        seq = LedgerLayout.seq(fromKey: UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
+        eventDigest = Array(bytes[8..<40])
+    }
+
+    /// The digest stored for an event's canonical bytes.
+    public static func digest(ofCanonicalEvent bytes: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
+    }
+}

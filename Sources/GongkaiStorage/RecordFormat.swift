@@ -1,0 +1,45 @@
+import GongkaiJSON
+
+/// The pinned record layout `{"by":…,"event":{…},"recorded":"…","seq":N}` (DESIGN.md
+/// section 2). Keys are already in RFC 8785 order, so the record is canonical whenever the
+/// event bytes are; it is assembled without re-encoding the event.
+public enum RecordFormat {
+    public static func encode(by principal: String, canonicalEvent: [UInt8], recordedMillis: Int64, seq: UInt64) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(canonicalEvent.count + principal.utf8.count + 72)
+        output.append(contentsOf: #"{"by":"#.utf8)
+        CanonicalJSON.appendString(principal, to: &output)
+        output.append(contentsOf: #","event":"#.utf8)
+        output.append(contentsOf: canonicalEvent)
+        output.append(contentsOf: #","recorded":""#.utf8)
+        output.append(contentsOf: RecordedTime.format(millis: recordedMillis).utf8)
+        output.append(contentsOf: #"","seq":"#.utf8)
+        output.append(contentsOf: String(seq).utf8)
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    /// The fields of a stored record, read back to check it and to recover the head.
+    public struct Decoded: Sendable {
+        public let by: String
+        public let event: JSONValue
+        public let recordedMillis: Int64
+        public let seq: UInt64
+    }
+
+    /// Parses a stored record and checks that its bytes are exactly canonical.
+    public static func decode(_ bytes: [UInt8]) throws -> Decoded {
+        let value = try JSONParser.parse(bytes)
+        guard case .object(let members) = value, members.count == 4,
+              let by = members["by"]?.stringValue, let event = members["event"], event.objectValue != nil,
+              let recordedText = members["recorded"]?.stringValue,
+              let recordedMillis = RecordedTime.parse(recordedText),
+              let seq = members["seq"]?.integerValue, seq >= 1 else {
+            throw StorageError("decode record", message: "record does not have the pinned shape")
+        }
+        guard CanonicalJSON.encode(value) == bytes else {
+            throw StorageError("decode record", message: "record \(seq) is not in canonical form")
+        }
+        return Decoded(by: by, event: event, recordedMillis: recordedMillis, seq: UInt64(seq))
+    }
+}
