@@ -35,6 +35,7 @@ let package = Package(
             "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Blocking line-protocol client shared by the CLI, the benchmark and the tests.

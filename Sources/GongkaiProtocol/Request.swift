@@ -78,7 +78,9 @@ public enum Request: Equatable, Sendable {
         guard text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(text) else {
             throw ProtocolError(.badRequest, "\(name) must be a positive integer, got \"\(text.prefix(40))\"")
         }
-        guard number >= 1 else { throw ProtocolError(.badRequest, "\(name) must be at least 1 (seq starts at 1)") }
+        guard number >= 1 else {
+            throw ProtocolError(.badRequest, name == "limit" ? "limit must be at least 1" : "\(name) must be at least 1 (seq starts at 1)")
+        }
         return number
     }
 }

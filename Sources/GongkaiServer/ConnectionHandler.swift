@@ -1,0 +1,260 @@
+import GongkaiJSON
+import GongkaiStorage
+import GongkaiProtocol
+import NIOCore
+
+/// One client connection: parses each line, answers reads at once and appends when the
+/// writer has made them durable, and writes the answers strictly in request order.
+/// Pipelining is bounded: past `maxPipelinedRequests` unanswered requests it stops reading.
+final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = LineFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Slot {
+        case waiting(submittedNanos: UInt64)
+        case ready([UInt8])
+        /// A read behind unanswered appends: run when it reaches the front, so a connection
+        /// always reads its own writes.
+        case deferred(Request)
+        case tail(from: UInt64)
+        case close
+    }
+
+    private let service: LedgerService
+    private let peer: PeerCredentials
+    private var context: ChannelHandlerContext?
+    private var slots = CircularBuffer<Slot>(initialCapacity: 16)
+    private var firstSlotNumber: UInt64 = 0
+    private var submissions: [AppendSubmission] = []
+    private var appendLatencies: [UInt64] = []
+    private var answeredCount = 0
+    private var tail: TailStream?
+    private var ignoreInput = false
+    private var readPending = false
+    private var closeWhenIdle = false
+
+    init(service: LedgerService, peer: PeerCredentials) {
+        self.service = service
+        self.peer = peer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !ignoreInput else { return }
+        switch unwrapInboundIn(data) {
+        case .tooLong(let bytesSeen):
+            answerError(ProtocolError(.tooLarge, "line of \(bytesSeen)+ bytes is over the limit of \(service.configuration.maxLineBytes); closing"))
+            slots.append(.close)
+            ignoreInput = true
+        case .line(let line):
+            handle(line: line)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        submitAppends()
+        flushReady()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if slots.count >= service.configuration.maxPipelinedRequests {
+            readPending = true  // backpressure: resume once answers drain
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        tail?.channelChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        tail?.channelChanged()
+        service.stats.connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // The client finished sending (half-close): answer what it sent, then close.
+            submitAppends()
+            closeWhenIdle = true
+            ignoreInput = true
+            flushReady()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        service.logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    /// The daemon is stopping: close once every request already read has its answer.
+    func stopWhenIdle() {
+        guard let context else { return }
+        context.eventLoop.preconditionInEventLoop()
+        closeWhenIdle = true
+        ignoreInput = true
+        flushReady()
+    }
+
+    // MARK: Requests
+
+    private func handle(line: ByteBuffer) {
+        let request: Request
+        do {
+            request = try line.readableBytesView.withContiguousStorageIfAvailable { try Request.parse($0) }
+                ?? Request.parse(Array(line.readableBytesView))
+        } catch {
+            answerError(error)
+            return
+        }
+        switch request {
+        case .append(let json):
+            do {
+                guard !service.isStopping else { throw ProtocolError(.unavailable, "the daemon is shutting down") }
+                let event = try EventEnvelope.parse(json)
+                let number = firstSlotNumber + UInt64(slots.count)
+                let submitted = NIODeadline.now().uptimeNanoseconds
+                slots.append(.waiting(submittedNanos: submitted))
+                submissions.append(AppendSubmission(event: event, principal: peer.principal, eventLoop: context!.eventLoop,
+                                                    submittedNanos: submitted) { [self] outcome in
+                    complete(number, with: outcome)
+                })
+            } catch {
+                answerError(error)
+            }
+        case .tail(let from):
+            slots.append(.tail(from: from))
+            // The stream owns the connection from now on; input is read only to notice EOF.
+            ignoreInput = true
+        default:
+            slots.append(slots.isEmpty ? .ready(answerRead(request)) : .deferred(request))
+        }
+    }
+
+    private func answerRead(_ request: Request) -> [UInt8] {
+        var output: [UInt8] = []
+        do {
+            try ReadRequests(service: service, peer: peer).answer(request, into: &output)
+        } catch {
+            output.removeAll(keepingCapacity: true)
+            encode(error, into: &output)
+        }
+        return output
+    }
+
+    private func answerError(_ error: Error) {
+        var output: [UInt8] = []
+        encode(error, into: &output)
+        slots.append(.ready(output))
+    }
+
+    private func encode(_ error: Error, into output: inout [UInt8]) {
+        let protocolError = error as? ProtocolError ?? ProtocolError(.internal, "\(error)")
+        service.stats.error(protocolError.code)
+        AnswerEncoder.error(protocolError, into: &output)
+    }
+
+    private func submitAppends() {
+        guard !submissions.isEmpty else { return }
+        let batch = submissions
+        submissions.removeAll(keepingCapacity: true)
+        if !service.writer.submit(batch) {
+            let refusal = ProtocolError(.unavailable, service.isStopping ? "the daemon is shutting down" : "the writer queue is full")
+            for submission in batch { submission.deliver(.failed(refusal)) }
+        }
+    }
+
+    private func complete(_ number: UInt64, with outcome: AppendOutcome) {
+        guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
+        let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))
+        guard case .waiting(let submitted) = slots[index] else { preconditionFailure("an append is answered once") }
+        appendLatencies.append(NIODeadline.now().uptimeNanoseconds - submitted)
+        var output: [UInt8] = []
+        switch outcome {
+        case .appended(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: false, into: &output)
+        case .duplicate(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: true, into: &output)
+        case .failed(let error): encode(error, into: &output)
+        }
+        slots[index] = .ready(output)
+        flushReady()
+    }
+
+    // MARK: Answers
+
+    /// Writes every answer at the front that is ready, in one write and one flush.
+    private func flushReady() {
+        guard let context else { return }
+        var output: [UInt8] = []
+        var startTail: UInt64?
+        var close = false
+        drain: while let first = slots.first {
+            switch first {
+            case .waiting:
+                break drain
+            case .ready(let bytes):
+                output.append(contentsOf: bytes)
+                answeredCount += 1
+            case .deferred(let request):
+                output.append(contentsOf: answerRead(request))
+                answeredCount += 1
+            case .tail(let from):
+                startTail = from
+            case .close:
+                close = true
+            }
+            slots.removeFirst()
+            firstSlotNumber += 1
+            if startTail != nil || close { break drain }
+        }
+        if !output.isEmpty {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+        }
+        if answeredCount > 0 || !appendLatencies.isEmpty {
+            service.stats.answered(requests: answeredCount, appendLatencies: appendLatencies)
+            answeredCount = 0
+            appendLatencies.removeAll(keepingCapacity: true)
+        }
+        if let from = startTail {
+            let stream = TailStream(service: service, channel: context.channel, from: from)
+            tail = stream
+            stream.start()
+            return
+        }
+        if close || (closeWhenIdle && slots.isEmpty && tail == nil) {
+            context.close(promise: nil)
+            return
+        }
+        if readPending && slots.count < service.configuration.maxPipelinedRequests {
+            readPending = false
+            context.read()
+        }
+    }
+}
+
+/// The `OK` answer to an APPEND, assembled directly: it is the hottest answer there is.
+enum AppendAnswer {
+    static func encode(id: String, record: AppendedRecord, duplicate: Bool, into output: inout [UInt8]) {
+        output.append(contentsOf: "OK {".utf8)
+        if duplicate { output.append(contentsOf: #""duplicate":true,"#.utf8) }
+        output.append(contentsOf: #""id":"#.utf8)
+        CanonicalJSON.appendString(id, to: &output)
+        output.append(contentsOf: #","leaf":""#.utf8)
+        output.append(contentsOf: record.leaf.hex.utf8)
+        output.append(contentsOf: #"","root":""#.utf8)
+        output.append(contentsOf: record.root.hex.utf8)
+        output.append(contentsOf: #"","seq":"#.utf8)
+        output.append(contentsOf: String(record.seq).utf8)
+        output.append(contentsOf: #","size":"#.utf8)
+        output.append(contentsOf: String(record.seq).utf8)
+        output.append(contentsOf: "}\n".utf8)
+    }
+}

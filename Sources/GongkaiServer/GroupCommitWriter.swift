@@ -1,0 +1,172 @@
+import Foundation
+import GongkaiMerkle
+import GongkaiProtocol
+import GongkaiStorage
+import Logging
+import NIOCore
+
+/// What became of one APPEND.
+enum AppendOutcome {
+    case appended(id: String, AppendedRecord)
+    case duplicate(id: String, AppendedRecord)
+    case failed(ProtocolError)
+}
+
+/// An APPEND waiting for the writer: the checked event, who sent it, and how to answer.
+struct AppendSubmission {
+    let event: EventEnvelope
+    let principal: String
+    let eventLoop: EventLoop
+    let submittedNanos: UInt64
+    let deliver: (AppendOutcome) -> Void
+}
+
+/// The one thread that writes. It takes every waiting append (up to `maxBatchRecords`), writes
+/// them in one LMDB transaction, commits with one fsync, and only then answers them all —
+/// grouped so each event loop is woken once per batch.
+final class GroupCommitWriter: @unchecked Sendable {
+    /// Most records in one transaction; bounds commit latency and transaction memory.
+    static let maxBatchRecords = 8_192
+    /// Most appends waiting for the writer; past it, new ones are refused as unavailable.
+    static let maxQueuedAppends = 1 << 20
+
+    private let store: LedgerStore
+    private let admission: EventAdmission
+    private let stats: ServerStats
+    private let logger: Logger
+    private let onCommit: (LedgerHead) -> Void
+    private let condition = NSCondition()
+    private var queue: [AppendSubmission] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(store: LedgerStore, admission: EventAdmission, stats: ServerStats, logger: Logger,
+         onCommit: @escaping (LedgerHead) -> Void) {
+        self.store = store
+        self.admission = admission
+        self.stats = stats
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "gongkai-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues appends; false when the writer is stopping or the queue is full.
+    func submit(_ submissions: [AppendSubmission]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, queue.count + submissions.count <= Self.maxQueuedAppends else { return false }
+        queue.append(contentsOf: submissions)
+        condition.signal()
+        return true
+    }
+
+    /// Commits everything already queued, answers it, then ends the thread.
+    func stopAndWait() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if thread != nil { finished.wait() }
+        thread = nil
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                condition.unlock()
+                return
+            }
+            let count = min(queue.count, Self.maxBatchRecords)
+            let batch = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [AppendSubmission]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        var outcomes: [AppendOutcome]
+        do {
+            let (results, head) = try store.appendBatch { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
+            admission.batchEnded(committed: true)
+            outcomes = results
+            let appended = outcomes.count { if case .appended = $0 { true } else { false } }
+            let duplicates = outcomes.count { if case .duplicate = $0 { true } else { false } }
+            stats.committed(appended: appended, duplicates: duplicates, batchSize: batch.count,
+                            commitNanos: DispatchTime.now().uptimeNanoseconds - started)
+            if appended > 0 { onCommit(head) }
+        } catch {
+            admission.batchEnded(committed: false)
+            stats.commitFailed()
+            logger.error("commit of \(batch.count) appends failed: \(error)")
+            let failure = ProtocolError(.storage, "the ledger could not write: \(error)")
+            outcomes = Array(repeating: .failed(failure), count: batch.count)
+        }
+        deliver(outcomes, to: batch)
+    }
+
+    /// Runs inside the transaction; may run twice when the map had to grow, so it keeps
+    /// everything it decides in its result.
+    private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64) throws -> [AppendOutcome] {
+        // Recorded time never decreases, even if the wall clock steps back.
+        let recordedMillis = max(nowMillis, ledger.latestRecordedMillis ?? 0)
+        var outcomes: [AppendOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        for submission in batch {
+            let digest = IdEntry.digest(ofCanonicalEvent: submission.event.canonical)
+            if let existing = try ledger.lookup(id: submission.event.id) {
+                outcomes.append(try answerRepeated(submission.event, existing: existing, digest: digest, ledger: ledger))
+                continue
+            }
+            let event: EventEnvelope
+            do {
+                event = try admission.admit(submission.event, by: submission.principal)
+            } catch let refusal as ProtocolError {
+                outcomes.append(.failed(refusal))
+                continue
+            }
+            let record = RecordFormat.encode(by: submission.principal, canonicalEvent: event.canonical,
+                                             recordedMillis: recordedMillis, seq: ledger.size + 1)
+            let appended = try ledger.append(id: event.id, eventDigest: digest, record: record, recordedMillis: recordedMillis)
+            outcomes.append(.appended(id: event.id, appended))
+        }
+        return outcomes
+    }
+
+    /// Same id and same event → the first record's answer; same id, other event → conflict.
+    private func answerRepeated(_ event: EventEnvelope, existing: IdEntry, digest: [UInt8], ledger: LedgerBatch) throws -> AppendOutcome {
+        // The index keeps the digest of the event as its client sent it, before any
+        // normalisation by admission, so a retry of the same request always matches.
+        if existing.eventDigest == digest {
+            return .duplicate(id: event.id, try ledger.answer(forExisting: existing.seq))
+        }
+        return .failed(ProtocolError(.conflict, "id \"\(event.id)\" already names a different event (seq \(existing.seq))"))
+    }
+
+    private func deliver(_ outcomes: [AppendOutcome], to batch: [AppendSubmission]) {
+        precondition(outcomes.count == batch.count, "every append gets exactly one answer")
+        var byLoop: [ObjectIdentifier: (EventLoop, [(AppendSubmission, AppendOutcome)])] = [:]
+        for (submission, outcome) in zip(batch, outcomes) {
+            byLoop[ObjectIdentifier(submission.eventLoop), default: (submission.eventLoop, [])].1.append((submission, outcome))
+        }
+        for (_, (loop, answers)) in byLoop {
+            loop.execute {
+                for (submission, outcome) in answers { submission.deliver(outcome) }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import GongkaiJSON
+import GongkaiProtocol
+import GongkaiStorage
+
+/// Answers the requests that only read: they run on the connection's event loop against a
+/// short LMDB read transaction and never wait for the writer.
+struct ReadRequests {
+    let service: LedgerService
+    let peer: PeerCredentials
+
+    func answer(_ request: Request, into output: inout [UInt8]) throws {
+        switch request {
+        case .ping:
+            AnswerEncoder.ok(["pong": true], into: &output)
+        case .help:
+            AnswerEncoder.ok(["verbs": .array(Request.verbs.map { .string($0) })], into: &output)
+        case .head:
+            AnswerEncoder.ok(service.headJSON(), into: &output)
+        case .stats:
+            AnswerEncoder.ok(service.statsJSON(), into: &output)
+        case .whoami:
+            AnswerEncoder.ok([
+                "principal": .string(peer.principal), "uid": .number(Double(peer.uid)),
+                "gid": .number(Double(peer.gid)), "pid": .number(Double(peer.pid)),
+            ], into: &output)
+        case .get(let seq):
+            let record = try storage { try service.store.record(seq) }
+            guard let record else {
+                throw ProtocolError(.notFound, "no record \(seq); the log has \(service.head.size)")
+            }
+            AnswerEncoder.ok(record, into: &output)
+        case .read(let from, let limit):
+            let next = try storage {
+                try service.store.forEachRecord(from: from, limit: limit) { _, record in
+                    AnswerEncoder.event(record, into: &output)
+                    return true
+                }
+            }
+            AnswerEncoder.end(["next": .number(Double(next))], into: &output)
+        case .append, .tail:
+            preconditionFailure("\(request) is not a read")
+        }
+    }
+
+    private func storage<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StorageError {
+            throw ProtocolError(.storage, error.description)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// Settings of a running daemon, each with its bound.
+public struct ServerConfiguration: Sendable {
+    /// Directory holding the ledger and the daemon's lock file.
+    public var stateDirectory: String
+    /// Where to bind the socket (ignored when systemd passes one).
+    public var socketPath: String
+    /// Longest request line accepted, in bytes.
+    public var maxLineBytes: Int
+    /// Initial LMDB map; it grows on its own.
+    public var initialMapBytes: Int
+    /// Most client connections open at once; more are answered `ERR unavailable` and closed.
+    public var maxConnections: Int
+    /// Requests in flight on one connection before the daemon stops reading from it.
+    public var maxPipelinedRequests: Int
+    /// Longest wait at shutdown for clients to take their last answers.
+    public var shutdownGraceSeconds: Int
+
+    public init(stateDirectory: String, socketPath: String) {
+        self.stateDirectory = stateDirectory
+        self.socketPath = socketPath
+        self.maxLineBytes = 1 << 20
+        self.initialMapBytes = 1 << 30
+        self.maxConnections = 4_096
+        self.maxPipelinedRequests = 1_024
+        self.shutdownGraceSeconds = 5
+    }
+}

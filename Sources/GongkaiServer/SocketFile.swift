@@ -1,0 +1,48 @@
+import Glibc
+
+/// The socket's path in the file system: refuse to steal one a live daemon is serving,
+/// remove one left by a dead daemon, and set the mode clients need.
+enum SocketFile {
+    static func prepare(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw ServerError("\(path) exists and is not a socket; refusing to replace it")
+        }
+        if isServed(path) { throw ServerError("\(path) is being served by another process") }
+        unlink(path)
+    }
+
+    /// 0660: the daemon's user and group may connect, nobody else (DESIGN.md section 5).
+    static func setMode(_ path: String) throws {
+        guard chmod(path, 0o660) == 0 else {
+            throw ServerError("chmod \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func isServed(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+}
+
+/// 1,000 concurrent clients need more descriptors than the usual soft limit of 1,024.
+enum FileDescriptorLimit {
+    static func raiseToHardLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

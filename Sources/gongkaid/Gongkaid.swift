@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GongkaiServer
+import Logging
+
+/// `gongkaid`: the ledger daemon.
+@main
+struct Gongkaid: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongkaid",
+        abstract: "The gongkai ledger daemon: an append-only, tamper-evident log of government transparency work.",
+        discussion: """
+        Serves the line protocol on a Unix socket. Stops cleanly on SIGTERM or SIGINT.
+        Under systemd the state directory defaults to $STATE_DIRECTORY.
+        """
+    )
+
+    @Option(name: .long, help: "Directory for the ledger (default: $STATE_DIRECTORY, else ./var).")
+    var stateDirectory: String?
+
+    @Option(name: .long, help: "Unix socket to listen on (default: <state-directory>/gongkai.sock).")
+    var socket: String?
+
+    @Option(name: .long, help: "Longest request line in bytes.")
+    var maxLineBytes: Int = 1 << 20
+
+    @Option(name: .long, help: "Most client connections open at once.")
+    var maxConnections: Int = 4_096
+
+    @Option(name: .long, help: ArgumentHelp("Initial LMDB map size in bytes; it grows by itself.", visibility: .hidden))
+    var initialMapBytes: Int = 1 << 30
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard initialMapBytes >= 1 << 20 else { throw ValidationError("--initial-map-bytes must be at least 1 MiB") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gongkaid")
+        let directory = stateDirectory ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "./var"
+        var configuration = ServerConfiguration(stateDirectory: directory, socketPath: socket ?? directory + "/gongkai.sock")
+        configuration.maxLineBytes = maxLineBytes
+        configuration.maxConnections = maxConnections
+        configuration.initialMapBytes = initialMapBytes
+        let server = LedgerServer(configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment))
+        do {
+            try server.run()
+        } catch {
+            logger.critical("gongkaid cannot start: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
