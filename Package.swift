@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "GongkaiProtocolTests", dependencies: ["GongkaiProtocol", "GongkaiJSON"]),
         .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON"]),
         .testTarget(name: "GongkaiIntegrationTests", dependencies: [
-            "GongkaiClient", "GongkaiJSON", "GongkaiMerkle",
+            "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB",
         ]),
     ]
 )

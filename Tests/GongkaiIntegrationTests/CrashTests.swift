@@ -1,0 +1,62 @@
+import Foundation
+import GongkaiClient
+import GongkaiJSON
+import XCTest
+
+/// SIGKILL while clients append: every acknowledged record survives, byte for byte.
+final class CrashTests: XCTestCase {
+    func testAcknowledgedAppendsSurviveKillNineCycles() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.removeFiles() }
+        var acknowledged: [Int: (id: String, leaf: String)] = [:]
+        let lock = NSLock()
+        let cycles = Int(ProcessInfo.processInfo.environment["GONGKAI_CRASH_CYCLES"] ?? "5") ?? 5
+        for cycle in 0..<cycles {
+            try daemon.start()
+            let stop = DispatchGroup()
+            for client in 0..<4 {
+                stop.enter()
+                Thread {
+                    defer { stop.leave() }
+                    guard let connection = try? self.daemon_connect(daemon) else { return }
+                    let lines = (0..<100_000).map { "APPEND " + LedgerFixtures.event(id: "k\(cycle)-\(client)-\($0)") }
+                    let sender = Thread {
+                        for line in lines { if (try? connection.send(line)) == nil { return } }
+                    }
+                    sender.start()
+                    while let answer = try? connection.readLine() {
+                        guard answer.hasPrefix("OK "), let json = try? JSONParser.parse(String(answer.dropFirst(3))) else { continue }
+                        lock.lock()
+                        acknowledged[Int(json["seq"]!.integerValue!)] = (json["id"]!.stringValue!, json["leaf"]!.stringValue!)
+                        lock.unlock()
+                    }
+                }.start()
+            }
+            usleep(UInt32.random(in: 150_000...600_000))
+            daemon.kill9()
+            XCTAssertEqual(stop.wait(timeout: .now() + 30), .success)
+
+            try daemon.start()
+            let connection = try daemon.connect()
+            let records = try LedgerFixtures.readAll(connection)
+            lock.lock()
+            let snapshot = acknowledged
+            lock.unlock()
+            XCTAssertGreaterThan(snapshot.count, 0, "cycle \(cycle) acknowledged something")
+            for (seq, expected) in snapshot {
+                XCTAssertLessThanOrEqual(seq, records.count, "acknowledged seq \(seq) lost in cycle \(cycle)")
+                guard seq <= records.count else { continue }
+                XCTAssertEqual(LedgerFixtures.leafHex(records[seq - 1]), expected.leaf, "record \(seq) changed")
+                XCTAssertEqual(try JSONParser.parse(records[seq - 1])["event"]?["id"]?.stringValue, expected.id)
+            }
+            for (index, record) in records.enumerated() {
+                XCTAssertEqual(try JSONParser.parse(record)["seq"]?.integerValue, Int64(index + 1), "no gap")
+            }
+            let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))
+            XCTAssertEqual(head["root"]?.stringValue, LedgerFixtures.merkleRoot(of: records).hex)
+            XCTAssertEqual(daemon.stop(), 0)
+        }
+    }
+
+    private func daemon_connect(_ daemon: DaemonProcess) throws -> LineConnection { try daemon.connect() }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GongkaiClient
+import XCTest
+
+/// The real `gongkaid` binary, started on a temporary state directory and spoken to over
+/// its real socket. Every integration test goes through this.
+final class DaemonProcess {
+    let stateDirectory: String
+    let socketPath: String
+    let logPath: String
+    private(set) var process: Process?
+    private let extraArguments: [String]
+
+    /// The daemon in the build's products folder, where the test bundle also sits.
+    static var binary: String {
+        let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
+            ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("gongkaid").path
+    }
+
+    /// A fresh temporary directory for one test.
+    static func temporaryDirectory(_ name: String = "gongkai-test") -> String {
+        let path = NSTemporaryDirectory() + "\(name)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    init(stateDirectory: String? = nil, arguments: [String] = []) {
+        let directory = stateDirectory ?? Self.temporaryDirectory()
+        self.stateDirectory = directory
+        self.socketPath = directory + "/gongkai.sock"
+        self.logPath = directory + "/gongkaid.log"
+        self.extraArguments = arguments
+    }
+
+    /// Starts the daemon and waits until it answers PING.
+    func start(file: StaticString = #filePath, line: UInt = #line) throws {
+        let process = try launch()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let connection = try? LineConnection(path: socketPath),
+               (try? connection.request("PING")) == .ok(#"{"pong":true}"#) {
+                return
+            }
+            if !process.isRunning {
+                XCTFail("gongkaid exited with \(process.terminationStatus) at start: \(log)", file: file, line: line)
+                throw DaemonError.didNotStart(log)
+            }
+            usleep(20_000)
+        }
+        throw DaemonError.didNotStart(log)
+    }
+
+    /// Starts the daemon expecting it to refuse; returns its exit status and log.
+    func startExpectingFailure() throws -> (status: Int32, log: String) {
+        let process = try launch()
+        process.waitUntilExit()
+        self.process = nil
+        return (process.terminationStatus, log)
+    }
+
+    private func launch() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--state-directory", stateDirectory, "--socket", socketPath] + extraArguments
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        logHandle.seekToEndOfFile()
+        process.standardError = logHandle
+        process.standardOutput = logHandle
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        process.environment = environment
+        try process.run()
+        self.process = process
+        return process
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func connect() throws -> LineConnection {
+        let connection = try LineConnection(path: socketPath)
+        connection.setReadTimeout(seconds: 60)
+        return connection
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process else { return 0 }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: no chance to clean up, as in a power cut of the process.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func removeFiles() {
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    enum DaemonError: Error { case didNotStart(String) }
+}
