@@ -13,15 +13,18 @@ final class CrashTests: XCTestCase {
         let cycles = Int(ProcessInfo.processInfo.environment["GONGKAI_CRASH_CYCLES"] ?? "5") ?? 5
         for cycle in 0..<cycles {
             try daemon.start()
+            let acknowledgedBefore = lock.withLock { acknowledged.count }
             let stop = DispatchGroup()
             for client in 0..<4 {
                 stop.enter()
                 Thread {
                     defer { stop.leave() }
                     guard let connection = try? self.daemon_connect(daemon) else { return }
-                    let lines = (0..<100_000).map { "APPEND " + LedgerFixtures.event(id: "k\(cycle)-\(client)-\($0)") }
                     let sender = Thread {
-                        for line in lines { if (try? connection.send(line)) == nil { return } }
+                        for chunk in 0..<1_000 {
+                            let lines = (0..<100).map { "APPEND " + LedgerFixtures.event(id: "k\(cycle)-\(client)-\(chunk)-\($0)") }
+                            if (try? connection.sendRaw(Array((lines.joined(separator: "\n") + "\n").utf8))) == nil { return }
+                        }
                     }
                     sender.start()
                     while let answer = try? connection.readLine() {
@@ -32,7 +35,10 @@ final class CrashTests: XCTestCase {
                     }
                 }.start()
             }
-            usleep(UInt32.random(in: 150_000...600_000))
+            // Kill at a random moment once appends are flowing.
+            let flowing = Date().addingTimeInterval(20)
+            while Date() < flowing, lock.withLock({ acknowledged.count }) <= acknowledgedBefore { usleep(5_000) }
+            usleep(UInt32.random(in: 20_000...400_000))
             daemon.kill9()
             XCTAssertEqual(stop.wait(timeout: .now() + 30), .success)
 
@@ -42,7 +48,7 @@ final class CrashTests: XCTestCase {
             lock.lock()
             let snapshot = acknowledged
             lock.unlock()
-            XCTAssertGreaterThan(snapshot.count, 0, "cycle \(cycle) acknowledged something")
+            XCTAssertGreaterThan(snapshot.count, acknowledgedBefore, "cycle \(cycle) acknowledged something")
             for (seq, expected) in snapshot {
                 XCTAssertLessThanOrEqual(seq, records.count, "acknowledged seq \(seq) lost in cycle \(cycle)")
                 guard seq <= records.count else { continue }

@@ -30,9 +30,16 @@ final class TailAndShutdownTests: XCTestCase {
         let more = try LedgerFixtures.pipeline(writer, (0..<2_000).map { "APPEND " + LedgerFixtures.event(id: "more-\($0)") })
         XCTAssertTrue(more.allSatisfy { $0.hasPrefix("OK ") })
 
-        XCTAssertEqual(daemon.stop(), 0)
+        // The live reader keeps reading while the daemon stops and gets the END line; the
+        // stalled one is closed after the grace period.
         var last = ""
-        while let line = try tail.readLine() { last = line }
+        let drained = DispatchSemaphore(value: 0)
+        Thread {
+            while let line = try? tail.readLine() { last = line }
+            drained.signal()
+        }.start()
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(drained.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(last, #"END {"reason":"shutdown"}"#)
     }
 
