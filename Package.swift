@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "GongkaiJSONTests", dependencies: ["GongkaiJSON"]),
         .testTarget(name: "GongkaiMerkleTests", dependencies: ["GongkaiMerkle"]),
         .testTarget(name: "GongkaiProtocolTests", dependencies: ["GongkaiProtocol", "GongkaiJSON"]),
-        .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON"]),
+        .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON", "CLMDB"]),
         .testTarget(name: "GongkaiIntegrationTests", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB",
         ]),

@@ -80,10 +80,10 @@ public final class LedgerStore: @unchecked Sendable {
     }
 
     /// Calls `body` with up to `limit` records from `from` on, in seq order, inside one read
-    /// transaction; returns the seq after the last one given. The bytes are valid only
-    /// during the call.
+    /// transaction, stopping early after a record for which `body` returns false; returns the
+    /// seq after the last one given. The bytes are valid only during the call.
     @discardableResult
-    public func forEachRecord(from: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+    public func forEachRecord(from: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
         precondition(from >= 1 && limit >= 0)
         var next = from
         guard limit > 0 else { return next }
@@ -92,9 +92,9 @@ public final class LedgerStore: @unchecked Sendable {
                 let seq = LedgerLayout.seq(fromKey: key)
                 // Seq has no gaps: the cursor must land on exactly the next seq.
                 precondition(seq == next, "log gap: expected seq \(next), found \(seq)")
-                try body(seq, value)
+                let wantsMore = try body(seq, value)
                 next += 1
-                return next - from < UInt64(limit)
+                return wantsMore && next - from < UInt64(limit)
             }
         }
         return next
