@@ -25,6 +25,10 @@ let package = Package(
         .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Pure: the line protocol (requests, answers, limits) and event envelope checks.
         .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"]),
+        // Pure: the notice's rules as data — catalog, working-day calendar, typed events, validation.
+        .target(name: "GongkaiDomain", dependencies: ["GongkaiJSON", "GongkaiProtocol"]),
+        // Pure: records folded into compliance, inquiries, escalation and bulletins.
+        .target(name: "GongkaiProjections", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         // I/O edge: the LMDB environment, append-only log, id index, Merkle nodes.
         .target(name: "GongkaiStorage", dependencies: [
             "CLMDB", "GongkaiJSON", "GongkaiMerkle",
@@ -32,7 +36,7 @@ let package = Package(
         ]),
         // I/O edge: SwiftNIO socket server, group-commit writer, TAIL, sd_notify.
         .target(name: "GongkaiServer", dependencies: [
-            "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle",
+            "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle", "GongkaiDomain", "GongkaiProjections",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -57,6 +61,8 @@ let package = Package(
         .testTarget(name: "GongkaiJSONTests", dependencies: ["GongkaiJSON"]),
         .testTarget(name: "GongkaiMerkleTests", dependencies: ["GongkaiMerkle"]),
         .testTarget(name: "GongkaiProtocolTests", dependencies: ["GongkaiProtocol", "GongkaiJSON"]),
+        .testTarget(name: "GongkaiDomainTests", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
+        .testTarget(name: "GongkaiProjectionsTests", dependencies: ["GongkaiProjections", "GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON", "CLMDB"]),
         .testTarget(name: "GongkaiIntegrationTests", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB",

@@ -9,9 +9,16 @@ public enum Request: Equatable, Sendable {
     case head
     case stats
     case whoami
+    case compliance(unit: String, options: QueryOptions)
+    case inquiries(unit: String?, options: QueryOptions)
+    case escalations(options: QueryOptions)
+    case bulletin(month: String, options: QueryOptions)
+    case catalog
+    case units
 
     /// The verbs this daemon serves, as HELP lists them.
-    public static let verbs = ["APPEND", "GET", "HEAD", "HELP", "PING", "READ", "STATS", "TAIL", "WHOAMI"]
+    public static let verbs = ["APPEND", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
+                               "INQUIRIES", "PING", "READ", "STATS", "TAIL", "UNITS", "WHOAMI"]
 
     /// Parses one line, without its line ending.
     public static func parse(_ line: [UInt8]) throws -> Request {
@@ -60,6 +67,24 @@ public enum Request: Equatable, Sendable {
                 limit = Int(asked)
             }
             return .read(from: from, limit: limit)
+        case "CATALOG": try expectCount(arguments, 0, usage: "CATALOG"); return .catalog
+        case "UNITS": try expectCount(arguments, 0, usage: "UNITS"); return .units
+        case "COMPLIANCE":
+            let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
+            guard positional.count == 1 else { throw ProtocolError(.badRequest, "usage: COMPLIANCE <unit> [asof=YYYY-MM-DD] [known=N]") }
+            return .compliance(unit: positional[0], options: options)
+        case "INQUIRIES":
+            let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
+            guard positional.count <= 1 else { throw ProtocolError(.badRequest, "usage: INQUIRIES [<unit>] [asof=YYYY-MM-DD] [known=N]") }
+            return .inquiries(unit: positional.first, options: options)
+        case "ESCALATIONS":
+            let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
+            guard positional.isEmpty else { throw ProtocolError(.badRequest, "usage: ESCALATIONS [asof=YYYY-MM-DD] [known=N]") }
+            return .escalations(options: options)
+        case "BULLETIN":
+            let (positional, options) = try QueryOptions.split(arguments, allowAsof: false)
+            guard positional.count == 1 else { throw ProtocolError(.badRequest, "usage: BULLETIN <YYYY-MM> [known=N]") }
+            return .bulletin(month: positional[0], options: options)
         case "TAIL":
             try expectCount(arguments, 1, usage: "TAIL <from>")
             return .tail(from: try positive(arguments[0], name: "from"))

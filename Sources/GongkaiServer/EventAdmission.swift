@@ -4,15 +4,11 @@ import GongkaiProtocol
 /// order, inside the batch that would write it, so its view includes the batch's earlier
 /// events; it may return a normalised event (a Chinese unit name rewritten to its id).
 public protocol EventAdmission: AnyObject {
-    /// Throws `ProtocolError(.invalidEvent, …)` (or `.denied`) to reject the event.
-    func admit(_ event: EventEnvelope, by principal: String) throws -> EventEnvelope
-    /// The events admitted since the last call were committed (true) or thrown away (false).
+    /// A batch starts (or starts again after the map grew): forget anything tentative.
+    func beginBatch()
+    /// Throws `ProtocolError(.invalidEvent, …)` (or `.denied`) to reject the event; once it
+    /// returns, the event is part of the batch as record `seq`.
+    func admit(_ event: EventEnvelope, by principal: String, seq: UInt64) throws -> EventEnvelope
+    /// The events admitted since `beginBatch` were committed (true) or thrown away (false).
     func batchEnded(committed: Bool)
-}
-
-/// Admits every event that passed the envelope checks: the ledger before the domain lands.
-public final class EnvelopeOnlyAdmission: EventAdmission {
-    public init() {}
-    public func admit(_ event: EventEnvelope, by principal: String) throws -> EventEnvelope { event }
-    public func batchEnded(committed: Bool) {}
 }

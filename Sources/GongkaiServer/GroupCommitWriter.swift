@@ -124,6 +124,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64) throws -> [AppendOutcome] {
         // Recorded time never decreases, even if the wall clock steps back.
         let recordedMillis = max(nowMillis, ledger.latestRecordedMillis ?? 0)
+        admission.beginBatch()
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(batch.count)
         for submission in batch {
@@ -134,7 +135,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             let event: EventEnvelope
             do {
-                event = try admission.admit(submission.event, by: submission.principal)
+                event = try admission.admit(submission.event, by: submission.principal, seq: ledger.size + 1)
             } catch let refusal as ProtocolError {
                 outcomes.append(.failed(refusal))
                 continue

@@ -10,15 +10,12 @@ import NIOPosix
 /// `END {"reason":"shutdown"}`, then exit.
 public final class LedgerServer {
     private let configuration: ServerConfiguration
-    private let admission: EventAdmission
     private let logger: Logger
     private let notifier: SystemdNotifier
     private let stopRequested = DispatchSemaphore(value: 0)
 
-    public init(configuration: ServerConfiguration, admission: EventAdmission = EnvelopeOnlyAdmission(),
-                logger: Logger, notifier: SystemdNotifier) {
+    public init(configuration: ServerConfiguration, logger: Logger, notifier: SystemdNotifier) {
         self.configuration = configuration
-        self.admission = admission
         self.logger = logger
         self.notifier = notifier
     }
@@ -37,10 +34,23 @@ public final class LedgerServer {
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()
 
-        let service = LedgerService(configuration: configuration, store: store, admission: admission, logger: logger)
+        let domain = DomainState()
+        let rebuildStarted = Date()
+        try domain.rebuild(from: store)
+        logger.info("projections rebuilt", metadata: ["records": "\(store.head.size)",
+                                                      "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(rebuildStarted)))"])
+        let service = LedgerService(configuration: configuration, store: store, domain: domain,
+                                    admission: DomainAdmission(state: domain), logger: logger)
         service.writer.start()
         let connections = ConnectionRegistry()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        do {
+            try SeedAdoption(service: service, eventLoop: group.next(), logger: logger).adopt(catalogFile: configuration.catalogFile)
+        } catch {
+            service.writer.stopAndWait()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
 
         let serverChannel: Channel
         do {

@@ -10,6 +10,7 @@ import NIOConcurrencyHelpers
 final class LedgerService: @unchecked Sendable {
     let configuration: ServerConfiguration
     let store: LedgerStore
+    let domain: DomainState
     let stats = ServerStats()
     let tails = TailRegistry()
     let logger: Logger
@@ -17,9 +18,10 @@ final class LedgerService: @unchecked Sendable {
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)
 
-    init(configuration: ServerConfiguration, store: LedgerStore, admission: EventAdmission, logger: Logger) {
+    init(configuration: ServerConfiguration, store: LedgerStore, domain: DomainState, admission: EventAdmission, logger: Logger) {
         self.configuration = configuration
         self.store = store
+        self.domain = domain
         self.logger = logger
         self.durableHead = NIOLockedValueBox(store.head)
         self.writer = GroupCommitWriter(store: store, admission: admission, stats: stats, logger: logger) { [unowned self] head in

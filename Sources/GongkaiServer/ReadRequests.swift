@@ -37,6 +37,9 @@ struct ReadRequests {
                 }
             }
             AnswerEncoder.end(["next": .number(Double(next))], into: &output)
+        case .compliance, .inquiries, .escalations, .bulletin, .catalog, .units:
+            let answer = try QueryRequests(state: service.domain, durableSize: service.head.size).answer(request)
+            AnswerEncoder.ok(answer, into: &output)
         case .append, .tail:
             preconditionFailure("\(request) is not a read")
         }

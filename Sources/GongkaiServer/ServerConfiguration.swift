@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// Requests in flight on one connection before the daemon stops reading from it.
     public var maxPipelinedRequests: Int
+    /// A catalog document to adopt instead of the bundled seed (or, on a ledger that has one,
+    /// to adopt if it differs from the catalog in force).
+    public var catalogFile: String?
     /// Longest wait at shutdown for clients to take their last answers.
     public var shutdownGraceSeconds: Int
 

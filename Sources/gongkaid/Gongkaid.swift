@@ -21,6 +21,9 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Unix socket to listen on (default: <state-directory>/gongkai.sock).")
     var socket: String?
 
+    @Option(name: .long, help: "Catalog document to adopt instead of the bundled shangyou-2023 seed (or, on a ledger with a catalog, to adopt if it differs).")
+    var catalog: String?
+
     @Option(name: .long, help: "Longest request line in bytes.")
     var maxLineBytes: Int = 1 << 20
 
@@ -54,6 +57,7 @@ struct Gongkaid: ParsableCommand {
         configuration.maxLineBytes = maxLineBytes
         configuration.maxConnections = maxConnections
         configuration.initialMapBytes = initialMapBytes
+        configuration.catalogFile = catalog
         let server = LedgerServer(configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment))
         do {
             try server.run()

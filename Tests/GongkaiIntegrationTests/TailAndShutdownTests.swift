@@ -10,10 +10,11 @@ final class TailAndShutdownTests: XCTestCase {
         defer { daemon.removeFiles() }
         try daemon.start()
         let writer = try daemon.connect()
+        let base = try LedgerFixtures.okJSON(try writer.readLineAfter("HEAD"))["size"]!.integerValue!
         _ = try LedgerFixtures.pipeline(writer, (0..<3).map { "APPEND " + LedgerFixtures.event(id: "hist-\($0)") })
 
         let tail = try daemon.connect()
-        try tail.send("TAIL 1")
+        try tail.send("TAIL \(base + 1)")
         var seen: [[UInt8]] = []
         for _ in 0..<3 { seen.append(try XCTUnwrap(tail.readLineBytes())) }
 
@@ -21,7 +22,7 @@ final class TailAndShutdownTests: XCTestCase {
         let live = try LedgerFixtures.pipeline(writer, (0..<5).map { "APPEND " + LedgerFixtures.event(id: "live-\($0)") })
         XCTAssertTrue(live.allSatisfy { $0.hasPrefix("OK ") })
         for _ in 0..<5 { seen.append(try XCTUnwrap(tail.readLineBytes())) }
-        let records = try LedgerFixtures.readAll(writer)
+        let records = try LedgerFixtures.readAll(writer).dropFirst(Int(base))
         XCTAssertEqual(seen, records.map { Array("EVENT ".utf8) + $0 }, "TAIL gives the same bytes as READ, in seq order")
 
         // A reader that never reads must not stop appends.

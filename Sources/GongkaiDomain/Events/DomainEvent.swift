@@ -1,0 +1,156 @@
+import GongkaiJSON
+import GongkaiProtocol
+
+/// What an event says, typed. Decoding checks everything that needs no ledger state: the
+/// fields allowed for the type (unknown fields are rejected), their types and enumerations,
+/// and the dates. Checks against the ledger's state live in `EventValidator`.
+public enum EventBody: Sendable {
+    case catalogAdopted(Catalog)
+    case calendarAdopted(CalendarDocument)
+    case publicationRecorded(obligation: String)
+    case taskCompleted(obligation: String)
+    case meetingHeld(kind: String)
+    case inquiryReceived(inquiry: String, channel: String, simple: Bool)
+    case inquiryExtended(inquiry: String, days: Int)
+    case inquiryPaused(inquiry: String)
+    case inquiryResumed(inquiry: String)
+    case correctionRequested(inquiry: String)
+    case correctionReceived(inquiry: String)
+    case inquiryReplied(inquiry: String)
+    case noticeIssued(level: String)
+    case interviewHeld
+    case eventVoided(target: UInt64)
+
+    /// The inquiry an `inquiry.*` event is about.
+    public var inquiry: String? {
+        switch self {
+        case .inquiryReceived(let id, _, _), .inquiryExtended(let id, _), .inquiryPaused(let id), .inquiryResumed(let id),
+             .correctionRequested(let id), .correctionReceived(let id), .inquiryReplied(let id):
+            return id
+        default:
+            return nil
+        }
+    }
+}
+
+/// A decoded event: envelope fields plus its typed body.
+public struct DomainEvent: Sendable {
+    public let id: String
+    public let type: EventType
+    /// The unit as written (an id or a Chinese name); nil for catalog, calendar and void.
+    public let unit: String?
+    /// The business date of `at` (Asia/Shanghai); nil only where `at` is optional and absent.
+    public let date: BusinessDate?
+    public let body: EventBody
+
+    static let commonFields: Set<String> = ["id", "type", "unit", "at", "note", "url"]
+
+    /// Fields each type may carry besides the common ones: (required, optional).
+    static func fields(of type: EventType) -> (required: Set<String>, optional: Set<String>) {
+        switch type {
+        case .catalogAdopted: (["catalog"], [])
+        case .calendarAdopted: (["year", "notice", "holidays", "workdays"], [])
+        case .publicationRecorded: (["obligation", "title"], ["column"])
+        case .taskCompleted: (["obligation"], ["evidence"])
+        case .meetingHeld: (["meeting"], [])
+        case .inquiryReceived: (["inquiry", "channel", "simple"], [])
+        case .inquiryExtended: (["inquiry", "days"], [])
+        case .inquiryPaused, .inquiryResumed, .inquiryCorrectionRequested, .inquiryCorrectionReceived: (["inquiry"], [])
+        case .inquiryReplied: (["inquiry"], ["outcome"])
+        case .noticeIssued: (["level", "reason"], ["bulletin"])
+        case .interviewHeld: ([], [])
+        case .eventVoided: (["target", "reason"], [])
+        }
+    }
+
+    /// Catalog, calendar and void events act on no unit of their own (DESIGN.md section 2).
+    public static func hasUnit(_ type: EventType) -> Bool {
+        ![.catalogAdopted, .calendarAdopted, .eventVoided].contains(type)
+    }
+
+    public static func decode(_ envelope: EventEnvelope) throws -> DomainEvent {
+        guard let members = envelope.value.objectValue else { throw DomainError("event", "must be an object") }
+        let type = envelope.type
+        let (required, optional) = fields(of: type)
+        let needsUnit = hasUnit(type)
+        for key in members.keys.sorted() {
+            let allowed = required.contains(key) || optional.contains(key) || (Self.commonFields.contains(key) && (key != "unit" || needsUnit))
+            guard allowed else { throw DomainError(key, "is not a field of \(type.rawValue)") }
+        }
+        for key in required.sorted() where members[key] == nil { throw DomainError(key, "missing") }
+        for key in ["note", "url", "title", "column", "evidence", "outcome", "reason", "bulletin", "notice"] {
+            if let value = members[key], value.stringValue == nil { throw DomainError(key, "must be a string") }
+        }
+
+        var unit: String?
+        if needsUnit {
+            guard let value = members["unit"] else { throw DomainError("unit", "missing") }
+            guard let text = value.stringValue, !text.isEmpty else { throw DomainError("unit", "must be a non-empty string") }
+            unit = text
+        }
+        var date: BusinessDate?
+        if let at = members["at"] {
+            guard let text = at.stringValue, let parsed = BusinessDate.fromEventTime(text) else {
+                throw DomainError("at", "must be a date YYYY-MM-DD or an RFC 3339 timestamp")
+            }
+            date = parsed
+        } else if type != .catalogAdopted && type != .calendarAdopted {
+            throw DomainError("at", "missing")
+        }
+
+        func text(_ key: String) throws -> String {
+            guard let value = members[key]?.stringValue, !value.isEmpty else { throw DomainError(key, "must be a non-empty string") }
+            return value
+        }
+        let body: EventBody
+        switch type {
+        case .catalogAdopted:
+            body = .catalogAdopted(try Catalog(json: members["catalog"]!))
+        case .calendarAdopted:
+            var document = members
+            for key in ["id", "type", "at", "note", "url"] { document.removeValue(forKey: key) }
+            body = .calendarAdopted(try CalendarDocument(json: .object(document)))
+        case .publicationRecorded:
+            _ = try text("title")
+            body = .publicationRecorded(obligation: try text("obligation"))
+        case .taskCompleted:
+            body = .taskCompleted(obligation: try text("obligation"))
+        case .meetingHeld:
+            let kind = try text("meeting")
+            guard Catalog.meetingKinds.contains(kind) else { throw DomainError("meeting", "must be report-heard or special-study") }
+            body = .meetingHeld(kind: kind)
+        case .inquiryReceived:
+            let channel = try text("channel")
+            guard Catalog.channels.contains(channel) else { throw DomainError("channel", "must be hotline, mailbox, online or application") }
+            guard let simple = members["simple"]?.boolValue else { throw DomainError("simple", "must be true or false") }
+            body = .inquiryReceived(inquiry: try text("inquiry"), channel: channel, simple: simple)
+        case .inquiryExtended:
+            guard let days = members["days"]?.integerValue, (1...366).contains(days) else {
+                throw DomainError("days", "must be a positive whole number of working days")
+            }
+            body = .inquiryExtended(inquiry: try text("inquiry"), days: Int(days))
+        case .inquiryPaused: body = .inquiryPaused(inquiry: try text("inquiry"))
+        case .inquiryResumed: body = .inquiryResumed(inquiry: try text("inquiry"))
+        case .inquiryCorrectionRequested: body = .correctionRequested(inquiry: try text("inquiry"))
+        case .inquiryCorrectionReceived: body = .correctionReceived(inquiry: try text("inquiry"))
+        case .inquiryReplied: body = .inquiryReplied(inquiry: try text("inquiry"))
+        case .noticeIssued:
+            let level = try text("level")
+            guard Catalog.noticeLevels.contains(level) else { throw DomainError("level", "must be county, city or province") }
+            _ = try text("reason")
+            body = .noticeIssued(level: level)
+        case .interviewHeld:
+            body = .interviewHeld
+        case .eventVoided:
+            guard let target = members["target"]?.integerValue, target >= 1 else { throw DomainError("target", "must be a seq ≥ 1") }
+            _ = try text("reason")
+            body = .eventVoided(target: UInt64(target))
+        }
+        return DomainEvent(id: envelope.id, type: type, unit: unit, date: date, body: body)
+    }
+
+    /// The same event with `unit` replaced by its id (the stored form).
+    public func withUnit(_ id: String) -> DomainEvent {
+        DomainEvent(id: self.id, type: type, unit: id, date: date, body: body)
+    }
+}

@@ -1,0 +1,64 @@
+import GongkaiDomain
+import GongkaiJSON
+
+/// BULLETIN <YYYY-MM>: what the county office's monthly 政务公开月报 reports for a month,
+/// judged at the month's last day — per unit: publications in the month, obligations found
+/// missed, overdue and late replies, notices issued, escalation state; and the five units
+/// that published least. Pure.
+public enum BulletinReport {
+    public static let fewestCount = 5
+
+    public static func answer(year: Int, month: Int, view: LedgerView) -> JSONValue {
+        let first = BusinessDate(year: year, month: month, day: 1)
+        let last = first.lastOfMonth
+        let label = first.description.prefix(7)
+        var base: [String: JSONValue] = ["month": .string(String(label)), "asof": .string(last.description),
+                                         "known": .number(Double(view.known))]
+        guard let catalog = view.catalog else {
+            base["units"] = []
+            base["fewestPublications"] = []
+            return .object(base)
+        }
+        var rows: [(unit: CatalogUnit, publications: Int, json: JSONValue)] = []
+        var totals = (publications: 0, missed: 0, overdue: 0, late: 0, notices: 0, interviewRequired: 0)
+        for unit in catalog.units {
+            let facts = view.unitFacts(unit.id)
+            let publications = view.counted(facts.publications, asof: last).filter { $0.date >= first }.count
+            let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last)
+            // Found missed this month: periods or deadlines that ended within the month unmet.
+            let missed = entries.filter { $0.status == .missed && $0.end >= first && $0.end <= last && $0.label != "replies" }
+                .map { "\($0.obligation) \($0.label)" }
+            let inquiries = InquiryEvaluation.all(unit: unit.id, view: view, asof: last)
+            let overdue = inquiries.filter { $0.state == .overdue }.map(\.inquiry)
+            let late = inquiries.filter { $0.state == .late && ($0.replied.map { $0 >= first } ?? false) }.map(\.inquiry)
+            let notices = view.counted(facts.notices, asof: last).filter { $0.date >= first }
+            let escalation = EscalationEvaluation.evaluate(unit: unit.id, view: view, asof: last)
+            totals.publications += publications
+            totals.missed += missed.count
+            totals.overdue += overdue.count
+            totals.late += late.count
+            totals.notices += notices.count
+            if escalation?.state == .interviewRequired { totals.interviewRequired += 1 }
+            let row: JSONValue = [
+                "unit": .string(unit.id), "name": .string(unit.name), "publications": .number(Double(publications)),
+                "missed": .array(missed.map { .string($0) }), "overdueReplies": .array(overdue.map { .string($0) }),
+                "lateReplies": .array(late.map { .string($0) }),
+                "notices": .array(notices.map { ["level": .string($0.value), "date": .string($0.date.description)] }),
+                "escalation": .string(escalation?.state.rawValue ?? "clear"),
+            ]
+            rows.append((unit, publications, row))
+        }
+        let fewest = rows.enumerated().sorted { ($0.element.publications, $0.offset) < ($1.element.publications, $1.offset) }
+            .prefix(fewestCount).map { entry -> JSONValue in
+                ["unit": .string(entry.element.unit.id), "name": .string(entry.element.unit.name),
+                 "publications": .number(Double(entry.element.publications))]
+            }
+        base["catalog"] = .string(catalog.name)
+        base["units"] = .array(rows.map(\.json))
+        base["fewestPublications"] = .array(Array(fewest))
+        base["totals"] = ["publications": .number(Double(totals.publications)), "missed": .number(Double(totals.missed)),
+                          "overdueReplies": .number(Double(totals.overdue)), "lateReplies": .number(Double(totals.late)),
+                          "notices": .number(Double(totals.notices)), "interviewRequired": .number(Double(totals.interviewRequired))]
+        return .object(base)
+    }
+}

@@ -1,0 +1,103 @@
+import GongkaiDomain
+import GongkaiJSON
+
+/// One judged period or deadline of one obligation.
+public struct ComplianceEntry: Equatable, Sendable {
+    public enum Status: String, Sendable { case met, missed, late, pending }
+    public let obligation: String
+    public let label: String
+    public let status: Status
+    public let end: BusinessDate
+}
+
+/// A unit's obligations judged at a business date (COMPLIANCE). Pure.
+public enum ComplianceEvaluation {
+    /// Only periods that have begun by `asof` are judged; a period that has ended without its
+    /// minimum is missed, one still running is pending.
+    public static func periods(of kind: PeriodKind, minimum: Int, dates: [BusinessDate], year: Int,
+                               asof: BusinessDate) -> [(Period, ComplianceEntry.Status, Int)] {
+        Period.all(kind, in: year).filter { $0.start <= asof }.map { period in
+            let count = dates.filter { period.contains($0) && $0 <= asof }.count
+            let status: ComplianceEntry.Status = count >= minimum ? .met : (asof > period.end ? .missed : .pending)
+            return (period, status, count)
+        }
+    }
+
+    /// A deadline is met if done by its due date, late if done after, missed if still not
+    /// done once the date has passed, pending before that.
+    public static func deadline(due: BusinessDate, completions: [BusinessDate], asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
+        if let done = completions.filter({ $0 <= asof }).min() { return (done <= due ? .met : .late, done) }
+        return (asof > due ? .missed : .pending, nil)
+    }
+
+    /// The answer's obligations list and every judged entry (for summaries and bulletins).
+    public static func evaluate(unit: String, view: LedgerView, asof: BusinessDate) -> (json: [JSONValue], entries: [ComplianceEntry]) {
+        guard let catalog = view.catalog else { return ([], []) }
+        let facts = view.unitFacts(unit)
+        let publications = view.counted(facts.publications, asof: asof)
+        let completions = view.counted(facts.completions, asof: asof)
+        let meetings = view.counted(facts.meetings, asof: asof)
+        var json: [JSONValue] = []
+        var entries: [ComplianceEntry] = []
+        var inquiries: [InquiryStatus]?
+        for obligation in catalog.obligations(for: unit) {
+            var object: [String: JSONValue] = ["id": .string(obligation.id), "kind": .string(obligation.rule.kindName),
+                                               "title": .string(obligation.title)]
+            switch obligation.rule {
+            case .periodic(let kind, let minimum), .meeting(_, let kind, let minimum):
+                let dates: [BusinessDate]
+                if case .meeting(let meetingKind, _, _) = obligation.rule {
+                    dates = meetings.filter { $0.value == meetingKind }.map(\.date)
+                    object["meeting"] = .string(meetingKind)
+                } else {
+                    dates = publications.filter { $0.value == obligation.id }.map(\.date)
+                }
+                object["every"] = .string(kind.rawValue)
+                object["minimum"] = .number(Double(minimum))
+                let judged = periods(of: kind, minimum: minimum, dates: dates, year: catalog.year, asof: asof)
+                object["periods"] = .array(judged.map { period, status, count in
+                    ["period": .string(period.label), "status": .string(status.rawValue), "count": .number(Double(count))]
+                })
+                entries += judged.map { ComplianceEntry(obligation: obligation.id, label: $0.0.label, status: $0.1, end: $0.0.end) }
+            case .deadline(let due):
+                let (status, done) = deadline(due: due, completions: completions.filter { $0.value == obligation.id }.map(\.date), asof: asof)
+                object["due"] = .string(due.description)
+                object["status"] = .string(status.rawValue)
+                object["completed"] = done.map { .string($0.description) } ?? .null
+                entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
+            case .reply(_, _, _, let channels):
+                inquiries = inquiries ?? InquiryEvaluation.all(unit: unit, view: view, asof: asof)
+                let mine = inquiries!.filter { channels.contains($0.channel) }
+                func count(_ state: InquiryStatus.State) -> Int { mine.filter { $0.state == state }.count }
+                let status: ComplianceEntry.Status = count(.overdue) > 0 ? .missed : count(.late) > 0 ? .late : count(.open) > 0 ? .pending : .met
+                object["status"] = .string(status.rawValue)
+                object["inquiries"] = ["open": .number(Double(count(.open))), "overdue": .number(Double(count(.overdue))),
+                                       "onTime": .number(Double(count(.onTime))), "late": .number(Double(count(.late)))]
+                entries.append(ComplianceEntry(obligation: obligation.id, label: "replies", status: status, end: asof))
+            }
+            json.append(.object(object))
+        }
+        return (json, entries)
+    }
+
+    public static func answer(unit: String, view: LedgerView, asof: BusinessDate) -> JSONValue {
+        let (obligations, entries) = evaluate(unit: unit, view: view, asof: asof)
+        var summary: [String: JSONValue] = [:]
+        for status in [ComplianceEntry.Status.met, .missed, .late, .pending] {
+            summary[status.rawValue] = .number(Double(entries.filter { $0.status == status }.count))
+        }
+        var answer: [String: JSONValue] = [
+            "unit": .string(unit), "name": view.catalog?.unit(unit).map { .string($0.name) } ?? .null,
+            "asof": .string(asof.description), "known": .number(Double(view.known)),
+            "catalog": view.catalog.map { .string($0.name) } ?? .null,
+            "obligations": .array(obligations), "summary": .object(summary),
+        ]
+        if let catalog = view.catalog {
+            let missing = view.calendar.yearsWithoutCalendar(from: BusinessDate(year: catalog.year, month: 1, day: 1), through: asof)
+            if !missing.isEmpty {
+                answer["calendarNote"] = .string("no holiday calendar adopted for \(missing.map(String.init).joined(separator: ", ")); working days counted Monday–Friday only")
+            }
+        }
+        return .object(answer)
+    }
+}

@@ -1,0 +1,76 @@
+import GongkaiDomain
+import GongkaiJSON
+
+/// A unit's standing under the escalation rules (三, 约谈) at a business date.
+public struct EscalationStatus: Equatable, Sendable {
+    public enum State: String, Sendable { case clear, watch, interviewRequired = "interview-required", interviewed }
+
+    public let unit: String
+    public let year: Int
+    /// Notices by level within the year, counted by asof.
+    public let county: Int
+    public let cityProvince: Int
+    public let state: State
+    /// The rule that triggered first, and the date of the notice that crossed its threshold.
+    public let rule: String?
+    public let triggeredAt: BusinessDate?
+    public let interviewedAt: BusinessDate?
+
+    public var json: JSONValue {
+        [
+            "unit": .string(unit), "county": .number(Double(county)), "cityProvince": .number(Double(cityProvince)),
+            "state": .string(state.rawValue), "rule": rule.map { .string($0) } ?? .null,
+            "triggeredAt": triggeredAt.map { .string($0.description) } ?? .null,
+            "interviewedAt": interviewedAt.map { .string($0.description) } ?? .null,
+        ]
+    }
+}
+
+/// Applies the catalog's escalation rules to a unit's notices and interviews. Pure.
+public enum EscalationEvaluation {
+    public static func evaluate(unit: String, view: LedgerView, asof: BusinessDate) -> EscalationStatus? {
+        guard let catalog = view.catalog else { return nil }
+        let year = catalog.year
+        let facts = view.unitFacts(unit)
+        // Within the catalog's year, in the order they happened.
+        let notices = view.counted(facts.notices, asof: asof).filter { $0.date.year == year }
+            .sorted { ($0.date, $0.seq) < ($1.date, $1.seq) }
+        let county = notices.filter { $0.value == "county" }.count
+        let cityProvince = notices.filter { $0.value == "city" || $0.value == "province" }.count
+
+        var trigger: (rule: String, date: BusinessDate)?
+        var oneShort = false
+        for rule in catalog.escalationRules {
+            let matching = notices.filter { rule.levels.contains($0.value) }
+            if matching.count >= rule.threshold {
+                let date = matching[rule.threshold - 1].date
+                if trigger == nil || date < trigger!.date { trigger = (rule.id, date) }
+            } else if matching.count == rule.threshold - 1 && matching.count > 0 {
+                oneShort = true
+            }
+        }
+        let state: EscalationStatus.State
+        var interviewedAt: BusinessDate?
+        if let trigger {
+            interviewedAt = view.counted(facts.interviews, asof: asof).map(\.date).filter { $0 >= trigger.date }.min()
+            state = interviewedAt == nil ? .interviewRequired : .interviewed
+        } else {
+            state = oneShort ? .watch : .clear
+        }
+        return EscalationStatus(unit: unit, year: year, county: county, cityProvince: cityProvince, state: state,
+                                rule: trigger?.rule, triggeredAt: trigger?.date, interviewedAt: interviewedAt)
+    }
+
+    /// ESCALATIONS: every unit with at least one notice counted in the year.
+    public static func answer(view: LedgerView, asof: BusinessDate) -> JSONValue {
+        guard let catalog = view.catalog else { return ["asof": .string(asof.description), "known": .number(Double(view.known)), "year": .null, "units": []] }
+        let units = catalog.units.compactMap { unit -> JSONValue? in
+            guard let status = evaluate(unit: unit.id, view: view, asof: asof), status.county + status.cityProvince > 0 else { return nil }
+            var json = status.json.objectValue!
+            json["name"] = .string(unit.name)
+            return .object(json)
+        }
+        return ["asof": .string(asof.description), "known": .number(Double(view.known)), "year": .number(Double(catalog.year)),
+                "units": .array(units)]
+    }
+}

@@ -1,0 +1,126 @@
+import GongkaiDomain
+import GongkaiProtocol
+
+/// The checks of DESIGN.md section 2 that need the ledger's state: the unit exists, the
+/// obligation fits the type and binds the unit, the inquiry exists and is in a state that
+/// allows the step, an interview is required, a void's target can be voided, and `at` is at
+/// most one day ahead. Pure: it reads the facts and returns the event to store.
+public enum EventValidator {
+    public static func validate(_ event: DomainEvent, facts: LedgerFacts, today: BusinessDate) throws -> DomainEvent {
+        if let date = event.date, date > today.adding(days: 1) {
+            throw DomainError("at", "\(date) is more than one day after today (\(today), Asia/Shanghai)")
+        }
+        let view = LedgerView(facts: facts, known: facts.size)
+        switch event.body {
+        case .catalogAdopted, .calendarAdopted:
+            return event
+        case .eventVoided(let target):
+            try checkVoid(target: target, view: view)
+            return event
+        default:
+            break
+        }
+        guard let catalog = view.catalog else { throw DomainError("unit", "no catalog has been adopted yet") }
+        guard let written = event.unit, let unit = catalog.unitId(for: written) else {
+            throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name)")
+        }
+        let date = event.date!
+        switch event.body {
+        case .publicationRecorded(let id):
+            let obligation = try obligation(id, catalog: catalog, unit: unit)
+            guard case .periodic = obligation.rule else {
+                throw DomainError("obligation", "\(id) is a \(obligation.rule.kindName) obligation, not one met by publications")
+            }
+        case .taskCompleted(let id):
+            let obligation = try obligation(id, catalog: catalog, unit: unit)
+            guard case .deadline = obligation.rule else {
+                throw DomainError("obligation", "\(id) is a \(obligation.rule.kindName) obligation, not a deadline task")
+            }
+        case .meetingHeld(let kind):
+            let binds = catalog.obligations(for: unit).contains { if case .meeting(kind, _, _) = $0.rule { true } else { false } }
+            guard binds else { throw DomainError("meeting", "no \(kind) meeting obligation applies to \(unit)") }
+        case .inquiryReceived(let inquiry, let channel, _):
+            if let owner = facts.inquiryOwner[inquiry], !view.inquirySteps(unit: owner, inquiry: inquiry).isEmpty {
+                throw DomainError("inquiry", "\(inquiry) was already received (by \(owner))")
+            }
+            guard catalog.replyObligation(channel: channel, unit: unit) != nil else {
+                throw DomainError("channel", "no reply obligation covers channel \(channel) for \(unit)")
+            }
+        case .noticeIssued:
+            break
+        case .interviewHeld:
+            let status = EscalationEvaluation.evaluate(unit: unit, view: view, asof: date)
+            guard status?.state == .interviewRequired else {
+                throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")")
+            }
+        default:
+            try checkInquiryStep(event, unit: unit, date: date, view: view, catalog: catalog)
+        }
+        return event.withUnit(unit)
+    }
+
+    private static func obligation(_ id: String, catalog: Catalog, unit: String) throws -> Obligation {
+        guard let obligation = catalog.obligation(id) else {
+            throw DomainError("obligation", "unknown obligation \(id) in catalog \(catalog.name)")
+        }
+        guard obligation.applies(to: unit) else { throw DomainError("obligation", "\(id) does not apply to \(unit)") }
+        return obligation
+    }
+
+    private static func checkVoid(target: UInt64, view: LedgerView) throws {
+        guard target <= view.facts.size else { throw DomainError("target", "there is no record \(target)") }
+        let type = view.facts.recordTypes[Int(target - 1)]
+        guard ![.catalogAdopted, .calendarAdopted, .eventVoided].contains(type) else {
+            throw DomainError("target", "record \(target) is a \(type.rawValue), which cannot be voided")
+        }
+        if let by = view.facts.voidedBy[target] { throw DomainError("target", "record \(target) was already voided by record \(by)") }
+    }
+
+    private static func checkInquiryStep(_ event: DomainEvent, unit: String, date: BusinessDate, view: LedgerView, catalog: Catalog) throws {
+        let inquiry = event.body.inquiry!
+        guard let owner = view.facts.inquiryOwner[inquiry], !view.inquirySteps(unit: owner, inquiry: inquiry).isEmpty else {
+            throw DomainError("inquiry", "unknown inquiry \(inquiry)")
+        }
+        guard owner == unit else { throw DomainError("inquiry", "\(inquiry) belongs to \(owner), not \(unit)") }
+        let steps = view.inquirySteps(unit: unit, inquiry: inquiry)
+        guard case .received(let channel, _) = steps[0].value else { preconditionFailure("an inquiry starts with its receipt") }
+        guard date >= steps[0].date else {
+            throw DomainError("at", "\(date) is before \(inquiry) was received (\(steps[0].date))")
+        }
+        if steps.contains(where: { if case .replied = $0.value { true } else { false } }) {
+            throw DomainError("inquiry", "\(inquiry) was already replied to")
+        }
+        var paused = false, awaitingCorrection = false, extensionDays = 0
+        var lastPause: BusinessDate?
+        for step in steps {
+            switch step.value {
+            case .paused: paused = true; lastPause = step.date
+            case .resumed: paused = false
+            case .correctionRequested: awaitingCorrection = true
+            case .correctionReceived: awaitingCorrection = false
+            case .extended(let days): extensionDays += days
+            default: break
+            }
+        }
+        switch event.body {
+        case .inquiryExtended(_, let days):
+            guard case .reply(_, _, let maxExtension, _)? = catalog.replyObligation(channel: channel, unit: unit)?.rule, maxExtension > 0 else {
+                throw DomainError("inquiry", "\(inquiry) came by \(channel); extensions apply only to applications")
+            }
+            guard extensionDays + days <= maxExtension else {
+                throw DomainError("days", "extensions would total \(extensionDays + days) working days; at most \(maxExtension)")
+            }
+        case .inquiryPaused:
+            guard !paused else { throw DomainError("inquiry", "\(inquiry) is already paused") }
+        case .inquiryResumed:
+            guard paused, let pausedAt = lastPause else { throw DomainError("inquiry", "\(inquiry) is not paused") }
+            guard date >= pausedAt else { throw DomainError("at", "\(date) is before the pause began (\(pausedAt))") }
+        case .correctionRequested:
+            guard !awaitingCorrection else { throw DomainError("inquiry", "a correction of \(inquiry) is already awaited") }
+        case .correctionReceived:
+            guard awaitingCorrection else { throw DomainError("inquiry", "no correction of \(inquiry) was requested") }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import GongkaiDomain
+import GongkaiJSON
+
+/// Where an inquiry stands at a business date (DESIGN.md section 1, working days).
+public struct InquiryStatus: Equatable, Sendable {
+    public enum State: String, Sendable { case open, overdue, onTime = "on-time", late }
+
+    public let inquiry: String
+    public let unit: String
+    public let obligation: String?
+    public let channel: String
+    public let simple: Bool
+    public let received: BusinessDate
+    /// The date the working-day count starts from (a correction restarts it).
+    public let countFrom: BusinessDate
+    public let limitDays: Int
+    public let due: BusinessDate?
+    public let replied: BusinessDate?
+    public let state: State
+    public let lateDays: Int
+    public let awaitingCorrection: Bool
+    public let paused: Bool
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "inquiry": .string(inquiry), "unit": .string(unit), "channel": .string(channel), "simple": .bool(simple),
+            "received": .string(received.description), "due": due.map { .string($0.description) } ?? .null,
+            "replied": replied.map { .string($0.description) } ?? .null, "status": .string(state.rawValue),
+            "lateDays": .number(Double(lateDays)), "limitDays": .number(Double(limitDays)),
+            "obligation": obligation.map { .string($0) } ?? .null,
+        ]
+        if countFrom != received { object["countFrom"] = .string(countFrom.description) }
+        if awaitingCorrection { object["awaitingCorrection"] = .bool(true) }
+        if paused { object["paused"] = .bool(true) }
+        return .object(object)
+    }
+}
+
+/// Works out due dates and lateness from an inquiry's steps. Pure.
+public enum InquiryEvaluation {
+    /// Steps must already be filtered to those that count; steps after `asof` are ignored
+    /// because they had not happened yet.
+    public static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], catalog: Catalog,
+                                calendar: WorkingDayCalendar, asof: BusinessDate) -> InquiryStatus? {
+        guard let first = steps.first, first.date <= asof, case .received(let channel, let simple) = first.value else { return nil }
+        var start = first.date
+        var extensionDays = 0
+        var pauses: [WorkingDayCalendar.Pause] = []
+        var openPause: BusinessDate?
+        var awaitingCorrection = false
+        var replied: BusinessDate?
+        for step in steps.dropFirst() where step.date <= asof && replied == nil {
+            switch step.value {
+            case .received: continue
+            case .extended(let days): extensionDays += days
+            case .paused: openPause = openPause ?? step.date
+            case .resumed:
+                if let pausedAt = openPause { pauses.append(WorkingDayCalendar.Pause(pausedAt: pausedAt, resumedAt: step.date)) }
+                openPause = nil
+            case .correctionRequested: awaitingCorrection = true
+            case .correctionReceived:
+                // 补正: the count starts again from the day the corrected application arrives.
+                awaitingCorrection = false
+                start = step.date
+                pauses.removeAll()
+                openPause = nil
+            case .replied: replied = step.date
+            }
+        }
+        let obligation = catalog.replyObligation(channel: channel, unit: unit)
+        var limit = 0
+        if case .reply(let limitDays, let simpleLimitDays, let maxExtensionDays, _)? = obligation?.rule {
+            // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
+            limit = (simple ? simpleLimitDays : limitDays) + min(extensionDays, maxExtensionDays)
+        }
+        if let pausedAt = openPause { pauses.append(WorkingDayCalendar.Pause(pausedAt: pausedAt, resumedAt: nil)) }
+        let due = (awaitingCorrection || obligation == nil) ? nil : calendar.dueDate(from: start, workingDays: limit, pauses: pauses)
+        let state: InquiryStatus.State
+        var lateDays = 0
+        if let replied {
+            if let due, replied > due {
+                state = .late
+                lateDays = calendar.workingDays(after: due, through: replied, pauses: pauses)
+            } else {
+                state = .onTime
+            }
+        } else if let due, asof > due {
+            state = .overdue
+            lateDays = calendar.workingDays(after: due, through: asof, pauses: pauses)
+        } else {
+            state = .open
+        }
+        return InquiryStatus(inquiry: inquiry, unit: unit, obligation: obligation?.id, channel: channel, simple: simple,
+                             received: first.date, countFrom: start, limitDays: limit, due: due, replied: replied, state: state,
+                             lateDays: lateDays, awaitingCorrection: awaitingCorrection && replied == nil,
+                             paused: openPause != nil && replied == nil)
+    }
+
+    /// Every inquiry of `unit` received by `asof`, in the order they were received.
+    public static func all(unit: String, view: LedgerView, asof: BusinessDate) -> [InquiryStatus] {
+        guard let catalog = view.catalog else { return [] }
+        return view.unitFacts(unit).inquiryOrder.compactMap { inquiry in
+            evaluate(inquiry: inquiry, unit: unit, steps: view.inquirySteps(unit: unit, inquiry: inquiry),
+                     catalog: catalog, calendar: view.calendar, asof: asof)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import GongkaiDomain
+import GongkaiProtocol
+
+/// A dated fact with the seq of the record that stated it. Every answer filters facts by
+/// seq ≤ known (what the ledger knew then) and by date ≤ asof (the business date judged).
+public struct Dated<Value: Sendable>: Sendable {
+    public let seq: UInt64
+    public let date: BusinessDate
+    public let value: Value
+}
+
+/// One step in an inquiry's life (DESIGN.md section 2, `inquiry.*`).
+public enum InquiryStep: Sendable {
+    case received(channel: String, simple: Bool)
+    case extended(days: Int)
+    case paused
+    case resumed
+    case correctionRequested
+    case correctionReceived
+    case replied
+}
+
+/// Everything recorded about one unit, each list in seq order.
+public struct UnitFacts: Sendable {
+    public var publications: [Dated<String>] = []   // obligation id
+    public var completions: [Dated<String>] = []    // obligation id
+    public var meetings: [Dated<String>] = []       // meeting kind
+    public var notices: [Dated<String>] = []        // level
+    public var interviews: [Dated<Void>] = []
+    /// Inquiry id → its steps; `inquiryOrder` keeps first-received order.
+    public var inquiries: [String: [Dated<InquiryStep>]] = [:]
+    public var inquiryOrder: [String] = []
+}
+
+/// The ledger folded into facts: the single projection every query reads. It is built in
+/// seq order, one record at a time, and can drop a tail of tentative records (a group
+/// commit that failed), so the live state always equals a rebuild from the log.
+public final class LedgerFacts: @unchecked Sendable {
+    /// Seq of the last record folded in.
+    public private(set) var size: UInt64 = 0
+    public private(set) var catalogs: [(seq: UInt64, catalog: Catalog)] = []
+    public private(set) var calendars: [(seq: UInt64, document: CalendarDocument)] = []
+    public private(set) var units: [String: UnitFacts] = [:]
+    /// Inquiry id → owning unit (inquiry ids are one namespace across units).
+    public private(set) var inquiryOwner: [String: String] = [:]
+    /// Voided seq → seq of the void.
+    public private(set) var voidedBy: [UInt64: UInt64] = [:]
+    /// Per record (index seq-1): its type and unit, so a void can find its target.
+    public private(set) var recordTypes: [EventType] = []
+    public private(set) var recordUnits: [String?] = []
+
+    private enum Undo {
+        case catalog, calendar, publication(String), completion(String), meeting(String), notice(String), interview(String)
+        case inquiryStep(String, String), inquiryCreated(String, String), void(UInt64)
+    }
+
+    private var journal: [(seq: UInt64, undo: [Undo])] = []
+    private var journaling = false
+
+    public init() {}
+
+    /// Starts recording how to undo what `apply` does, until `commitTentative` or `dropTentative`.
+    public func beginTentative() {
+        precondition(journal.isEmpty, "a tentative batch is still open")
+        journaling = true
+    }
+
+    public func commitTentative() {
+        journal.removeAll(keepingCapacity: true)
+        journaling = false
+    }
+
+    /// Undoes every record applied since `beginTentative`, newest first.
+    public func dropTentative() {
+        while let (seq, undos) = journal.popLast() {
+            precondition(seq == size, "tentative records are undone newest first")
+            for undo in undos.reversed() { revert(undo) }
+            recordTypes.removeLast()
+            recordUnits.removeLast()
+            size -= 1
+        }
+        journaling = false
+    }
+
+    /// Folds record `seq` in. `event.unit` must already be the unit id; the event must have
+    /// passed validation (or come from the log, where it once did).
+    public func apply(seq: UInt64, event: DomainEvent) {
+        precondition(seq == size + 1, "facts are folded in seq order without gaps")
+        var undos: [Undo] = []
+        let unit = event.unit
+        let date = event.date ?? BusinessDate(year: 1970, month: 1, day: 1)
+        switch event.body {
+        case .catalogAdopted(let catalog):
+            catalogs.append((seq, catalog)); undos.append(.catalog)
+        case .calendarAdopted(let document):
+            calendars.append((seq, document)); undos.append(.calendar)
+        case .publicationRecorded(let obligation):
+            units[unit!, default: UnitFacts()].publications.append(Dated(seq: seq, date: date, value: obligation))
+            undos.append(.publication(unit!))
+        case .taskCompleted(let obligation):
+            units[unit!, default: UnitFacts()].completions.append(Dated(seq: seq, date: date, value: obligation))
+            undos.append(.completion(unit!))
+        case .meetingHeld(let kind):
+            units[unit!, default: UnitFacts()].meetings.append(Dated(seq: seq, date: date, value: kind))
+            undos.append(.meeting(unit!))
+        case .noticeIssued(let level):
+            units[unit!, default: UnitFacts()].notices.append(Dated(seq: seq, date: date, value: level))
+            undos.append(.notice(unit!))
+        case .interviewHeld:
+            units[unit!, default: UnitFacts()].interviews.append(Dated(seq: seq, date: date, value: ()))
+            undos.append(.interview(unit!))
+        case .eventVoided(let target):
+            voidedBy[target] = seq; undos.append(.void(target))
+        default:
+            let inquiry = event.body.inquiry!
+            let step: InquiryStep
+            switch event.body {
+            case .inquiryReceived(_, let channel, let simple): step = .received(channel: channel, simple: simple)
+            case .inquiryExtended(_, let days): step = .extended(days: days)
+            case .inquiryPaused: step = .paused
+            case .inquiryResumed: step = .resumed
+            case .correctionRequested: step = .correctionRequested
+            case .correctionReceived: step = .correctionReceived
+            default: step = .replied
+            }
+            if units[unit!] == nil { units[unit!] = UnitFacts() }
+            if units[unit!]!.inquiries[inquiry] == nil {
+                units[unit!]!.inquiryOrder.append(inquiry)
+                if inquiryOwner[inquiry] == nil { inquiryOwner[inquiry] = unit! }
+                undos.append(.inquiryCreated(unit!, inquiry))
+            }
+            units[unit!]!.inquiries[inquiry, default: []].append(Dated(seq: seq, date: date, value: step))
+            undos.append(.inquiryStep(unit!, inquiry))
+        }
+        recordTypes.append(event.type)
+        recordUnits.append(unit)
+        size = seq
+        if journaling { journal.append((seq, undos)) }
+    }
+
+    private func revert(_ undo: Undo) {
+        switch undo {
+        case .catalog: catalogs.removeLast()
+        case .calendar: calendars.removeLast()
+        case .publication(let unit): units[unit]!.publications.removeLast()
+        case .completion(let unit): units[unit]!.completions.removeLast()
+        case .meeting(let unit): units[unit]!.meetings.removeLast()
+        case .notice(let unit): units[unit]!.notices.removeLast()
+        case .interview(let unit): units[unit]!.interviews.removeLast()
+        case .void(let target): voidedBy.removeValue(forKey: target)
+        case .inquiryStep(let unit, let inquiry): units[unit]!.inquiries[inquiry]!.removeLast()
+        case .inquiryCreated(let unit, let inquiry):
+            units[unit]!.inquiries.removeValue(forKey: inquiry)
+            units[unit]!.inquiryOrder.removeLast()
+            if inquiryOwner[inquiry] == unit { inquiryOwner.removeValue(forKey: inquiry) }
+        }
+    }
+}

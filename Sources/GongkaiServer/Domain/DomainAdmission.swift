@@ -1,0 +1,49 @@
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProjections
+import GongkaiProtocol
+
+/// Domain validation at the writer's seam: decodes each event, checks it against the facts
+/// including the batch's earlier events, stores the unit as its id, and folds it in
+/// tentatively; a failed commit undoes the batch's events.
+final class DomainAdmission: EventAdmission {
+    private let state: DomainState
+    private let today: () -> BusinessDate
+
+    init(state: DomainState, today: @escaping () -> BusinessDate = { ShanghaiClock.today() }) {
+        self.state = state
+        self.today = today
+    }
+
+    func beginBatch() {
+        state.write { facts in
+            facts.dropTentative()
+            facts.beginTentative()
+        }
+    }
+
+    func admit(_ event: EventEnvelope, by principal: String, seq: UInt64) throws -> EventEnvelope {
+        let checked: DomainEvent
+        do {
+            let decoded = try DomainEvent.decode(event)
+            checked = try state.writerRead { facts in
+                precondition(facts.size + 1 == seq, "the projection is one record behind the batch")
+                return try EventValidator.validate(decoded, facts: facts, today: today())
+            }
+        } catch let error as DomainError {
+            throw ProtocolError(.invalidEvent, error.description)
+        }
+        state.write { $0.apply(seq: seq, event: checked) }
+        guard let unit = checked.unit, unit != event.value["unit"]?.stringValue,
+              case .object(var members) = event.value else { return event }
+        // The Chinese name is accepted on input and stored as the id (DESIGN.md section 1).
+        members["unit"] = .string(unit)
+        return try EventEnvelope(value: .object(members))
+    }
+
+    func batchEnded(committed: Bool) {
+        state.write { facts in
+            if committed { facts.commitTentative() } else { facts.dropTentative() }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProjections
+import GongkaiProtocol
+
+/// Answers COMPLIANCE, INQUIRIES, ESCALATIONS, BULLETIN, CATALOG and UNITS from the
+/// projection, never from more records than the durable head.
+struct QueryRequests {
+    let state: DomainState
+    /// Records durable now: the default and the ceiling of `known=`.
+    let durableSize: UInt64
+
+    func answer(_ request: Request) throws -> JSONValue {
+        try state.read { facts in
+            switch request {
+            case .compliance(let unitText, let options):
+                let (view, asof) = try resolve(options, facts: facts)
+                return ComplianceEvaluation.answer(unit: try unit(unitText, view: view), view: view, asof: asof)
+            case .inquiries(let unitText, let options):
+                let (view, asof) = try resolve(options, facts: facts)
+                return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view) }, view: view, asof: asof)
+            case .escalations(let options):
+                let (view, asof) = try resolve(options, facts: facts)
+                return EscalationEvaluation.answer(view: view, asof: asof)
+            case .bulletin(let month, let options):
+                let (view, _) = try resolve(options, facts: facts)
+                guard month.count == 7, let first = BusinessDate(month + "-01") else {
+                    throw ProtocolError(.badRequest, "month must be YYYY-MM, got \"\(month.prefix(20))\"")
+                }
+                return BulletinReport.answer(year: first.year, month: first.month, view: view)
+            case .catalog:
+                guard let adopted = facts.catalogs.last(where: { $0.seq <= durableSize }) else {
+                    throw ProtocolError(.notFound, "no catalog has been adopted")
+                }
+                return ["seq": .number(Double(adopted.seq)), "catalog": adopted.catalog.document]
+            case .units:
+                guard let catalog = facts.catalogs.last(where: { $0.seq <= durableSize })?.catalog else {
+                    throw ProtocolError(.notFound, "no catalog has been adopted")
+                }
+                let units: [JSONValue] = catalog.units.map { unit in
+                    let groups = catalog.groups.keys.sorted().filter { catalog.groups[$0]!.contains(unit.id) }
+                    return ["id": .string(unit.id), "name": .string(unit.name), "kind": .string(unit.kind),
+                            "groups": .array(groups.map { .string($0) })]
+                }
+                return ["catalog": .string(catalog.name), "year": .number(Double(catalog.year)), "units": .array(units)]
+            default:
+                preconditionFailure("\(request) is not a query")
+            }
+        }
+    }
+
+    private func resolve(_ options: QueryOptions, facts: LedgerFacts) throws -> (LedgerView, BusinessDate) {
+        let known = options.known ?? durableSize
+        guard known <= durableSize else {
+            throw ProtocolError(.badRequest, "known=\(known) is beyond the log's \(durableSize) records")
+        }
+        var asof = ShanghaiClock.today()
+        if let text = options.asof {
+            guard let date = BusinessDate(text) else { throw ProtocolError(.badRequest, "asof must be a date YYYY-MM-DD, got \"\(text.prefix(20))\"") }
+            asof = date
+        }
+        return (LedgerView(facts: facts, known: known), asof)
+    }
+
+    private func unit(_ text: String, view: LedgerView) throws -> String {
+        guard let catalog = view.catalog else { throw ProtocolError(.notFound, "no catalog has been adopted") }
+        guard let id = catalog.unitId(for: text) else { throw ProtocolError(.notFound, "unknown unit \(text.prefix(40))") }
+        return id
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// `gongkai`: the command-line client for the gongkaid ledger daemon.
+@main
+struct Gongkai: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongkai",
+        abstract: "Talk to the gongkai ledger daemon over its Unix socket.",
+        discussion: """
+            Output is readable on a terminal and raw JSON (one answer per line) when \
+            stdout is a pipe or with --json. Exit codes: 0 ok, 1 the daemon answered \
+            with an error (or an append failed), 2 the daemon could not be reached.
+            """,
+        subcommands: [
+            Ping.self, Head.self, Stats.self, Whoami.self,
+            Get.self, Read.self, Tail.self,
+            Append.self, Request.self,
+        ]
+    )
+}

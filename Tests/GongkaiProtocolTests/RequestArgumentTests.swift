@@ -1,0 +1,74 @@
+import XCTest
+@testable import GongkaiProtocol
+
+/// Numbers in requests are positive decimal integers; READ's limit has a default and a maximum.
+final class RequestArgumentTests: XCTestCase {
+    func testReadLimitDefaultsTo1000AndAllowsUpTo10000() {
+        XCTAssertEqual(ProtocolLimits.defaultReadLimit, 1000)
+        XCTAssertEqual(ProtocolLimits.maxReadLimit, 10000)
+        assertRequest("READ 1", .read(from: 1, limit: 1000))
+        assertRequest("READ 1 1", .read(from: 1, limit: 1))
+        assertRequest("READ 1 10000", .read(from: 1, limit: 10000))
+        assertRefused("READ 1 10001", .badRequest, "limit 10001 is over the maximum 10000")
+        assertRefused("READ 1 18446744073709551615", .badRequest, "limit 18446744073709551615 is over the maximum 10000")
+        assertRefused("READ 1 0", .badRequest, "limit must be at least 1")
+    }
+
+    func testZeroIsRefusedBecauseSeqStartsAtOne() {
+        assertRefused("GET 0", .badRequest, "seq must be at least 1 (seq starts at 1)")
+        assertRefused("READ 0", .badRequest, "from must be at least 1 (seq starts at 1)")
+        assertRefused("TAIL 0", .badRequest, "from must be at least 1 (seq starts at 1)")
+        assertRefused("GET 00000", .badRequest, "seq must be at least 1 (seq starts at 1)")
+    }
+
+    func testSignsAndNonDigitsAreRefused() {
+        assertRefused("GET -1", .badRequest, "seq must be a positive integer, got \"-1\"")
+        assertRefused("GET +1", .badRequest, "seq must be a positive integer, got \"+1\"")
+        assertRefused("GET 1.0", .badRequest, "seq must be a positive integer, got \"1.0\"")
+        assertRefused("GET 1e3", .badRequest)
+        assertRefused("GET 0x10", .badRequest)
+        assertRefused("GET abc", .badRequest, "seq must be a positive integer, got \"abc\"")
+        assertRefused("GET 1_000", .badRequest)
+        assertRefused("READ x", .badRequest, "from must be a positive integer, got \"x\"")
+        assertRefused("READ 1 -5", .badRequest, "limit must be a positive integer, got \"-5\"")
+        assertRefused("TAIL one", .badRequest, "from must be a positive integer, got \"one\"")
+        // Digits outside ASCII (fullwidth, Arabic-Indic) and a digit with a combining mark.
+        assertRefused("GET ５", .badRequest)
+        assertRefused("GET ٣", .badRequest)
+        assertRefused("GET 5\u{301}", .badRequest)
+    }
+
+    func testUInt64RangeIsTheLimit() {
+        assertRequest("GET 18446744073709551615", .get(seq: .max))
+        assertRefused("GET 18446744073709551616", .badRequest, "seq must be a positive integer, got \"18446744073709551616\"")
+        assertRefused("TAIL 99999999999999999999", .badRequest)
+        assertRefused("GET 1000000000000000000000000000000", .badRequest)
+    }
+
+    func testLongArgumentIsQuotedOnlyInPart() {
+        let long = String(repeating: "9", count: 100)
+        assertRefused("GET " + long, .badRequest, "seq must be a positive integer, got \"\(String(repeating: "9", count: 40))\"")
+    }
+
+    func testLeadingZerosAreReadAsDecimal() {
+        // The daemon's current choice: "007" is the decimal integer 7 (no octal).
+        assertRequest("GET 007", .get(seq: 7))
+        assertRequest("READ 010 0100", .read(from: 10, limit: 100))
+    }
+
+    func testMissingAndExtraArguments() {
+        assertRefused("GET", .badRequest, "usage: GET <seq>")
+        assertRefused("GET 1 2", .badRequest, "usage: GET <seq>")
+        assertRefused("READ", .badRequest, "usage: READ <from> [<limit>]")
+        assertRefused("READ 1 2 3", .badRequest, "usage: READ <from> [<limit>]")
+        assertRefused("TAIL", .badRequest, "usage: TAIL <from>")
+        assertRefused("TAIL 1 2", .badRequest, "usage: TAIL <from>")
+        assertRefused("PING now", .badRequest, "usage: PING")
+        assertRefused("HELP me", .badRequest, "usage: HELP")
+        assertRefused("HEAD 1", .badRequest, "usage: HEAD")
+        assertRefused("STATS x", .badRequest, "usage: STATS")
+        assertRefused("WHOAMI ?", .badRequest, "usage: WHOAMI")
+        assertRefused("APPEND", .badRequest, "APPEND needs an event: APPEND {\"id\":...}")
+        assertRefused("APPEND    ", .badRequest, "APPEND needs an event: APPEND {\"id\":...}")
+    }
+}

@@ -1,0 +1,134 @@
+import CLMDB
+import XCTest
+@testable import GongkaiStorage
+
+/// Direct LMDB access to a closed ledger, bypassing LedgerStore, to plant what it must refuse.
+private struct RawLedger {
+    let path: String
+
+    func write(_ body: (_ txn: OpaquePointer, _ open: (String) throws -> MDB_dbi) throws -> Void) throws {
+        var env: OpaquePointer?
+        XCTAssertEqual(mdb_env_create(&env), 0)
+        defer { mdb_env_close(env) }
+        XCTAssertEqual(mdb_env_set_maxdbs(env, 8), 0)
+        XCTAssertEqual(mdb_env_set_mapsize(env, 1 << 30), 0)
+        XCTAssertEqual(mdb_env_open(env, path, 0, 0o600), 0)
+        var txn: OpaquePointer?
+        XCTAssertEqual(mdb_txn_begin(env, nil, 0, &txn), 0)
+        do {
+            try body(txn!) { name in
+                var dbi: MDB_dbi = 0
+                guard mdb_dbi_open(txn, name, 0, &dbi) == 0 else { throw StorageError("test dbi_open", message: name) }
+                return dbi
+            }
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        XCTAssertEqual(mdb_txn_commit(txn), 0)
+    }
+
+    static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ key: [UInt8], _ value: [UInt8]) {
+        var key = key, value = value
+        key.withUnsafeMutableBytes { keyBytes in
+            value.withUnsafeMutableBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: valueBytes.baseAddress)
+                XCTAssertEqual(mdb_put(txn, dbi, &k, &v, 0), 0)
+            }
+        }
+    }
+
+    static func get(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ key: [UInt8]) -> [UInt8]? {
+        var key = key
+        return key.withUnsafeMutableBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+            var v = MDB_val()
+            guard mdb_get(txn, dbi, &k, &v) == 0 else { return nil }
+            return Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+    }
+
+    static func delete(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ key: [UInt8]) {
+        var key = key
+        key.withUnsafeMutableBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+            XCTAssertEqual(mdb_del(txn, dbi, &k, nil), 0)
+        }
+    }
+}
+
+private func seqKey(_ seq: UInt64) -> [UInt8] { withUnsafeBytes(of: seq.bigEndian) { Array($0) } }
+
+/// The ledger records its storage format and refuses any other, or none once it holds records.
+final class LedgerFormatTests: LedgerTestCase {
+    private var raw: RawLedger { RawLedger(path: directory.path) }
+
+    private func assertOpenFails(containing parts: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try openStore(), file: file, line: line) { error in
+            guard let error = error as? StorageError else { return XCTFail("not a StorageError: \(error)", file: file, line: line) }
+            for part in parts {
+                XCTAssertTrue(error.description.contains(part), "\"\(error.description)\" lacks \"\(part)\"", file: file, line: line)
+            }
+        }
+    }
+
+    func testNewLedgerRecordsFormatVersionOne() throws {
+        do { _ = try openStore() }
+        try raw.write { txn, open in
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+        }
+    }
+
+    func testOtherFormatIsRefusedNamingBothFormats() throws {
+        do { try openStore().append([TestRecord(seq: 1)]) }
+        try raw.write { txn, open in RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("gongkai-ledger/2".utf8)) }
+        assertOpenFails(containing: ["open \(directory.path)", #"storage format "gongkai-ledger/2""#, #"reads only "gongkai-ledger/1""#])
+    }
+
+    func testOtherFormatIsRefusedEvenWhenEmpty() throws {
+        do { _ = try openStore() }
+        try raw.write { txn, open in RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("something-else".utf8)) }
+        assertOpenFails(containing: [#""something-else""#, #""gongkai-ledger/1""#])
+        // Refusing does not rewrite it.
+        try raw.write { txn, open in
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("something-else".utf8))
+        }
+    }
+
+    func testRecordsWithoutFormatAreRefused() throws {
+        do { try openStore().append([TestRecord(seq: 1)]) }
+        try raw.write { txn, open in RawLedger.delete(txn, try open("meta"), Array("format".utf8)) }
+        assertOpenFails(containing: ["holds records but no storage format version"])
+    }
+
+    func testEmptyLedgerWithoutFormatGetsOne() throws {
+        do { _ = try openStore() }
+        try raw.write { txn, open in RawLedger.delete(txn, try open("meta"), Array("format".utf8)) }
+        do { XCTAssertEqual(try openStore().head.size, 0) }
+        try raw.write { txn, open in
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+        }
+    }
+
+    func testNonCanonicalLastRecordIsRefusedAtOpen() throws {
+        do { try openStore().append([TestRecord(seq: 1), TestRecord(seq: 2)]) }
+        let spaced = Array(String(decoding: TestRecord(seq: 2).record, as: UTF8.self)
+            .replacingOccurrences(of: #","seq":"#, with: #", "seq":"#).utf8)
+        try raw.write { txn, open in RawLedger.put(txn, try open("log"), seqKey(2), spaced) }
+        assertOpenFails(containing: ["record 2 is not in canonical form"])
+    }
+
+    func testLastRecordWithWrongSeqIsRefusedAtOpen() throws {
+        do { try openStore().append([TestRecord(seq: 1), TestRecord(seq: 2)]) }
+        try raw.write { txn, open in RawLedger.put(txn, try open("log"), seqKey(2), TestRecord(seq: 5).record) }
+        assertOpenFails(containing: ["record stored under seq 2 says seq 5"])
+    }
+
+    func testMissingTreeNodesAreRefusedAtOpen() throws {
+        // A log record beyond what the tree covers (seq 3 without its leaf node).
+        do { try openStore().append([TestRecord(seq: 1), TestRecord(seq: 2)]) }
+        try raw.write { txn, open in RawLedger.put(txn, try open("log"), seqKey(3), TestRecord(seq: 3).record) }
+        XCTAssertThrowsError(try openStore())
+    }
+}

@@ -1,0 +1,73 @@
+import XCTest
+import GongkaiMerkle
+@testable import GongkaiStorage
+
+/// The memory map grows by itself: a small initial map never limits the ledger.
+final class LedgerMapGrowthTests: LedgerTestCase {
+    func testTwentyThousandRecordsFromAOneMiBMap() throws {
+        let count = 20_000
+        var leaves: [MerkleHash] = []
+        leaves.reserveCapacity(count)
+        var head: LedgerHead
+        do {
+            let store = try openStore(initialMapBytes: 1 << 20)
+            var seq: UInt64 = 0
+            for _ in 0..<(count / 1000) {
+                let items = (0..<1000).map { offset in TestRecord(seq: seq + UInt64(offset) + 1, padding: 200) }
+                seq += 1000
+                leaves += items.map(\.leaf)
+                try store.append(items)
+            }
+            head = store.head
+            XCTAssertGreaterThan(TestRecord(seq: 1, padding: 200).record.count, 290)
+            XCTAssertEqual(head.size, UInt64(count))
+            XCTAssertEqual(head.root, NaiveMTH.root(leaves: leaves[...]))
+            XCTAssertGreaterThan(store.storageBytes.map, 1 << 20)
+            XCTAssertGreaterThan(store.storageBytes.file, count * 300)
+
+            var seen = 0
+            try store.forEachRecord(from: 1, limit: Int.max) { seq, bytes in
+                seen += 1
+                if seq % 997 == 0 { XCTAssertEqual(Array(bytes), TestRecord(seq: seq, padding: 200).record) }
+                return true
+            }
+            XCTAssertEqual(seen, count)
+            for seq in [1, 999, 1000, 1001, 12_345, 20_000] as [UInt64] {
+                XCTAssertEqual(try store.lookup(id: "evt-\(seq)")?.seq, seq)
+            }
+        }
+        let reopened = try openStore(initialMapBytes: 1 << 20)
+        XCTAssertEqual(reopened.head, head)
+        XCTAssertEqual(try reopened.record(20_000), TestRecord(seq: 20_000, padding: 200).record)
+    }
+
+    func testMapGrowsWhenItFillsUp() throws {
+        // Whatever the map starts at, writing past it must grow it, not fail.
+        let padding = 60_000
+        var leaves: [MerkleHash] = []
+        let head: LedgerHead
+        let startMap: Int
+        do {
+            let store = try openStore(initialMapBytes: 1 << 20)
+            startMap = store.storageBytes.map
+            var seq: UInt64 = 0
+            while store.storageBytes.file < startMap + (8 << 20) {
+                let items = (0..<100).map { offset in TestRecord(seq: seq + UInt64(offset) + 1, padding: padding) }
+                seq += 100
+                leaves += items.map(\.leaf)
+                try store.append(items)
+                XCTAssertLessThan(seq, 10_000, "the data file stopped growing")
+                if seq >= 10_000 { break }
+            }
+            head = store.head
+            XCTAssertGreaterThan(store.storageBytes.map, startMap)
+            XCTAssertEqual(head.root, NaiveMTH.root(leaves: leaves[...]))
+            XCTAssertEqual(try store.record(1), TestRecord(seq: 1, padding: padding).record)
+            XCTAssertEqual(try store.record(head.size), TestRecord(seq: head.size, padding: padding).record)
+        }
+        // The file is now larger than the requested initial map; opening must still work.
+        let reopened = try openStore(initialMapBytes: 1 << 20)
+        XCTAssertEqual(reopened.head, head)
+        XCTAssertGreaterThanOrEqual(reopened.storageBytes.map, reopened.storageBytes.file)
+    }
+}

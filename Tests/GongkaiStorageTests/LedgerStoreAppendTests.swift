@@ -1,0 +1,93 @@
+import XCTest
+import GongkaiJSON
+import GongkaiMerkle
+@testable import GongkaiStorage
+
+/// Appends produce the RFC 6962 tree of the record bytes, with seq from 1 and no gaps.
+final class LedgerStoreAppendTests: LedgerTestCase {
+    func testEmptyLedgerHasSizeZeroAndTheEmptyRoot() throws {
+        let store = try openStore()
+        XCTAssertEqual(store.head, LedgerHead(size: 0, root: RFC6962.emptyRoot, recordedMillis: nil))
+        // SHA-256 of nothing.
+        XCTAssertEqual(store.head.root.hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(store.staleReadersCleared, 0)
+        XCTAssertNil(try store.record(1))
+        XCTAssertNil(try store.lookup(id: "evt-1"))
+        XCTAssertEqual(try store.allRecords(), [])
+    }
+
+    func testHeadAfterABatchIsTheNaiveRootOfTheRecords() throws {
+        let store = try openStore()
+        let items = (1...7).map { TestRecord(seq: UInt64($0), millis: 1_700_000_000_000 + Int64($0)) }
+        let (appended, head) = try store.append(items)
+        XCTAssertEqual(head.size, 7)
+        XCTAssertEqual(head.root, NaiveMTH.root(records: items.map(\.record)))
+        XCTAssertEqual(head.recordedMillis, 1_700_000_000_007)
+        XCTAssertEqual(store.head, head)
+        // Each append answers its seq, its leaf, and the root at size == seq.
+        for (index, answer) in appended.enumerated() {
+            XCTAssertEqual(answer.seq, UInt64(index + 1))
+            XCTAssertEqual(answer.leaf, items[index].leaf)
+            XCTAssertEqual(answer.root, NaiveMTH.root(records: items[...index].map(\.record)))
+        }
+    }
+
+    func testSeveralBatchesKeepTheRootRight() throws {
+        let store = try openStore()
+        var all: [TestRecord] = []
+        for batchSize in [1, 1, 2, 3, 5, 8, 13, 1, 30] {
+            let items = (0..<batchSize).map { TestRecord(seq: UInt64(all.count + $0 + 1)) }
+            let (_, head) = try store.append(items)
+            all += items
+            XCTAssertEqual(head.size, UInt64(all.count))
+            XCTAssertEqual(head.root, NaiveMTH.root(records: all.map(\.record)), "size \(all.count)")
+        }
+        XCTAssertEqual(try store.allRecords(), all.map(\.record))
+    }
+
+    func testBatchSeesItsOwnAppends() throws {
+        let store = try openStore()
+        try store.append([TestRecord(seq: 1)])
+        let (sizes, _) = try store.appendBatch { batch -> [UInt64] in
+            var sizes = [batch.size]
+            XCTAssertEqual(batch.latestRecordedMillis, 1_700_000_000_000)
+            try batch.append(TestRecord(seq: 2, millis: 1_700_000_000_500))
+            sizes.append(batch.size)
+            XCTAssertEqual(batch.latestRecordedMillis, 1_700_000_000_500)
+            // The id index and the tree include this batch's append before commit.
+            XCTAssertEqual(try batch.lookup(id: "evt-2")?.seq, 2)
+            XCTAssertEqual(try batch.answer(forExisting: 2).root, NaiveMTH.root(records: [TestRecord(seq: 1).record, TestRecord(seq: 2, millis: 1_700_000_000_500).record]))
+            return sizes
+        }
+        XCTAssertEqual(sizes, [1, 2])
+    }
+
+    func testEqualRecordedTimesAreAccepted() throws {
+        // "Never decreasing" allows equal times, within a batch and across batches.
+        let store = try openStore()
+        try store.append([TestRecord(seq: 1, millis: 5_000), TestRecord(seq: 2, millis: 5_000)])
+        let (_, head) = try store.append([TestRecord(seq: 3, millis: 5_000)])
+        XCTAssertEqual(head.recordedMillis, 5_000)
+        XCTAssertEqual(head.size, 3)
+    }
+
+    func testFirstRecordMayBeStampedAtTheEpoch() throws {
+        let store = try openStore()
+        let (_, head) = try store.append([TestRecord(seq: 1, millis: 0)])
+        XCTAssertEqual(head.recordedMillis, 0)
+    }
+
+    func testRepeatedIdInOneBatchFailsTheWholeBatch() throws {
+        // The writer must look ids up first; if it does not, LMDB's NOOVERWRITE stops the batch.
+        let store = try openStore()
+        try store.append([TestRecord(seq: 1, id: "a")])
+        XCTAssertThrowsError(try store.append([TestRecord(seq: 2, id: "b"), TestRecord(seq: 3, id: "b")])) { error in
+            XCTAssertTrue(error is StorageError, "\(error)")
+        }
+        XCTAssertEqual(store.head.size, 1)
+        XCTAssertNil(try store.lookup(id: "b"))
+        XCTAssertNil(try store.record(2))
+        XCTAssertThrowsError(try store.append([TestRecord(seq: 2, id: "a")]))
+        XCTAssertEqual(try store.lookup(id: "a")?.seq, 1)
+    }
+}

@@ -1,0 +1,84 @@
+import XCTest
+import GongkaiJSON
+@testable import GongkaiStorage
+
+/// The pinned record layout, and the canonical-bytes check applied when reading it back.
+final class RecordFormatTests: XCTestCase {
+    private let event = Array(#"{"id":"e1","type":"interview.held","unit":"u-1"}"#.utf8)
+    private let millis: Int64 = 1_683_334_923_004 // 2023-05-06T01:02:03.004Z
+
+    private var expected: String {
+        #"{"by":"uid:7","event":{"id":"e1","type":"interview.held","unit":"u-1"},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#
+    }
+
+    func testEncodeProducesThePinnedBytes() {
+        let bytes = RecordFormat.encode(by: "uid:7", canonicalEvent: event, recordedMillis: millis, seq: 12)
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self), expected)
+    }
+
+    func testEncodedRecordIsCanonicalJSON() throws {
+        let bytes = RecordFormat.encode(by: "uid:7", canonicalEvent: event, recordedMillis: millis, seq: 12)
+        XCTAssertEqual(CanonicalJSON.encode(try JSONParser.parse(bytes)), bytes)
+    }
+
+    func testPrincipalIsEscapedAsACanonicalString() throws {
+        let bytes = RecordFormat.encode(by: "a\"b\\c\n中", canonicalEvent: Array("{}".utf8), recordedMillis: 0, seq: 1)
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self),
+                       #"{"by":"a\"b\\c\n中","event":{},"recorded":"1970-01-01T00:00:00.000Z","seq":1}"#)
+        XCTAssertEqual(try RecordFormat.decode(bytes).by, "a\"b\\c\n中")
+    }
+
+    func testLargeSeqIsPlainDigits() {
+        let bytes = RecordFormat.encode(by: "uid:0", canonicalEvent: Array("{}".utf8), recordedMillis: 1, seq: 9_007_199_254_740_992)
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).hasSuffix(#","seq":9007199254740992}"#))
+    }
+
+    func testDecodeReadsTheFieldsBack() throws {
+        let decoded = try RecordFormat.decode(Array(expected.utf8))
+        XCTAssertEqual(decoded.by, "uid:7")
+        XCTAssertEqual(decoded.event, .object(["id": "e1", "type": "interview.held", "unit": "u-1"]))
+        XCTAssertEqual(decoded.recordedMillis, millis)
+        XCTAssertEqual(decoded.seq, 12)
+    }
+
+    private func assertRejected(_ text: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try RecordFormat.decode(Array(text.utf8)), file: file, line: line) { error in
+            XCTAssertEqual((error as? StorageError)?.message, message, "\(error)", file: file, line: line)
+        }
+    }
+
+    func testDecodeRejectsNonCanonicalSpelling() {
+        let notCanonical = "record 12 is not in canonical form"
+        assertRejected(#"{"by":"uid:7", "event":{"id":"e1","type":"interview.held","unit":"u-1"},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, notCanonical)
+        assertRejected(expected + " ", notCanonical)
+        assertRejected("\n" + expected, notCanonical)
+        assertRejected(#"{"event":{"id":"e1","type":"interview.held","unit":"u-1"},"by":"uid:7","recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, notCanonical)
+        // The event inside must be canonical too.
+        assertRejected(#"{"by":"uid:7","event":{"type":"interview.held","id":"e1","unit":"u-1"},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, notCanonical)
+        assertRejected(#"{"by":"uid:7","event":{"id":"e1","n":1.0},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, notCanonical)
+        assertRejected(#"{"by":"uid:\u0037","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, notCanonical)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":12.0}"#, notCanonical)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":1.2e1}"#, notCanonical)
+    }
+
+    func testDecodeRejectsOtherShapes() {
+        let shape = "record does not have the pinned shape"
+        assertRejected(#"{"by":"uid:7","event":{},"extra":1,"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z"}"#, shape)
+        assertRejected(#"{"event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, shape)
+        assertRejected(#"{"by":7,"event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":[],"recorded":"2023-05-06T01:02:03.004Z","seq":12}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03Z","seq":12}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":1683334923004,"seq":12}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":0}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":-1}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":1.5}"#, shape)
+        assertRejected(#"{"by":"uid:7","event":{},"recorded":"2023-05-06T01:02:03.004Z","seq":"12"}"#, shape)
+        assertRejected(#"[]"#, shape)
+    }
+
+    func testDecodeRejectsTextThatIsNotJSON() {
+        XCTAssertThrowsError(try RecordFormat.decode(Array("{\"by\":".utf8)))
+        XCTAssertThrowsError(try RecordFormat.decode([]))
+    }
+}
