@@ -1,0 +1,184 @@
+import Foundation
+import GongkaiClient
+import GongkaiJSON
+import XCTest
+
+/// The domain through the real socket: validation, compliance, escalation, as-of answers.
+final class ComplianceQueryTests: XCTestCase {
+    var daemon: DaemonProcess!
+    var connection: LineConnection!
+    var counter = 0
+
+    override func setUpWithError() throws {
+        daemon = DaemonProcess()
+        try daemon.start()
+        connection = try daemon.connect()
+    }
+
+    override func tearDown() {
+        XCTAssertEqual(daemon.stop(), 0, daemon.log)
+        daemon.removeFiles()
+    }
+
+    @discardableResult
+    func append(_ fields: [String: JSONValue], file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        counter += 1
+        var members = fields
+        if members["id"] == nil { members["id"] = .string("q\(counter)") }
+        return try LedgerFixtures.okJSON(try connection.readLineAfter("APPEND " + CanonicalJSON.encodeString(.object(members))), file: file, line: line)
+    }
+
+    func query(_ request: String) throws -> JSONValue { try LedgerFixtures.okJSON(try connection.readLineAfter(request)) }
+
+    func periods(_ answer: JSONValue, _ obligation: String) -> [String: String] {
+        let entry = answer["obligations"]?.arrayValue?.first { $0["id"]?.stringValue == obligation }
+        var result: [String: String] = [:]
+        for period in entry?["periods"]?.arrayValue ?? [] { result[period["period"]!.stringValue!] = period["status"]!.stringValue! }
+        return result
+    }
+
+    func testSeedCatalogAndCalendarsAreTheFirstRecords() throws {
+        let first = try JSONParser.parse(try XCTUnwrap(connection.readLineAfter("GET 1")).dropFirst(3).description)
+        XCTAssertEqual(first["by"]?.stringValue, "system")
+        XCTAssertEqual(first["event"]?["type"]?.stringValue, "catalog.adopted")
+        let units = try query("UNITS")
+        XCTAssertEqual(units["units"]?.arrayValue?.count, 37)
+        XCTAssertEqual(units["units"]?.arrayValue?.first?["name"]?.stringValue, "东山镇")
+        let catalog = try query("CATALOG")
+        XCTAssertEqual(catalog["catalog"]?["obligations"]?.arrayValue?.map { $0["id"]!.stringValue! },
+                       ["T01", "T02", "T03", "T04a", "T04b", "T04c", "T05", "T06a", "T06b", "T07", "T08a", "T08b", "T09", "T10",
+                        "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T18a", "T18b", "M1", "M2"])
+        let seed = try LedgerFixtures.readAll(connection).prefix(5).map { try JSONParser.parse($0) }
+        XCTAssertEqual(seed.dropFirst().map { $0["event"]!["type"]!.stringValue! }, Array(repeating: "calendar.adopted", count: 4))
+        XCTAssertEqual(seed.dropFirst().map { $0["event"]!["year"]!.integerValue! }, [2023, 2024, 2025, 2026])
+        XCTAssertEqual(seed.map { $0["by"]!.stringValue! }, Array(repeating: "system", count: 5))
+    }
+
+    func testMonthlyObligationMissedThenPendingAndChineseNameStoredAsId() throws {
+        try append(["type": "publication.recorded", "unit": "东山镇", "obligation": "T01", "title": "一月", "at": "2023-01-16"])
+        let answer = try append(["type": "publication.recorded", "unit": "dongshan", "obligation": "T01", "title": "二月", "at": "2023-02-14"])
+        let record = try JSONParser.parse(String(try connection.readLineAfter("GET \(answer["seq"]!.integerValue! - 1)").dropFirst(3)))
+        XCTAssertEqual(record["event"]?["unit"]?.stringValue, "dongshan", "the Chinese name is stored as the id")
+        let compliance = try query("COMPLIANCE dongshan asof=2023-04-10")
+        XCTAssertEqual(periods(compliance, "T01"), ["2023-01": "met", "2023-02": "met", "2023-03": "missed", "2023-04": "pending"])
+        XCTAssertEqual(try query("COMPLIANCE 东山镇 asof=2023-04-10"), compliance, "units may be named in Chinese")
+    }
+
+    func testDeadlineCompletedAfterItsDueDateIsLate() throws {
+        try append(["type": "task.completed", "unit": "shexi", "obligation": "T07", "at": "2023-11-03", "evidence": "https://example.org/x"])
+        let compliance = try query("COMPLIANCE shexi asof=2023-12-31")
+        let t07 = compliance["obligations"]!.arrayValue!.first { $0["id"]?.stringValue == "T07" }!
+        XCTAssertEqual(t07["status"]?.stringValue, "late")
+        XCTAssertEqual(t07["due"]?.stringValue, "2023-10-30")
+    }
+
+    func testThreeCountyNoticesThenVoidAndE2() throws {
+        var notices: [Int64] = []
+        for date in ["2023-02-01", "2023-05-02", "2023-08-01"] {
+            notices.append(try append(["type": "notice.issued", "unit": "czj", "level": "county", "reason": "专栏未按期更新", "at": .string(date)])["seq"]!.integerValue!)
+        }
+        var czj = try query("ESCALATIONS asof=2023-12-31")["units"]!.arrayValue!.first { $0["unit"]?.stringValue == "czj" }!
+        XCTAssertEqual(czj["state"]?.stringValue, "interview-required")
+        XCTAssertEqual(czj["rule"]?.stringValue, "E1")
+        XCTAssertEqual(czj["triggeredAt"]?.stringValue, "2023-08-01")
+        try append(["type": "event.voided", "target": .number(Double(notices[1])), "reason": "通报有误", "at": "2023-09-01"])
+        czj = try query("ESCALATIONS asof=2023-12-31")["units"]!.arrayValue!.first { $0["unit"]?.stringValue == "czj" }!
+        XCTAssertEqual(czj["state"]?.stringValue, "watch")
+        XCTAssertEqual(czj["county"]?.integerValue, 2)
+
+        try append(["type": "notice.issued", "unit": "gxj", "level": "city", "reason": "r", "at": "2023-03-01"])
+        try append(["type": "notice.issued", "unit": "gxj", "level": "province", "reason": "r", "at": "2023-04-01"])
+        let gxj = try query("ESCALATIONS asof=2023-12-31")["units"]!.arrayValue!.first { $0["unit"]?.stringValue == "gxj" }!
+        XCTAssertEqual(gxj["state"]?.stringValue, "interview-required")
+        XCTAssertEqual(gxj["rule"]?.stringValue, "E2")
+        XCTAssertEqual(gxj["cityProvince"]?.integerValue, 2)
+        try append(["type": "interview.held", "unit": "gxj", "at": "2023-04-20"])
+        let after = try query("ESCALATIONS asof=2023-12-31")["units"]!.arrayValue!.first { $0["unit"]?.stringValue == "gxj" }!
+        XCTAssertEqual(after["state"]?.stringValue, "interviewed")
+    }
+
+    func testKnownAnswersEqualTheAnswersGivenWhenTheLogWasThatLong() throws {
+        let questions = ["COMPLIANCE czj asof=2023-12-31", "ESCALATIONS asof=2023-12-31", "INQUIRIES czj asof=2023-12-31",
+                         "BULLETIN 2023-06", "COMPLIANCE dongshan asof=2023-06-30"]
+        let steps: [[String: JSONValue]] = [
+            ["type": "publication.recorded", "unit": "czj", "obligation": "T01", "title": "t", "at": "2023-06-05"],
+            ["type": "notice.issued", "unit": "czj", "level": "county", "reason": "r", "at": "2023-06-10"],
+            ["type": "inquiry.received", "unit": "czj", "inquiry": "k1", "channel": "hotline", "simple": false, "at": "2023-06-12"],
+            ["type": "publication.recorded", "unit": "dongshan", "obligation": "T01", "title": "t", "at": "2023-06-20"],
+            ["type": "inquiry.replied", "unit": "czj", "inquiry": "k1", "at": "2023-06-26"],
+            ["type": "notice.issued", "unit": "czj", "level": "county", "reason": "r", "at": "2023-06-28"],
+            ["type": "event.voided", "target": 0, "reason": "r", "at": "2023-06-29"],  // target filled in below
+        ]
+        var then: [(UInt64, [String])] = []
+        var firstSeq: Int64 = 0
+        for step in steps {
+            var fields = step
+            if step["type"] == "event.voided" { fields["target"] = .number(Double(firstSeq)) }
+            let seq = try append(fields)["seq"]!.integerValue!
+            if firstSeq == 0 { firstSeq = seq }
+            then.append((UInt64(seq), try questions.map { try connection.readLineAfter($0) }))
+        }
+        for (known, answers) in then {
+            for (question, answer) in zip(questions, answers) {
+                XCTAssertEqual(try connection.readLineAfter(question + " known=\(known)"), answer, "\(question) known=\(known)")
+            }
+        }
+        XCTAssertTrue(try connection.readLineAfter("COMPLIANCE czj known=999999").hasPrefix("ERR bad-request"))
+    }
+
+    func testEveryValidationFailureIsInvalidEventAndWritesNothing() throws {
+        try append(["id": "inq", "type": "inquiry.received", "unit": "czj", "inquiry": "v1", "channel": "hotline", "simple": false, "at": "2023-05-08"])
+        try append(["id": "app", "type": "inquiry.received", "unit": "czj", "inquiry": "v2", "channel": "application", "simple": false, "at": "2023-05-08"])
+        try append(["id": "rep", "type": "inquiry.replied", "unit": "czj", "inquiry": "v1", "at": "2023-05-09"])
+        let pub = try append(["type": "publication.recorded", "unit": "czj", "obligation": "T01", "title": "t", "at": "2023-05-09"])
+        try append(["type": "event.voided", "target": pub["seq"]!, "reason": "r", "at": "2023-05-10"])
+        let base: [String: JSONValue] = ["type": "publication.recorded", "unit": "czj", "obligation": "T01", "title": "t", "at": "2023-05-06"]
+        func with(_ changes: [String: JSONValue?]) -> [String: JSONValue] {
+            var result = base
+            for (key, value) in changes { result[key] = value }
+            return result
+        }
+        let bad: [(String, [String: JSONValue])] = [
+            ("unknown unit", with(["unit": "atlantis"])),
+            ("missing unit", with(["unit": nil])),
+            ("unknown field", with(["colour": "red"])),
+            ("missing at", with(["at": nil])),
+            ("bad date", with(["at": "2023-13-01"])),
+            ("far future", with(["at": "2099-01-01"])),
+            ("unknown obligation", with(["obligation": "T99"])),
+            ("obligation of another kind", with(["obligation": "T06a"])),
+            ("obligation not binding the unit", with(["obligation": "T02"])),
+            ("missing title", with(["title": nil])),
+            ("deadline task with a periodic obligation", ["type": "task.completed", "unit": "czj", "obligation": "T01", "at": "2023-05-06"]),
+            ("bad meeting", ["type": "meeting.held", "unit": "czj", "meeting": "banquet", "at": "2023-05-06"]),
+            ("bad channel", ["type": "inquiry.received", "unit": "czj", "inquiry": "x", "channel": "fax", "simple": false, "at": "2023-05-06"]),
+            ("inquiry received twice", ["type": "inquiry.received", "unit": "czj", "inquiry": "v2", "channel": "hotline", "simple": false, "at": "2023-05-09"]),
+            ("unknown inquiry", ["type": "inquiry.replied", "unit": "czj", "inquiry": "nope", "at": "2023-05-09"]),
+            ("inquiry of another unit", ["type": "inquiry.replied", "unit": "gxj", "inquiry": "v2", "at": "2023-05-09"]),
+            ("date before receipt", ["type": "inquiry.replied", "unit": "czj", "inquiry": "v2", "at": "2023-05-07"]),
+            ("replied twice", ["type": "inquiry.replied", "unit": "czj", "inquiry": "v1", "at": "2023-05-10"]),
+            ("extension of a hotline question", ["type": "inquiry.extended", "unit": "czj", "inquiry": "v1", "days": 5, "at": "2023-05-09"]),
+            ("extension over 20", ["type": "inquiry.extended", "unit": "czj", "inquiry": "v2", "days": 21, "at": "2023-05-09"]),
+            ("resume without pause", ["type": "inquiry.resumed", "unit": "czj", "inquiry": "v2", "at": "2023-05-09"]),
+            ("correction received without request", ["type": "inquiry.correction-received", "unit": "czj", "inquiry": "v2", "at": "2023-05-09"]),
+            ("bad notice level", ["type": "notice.issued", "unit": "czj", "level": "village", "reason": "r", "at": "2023-05-09"]),
+            ("notice without reason", ["type": "notice.issued", "unit": "czj", "level": "county", "at": "2023-05-09"]),
+            ("interview not required", ["type": "interview.held", "unit": "czj", "at": "2023-05-09"]),
+            ("void of a missing record", ["type": "event.voided", "target": 999_999, "reason": "r", "at": "2023-05-09"]),
+            ("void of a voided record", ["type": "event.voided", "target": pub["seq"]!, "reason": "r", "at": "2023-05-10"]),
+            ("void of the catalog", ["type": "event.voided", "target": 1, "reason": "r", "at": "2023-05-10"]),
+            ("void with a unit", ["type": "event.voided", "unit": "czj", "target": pub["seq"]!, "reason": "r", "at": "2023-05-10"]),
+            ("bad calendar", ["type": "calendar.adopted", "year": 2027, "notice": "n", "holidays": [["2027-02-10", "2027-02-01"]], "workdays": []]),
+            ("bad catalog", ["type": "catalog.adopted", "catalog": ["catalog": "x", "year": 2024, "units": []]]),
+        ]
+        let head = try connection.readLineAfter("HEAD")
+        for (name, fields) in bad {
+            counter += 1
+            var members = fields
+            members["id"] = .string("bad\(counter)")
+            let answer = try connection.readLineAfter("APPEND " + CanonicalJSON.encodeString(.object(members)))
+            XCTAssertTrue(answer.hasPrefix("ERR invalid-event "), "\(name): \(answer)")
+        }
+        XCTAssertEqual(try connection.readLineAfter("HEAD"), head, "no refused event was written")
+    }
+}
