@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gongkai", dependencies: [
-            "GongkaiClient", "GongkaiJSON",
+            "GongkaiClient", "GongkaiJSON", "GongkaiDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [

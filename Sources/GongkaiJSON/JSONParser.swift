@@ -79,9 +79,16 @@ public struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            guard members.updateValue(value, forKey: key) == nil else {
-                throw JSONParseError("duplicate key \"\(key)\"", at: keyOffset)
+            if let existing = members.index(forKey: key) {
+                // Swift compares strings by canonical equivalence, so "é" and "e\u0301" collide
+                // here: such keys are refused rather than silently merged.
+                let stored = members[existing].key
+                if Array(stored.utf8) == Array(key.utf8) {
+                    throw JSONParseError("duplicate key \"\(key)\"", at: keyOffset)
+                }
+                throw JSONParseError("keys \"\(stored)\" and \"\(key)\" differ only in Unicode normalisation; refused", at: keyOffset)
             }
+            members[key] = value
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): position += 1

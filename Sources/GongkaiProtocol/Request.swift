@@ -34,7 +34,9 @@ public enum Request: Equatable, Sendable {
             throw ProtocolError(.badRequest, "line is not valid UTF-8")
         }
         let verbEnd = line.firstIndex(of: 0x20) ?? line.count
-        let verb = String(decoding: UnsafeBufferPointer(rebasing: line[0..<verbEnd]), as: UTF8.self).uppercased()
+        guard verbEnd > 0 else { throw ProtocolError(.badRequest, "line starts with a space; expected a verb") }
+        // ASCII-only case folding: "pıng" must not become PING.
+        let verb = String(decoding: line[0..<verbEnd].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
         var restStart = verbEnd
         while restStart < line.count, line[restStart] == 0x20 { restStart += 1 }
         let rest = UnsafeBufferPointer(rebasing: line[restStart...])

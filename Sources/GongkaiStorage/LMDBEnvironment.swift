@@ -22,24 +22,20 @@ final class LMDBEnvironment: @unchecked Sendable {
         handle = env
         mapSizeBytes = initialMapBytes
         pthread_rwlock_init(&mapLock, nil)
-        do {
-            try check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(env, Self.maxNamedDatabases))
-            try check("mdb_env_set_maxreaders", mdb_env_set_maxreaders(env, Self.maxReaders))
-            // The map must cover the existing file, or LMDB refuses to open it.
-            let fileBytes = Self.fileSize(path + "/data.mdb")
-            mapSizeBytes = max(initialMapBytes, Self.grown(fileBytes))
-            try check("mdb_env_set_mapsize", mdb_env_set_mapsize(env, mapSizeBytes))
-            // NOTLS: read transactions are not tied to threads (NIO event loops hop them).
-            // NORDAHEAD: reads are random by seq; read-ahead only evicts useful pages.
-            let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
-            try check("mdb_env_open \(path)", mdb_env_open(env, path, flags, 0o600))
-            var info = MDB_envinfo()
-            try check("mdb_env_info", mdb_env_info(env, &info))
-            mapSizeBytes = info.me_mapsize
-        } catch {
-            mdb_env_close(env)
-            throw error
-        }
+        // On a throw below, deinit closes the environment (once).
+        try check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(env, Self.maxNamedDatabases))
+        try check("mdb_env_set_maxreaders", mdb_env_set_maxreaders(env, Self.maxReaders))
+        // The map must cover the existing file, or LMDB refuses to open it.
+        let fileBytes = Self.fileSize(path + "/data.mdb")
+        mapSizeBytes = fileBytes > 0 ? max(initialMapBytes, Self.grown(fileBytes)) : initialMapBytes
+        try check("mdb_env_set_mapsize", mdb_env_set_mapsize(env, mapSizeBytes))
+        // NOTLS: read transactions are not tied to threads (NIO event loops hop them).
+        // NORDAHEAD: reads are random by seq; read-ahead only evicts useful pages.
+        let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+        try check("mdb_env_open \(path)", mdb_env_open(env, path, flags, 0o600))
+        var info = MDB_envinfo()
+        try check("mdb_env_info", mdb_env_info(env, &info))
+        mapSizeBytes = info.me_mapsize
     }
 
     deinit {

@@ -8,6 +8,8 @@ public struct LedgerBatch {
     let txn: OpaquePointer
     private(set) var frontier: MerkleFrontier
     private(set) var lastRecordedMillis: Int64?
+    /// Set when an append failed half-way: the transaction must not be committed.
+    private(set) var poisoned = false
 
     init(store: LedgerStore, txn: OpaquePointer, frontier: MerkleFrontier, head: LedgerHead) {
         self.store = store
@@ -39,13 +41,17 @@ public struct LedgerBatch {
         let seq = frontier.size + 1
         // Recorded time never decreases (DESIGN.md section 2).
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
-        try LMDBValues.put(txn, store.log, key: LedgerLayout.seqKey(seq), value: record, flags: MDB_APPEND)
+        precondition(!poisoned, "no append after a failed one in the same transaction")
+        poisoned = true
+        // The id first: a taken id fails before anything of the record is written.
         try LMDBValues.put(txn, store.ids, key: LedgerLayout.idKey(id),
                            value: IdEntry(seq: seq, eventDigest: eventDigest).bytes, flags: MDB_NOOVERWRITE)
+        try LMDBValues.put(txn, store.log, key: LedgerLayout.seqKey(seq), value: record, flags: MDB_APPEND)
         let leaf = record.withUnsafeBytes { RFC6962.leafHash($0) }
         for (address, hash) in frontier.append(leaf: leaf) {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
+        poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")
         lastRecordedMillis = recordedMillis
         return AppendedRecord(seq: seq, leaf: leaf, root: frontier.root)

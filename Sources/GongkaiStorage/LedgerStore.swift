@@ -133,6 +133,8 @@ public final class LedgerStore: @unchecked Sendable {
         let (result, batch) = try env.write { txn -> (T, LedgerBatch) in
             var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head)
             let result = try body(&batch)
+            // A half-written append (its error caught by `body`) must never be committed.
+            guard !batch.poisoned else { throw StorageError("append", message: "an append failed inside the batch") }
             return (result, batch)
         }
         frontier = batch.frontier

@@ -29,7 +29,12 @@ public enum RecordFormat {
 
     /// Parses a stored record and checks that its bytes are exactly canonical.
     public static func decode(_ bytes: [UInt8]) throws -> Decoded {
-        let value = try JSONParser.parse(bytes)
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw StorageError("decode record", message: "record is not JSON: \(error)")
+        }
         guard case .object(let members) = value, members.count == 4,
               let by = members["by"]?.stringValue, let event = members["event"], event.objectValue != nil,
               let recordedText = members["recorded"]?.stringValue,

@@ -34,6 +34,7 @@ public enum RecordedTime {
               let milli = number(20..<23), (1...12).contains(month), (1...31).contains(day),
               hour < 24, minute < 60, second < 60 else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
+        guard days >= 0 else { return nil }
         let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli
         return format(millis: millis) == text ? millis : nil
     }

@@ -15,6 +15,8 @@ struct Gongkai: ParsableCommand {
             Ping.self, Head.self, Stats.self, Whoami.self,
             Get.self, Read.self, Tail.self,
             Append.self, Request.self,
+            Compliance.self, Inquiries.self, Escalations.self, BulletinCommand.self,
+            CatalogCommand.self, UnitsCommand.self, Simulate.self,
         ]
     )
 }

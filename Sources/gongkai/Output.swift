@@ -20,6 +20,11 @@ struct Output {
         fputc(0x0A, stdout)
     }
 
+    /// Writes bytes exactly as given, with no newline added (CSV, Markdown documents).
+    func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+    }
+
     /// Pushes buffered output out now; used while following a stream that may go on for hours.
     func flush() {
         fflush(stdout)

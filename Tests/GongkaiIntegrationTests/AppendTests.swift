@@ -145,6 +145,7 @@ extension LineConnection {
     func readLineAfter(_ request: String) throws -> String {
         try send(request)
         guard let line = try readLine() else { throw TestFailure("connection closed after \(request)") }
+        SentEvents.record(request: request, answer: line)
         return line
     }
 

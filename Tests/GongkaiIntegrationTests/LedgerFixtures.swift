@@ -28,7 +28,10 @@ enum LedgerFixtures {
         sender.start()
         var answers: [String] = []
         answers.reserveCapacity(lines.count)
-        while answers.count < lines.count, let line = try connection.readLine() { answers.append(line) }
+        while answers.count < lines.count, let line = try connection.readLine() {
+            SentEvents.record(request: lines[answers.count], answer: line)
+            answers.append(line)
+        }
         return answers
     }
 

@@ -44,8 +44,11 @@ final class RequestLineErrorTests: XCTestCase {
         assertRefused("P ING", .unknownVerb, "unknown verb P; HELP lists the verbs")
         assertRefused("{\"id\":1}", .unknownVerb)
         assertRefused("中文", .unknownVerb, "unknown verb 中文; HELP lists the verbs")
-        // A leading space makes the verb empty.
-        assertRefused(" PING", .unknownVerb, "unknown verb ; HELP lists the verbs")
+        // A leading space leaves no verb.
+        assertRefused(" PING", .badRequest, "line starts with a space; expected a verb")
+        // Case folding is ASCII only: a dotless ı or a long ſ does not make a known verb.
+        assertRefused("pıng", .unknownVerb)
+        assertRefused("ſtats", .unknownVerb)
     }
 
     func testLongUnknownVerbIsShortened() {

@@ -51,7 +51,7 @@ public struct WorkingDayCalendar: Sendable {
                 }
             }
             for (date, working) in entries {
-                let isOwn = date.year == document.year && date.month != 1
+                let isOwn = date.year == document.year
                 if isOwn || !ownYear.contains(date.dayNumber) {
                     overrides[date.dayNumber] = working
                 }

@@ -78,9 +78,7 @@ public struct DomainEvent: Sendable {
             guard allowed else { throw DomainError(key, "is not a field of \(type.rawValue)") }
         }
         for key in required.sorted() where members[key] == nil { throw DomainError(key, "missing") }
-        for key in ["note", "url", "title", "column", "evidence", "outcome", "reason", "bulletin", "notice"] {
-            if let value = members[key], value.stringValue == nil { throw DomainError(key, "must be a string") }
-        }
+        try FieldLimits.check(members)
 
         var unit: String?
         if needsUnit {
@@ -125,8 +123,9 @@ public struct DomainEvent: Sendable {
             guard let simple = members["simple"]?.boolValue else { throw DomainError("simple", "must be true or false") }
             body = .inquiryReceived(inquiry: try text("inquiry"), channel: channel, simple: simple)
         case .inquiryExtended:
-            guard let days = members["days"]?.integerValue, (1...366).contains(days) else {
-                throw DomainError("days", "must be a positive whole number of working days")
+            // Task 18: an extension is at most 20 working days in total, so never more at once.
+            guard let days = members["days"]?.integerValue, (1...20).contains(days) else {
+                throw DomainError("days", "must be a whole number of working days from 1 to 20")
             }
             body = .inquiryExtended(inquiry: try text("inquiry"), days: Int(days))
         case .inquiryPaused: body = .inquiryPaused(inquiry: try text("inquiry"))

@@ -1,0 +1,83 @@
+import GongkaiJSON
+
+/// The daemon's BULLETIN answer (政务公开月报 for one month), decoded for formatting.
+public struct Bulletin: Equatable, Sendable {
+    /// One unit's line of the report.
+    public struct UnitRow: Equatable, Sendable {
+        public let unit: String
+        public let name: String
+        public let publications: Int
+        /// Obligations found unmet this month, as `T01 2023-06`.
+        public let missed: [String]
+        /// Inquiries past their due date and still unanswered at the month's end.
+        public let overdueReplies: [String]
+        /// Inquiries answered this month after their due date.
+        public let lateReplies: [String]
+        public let notices: [Notice]
+        /// Escalation state: clear, watch, interview-required or interviewed.
+        public let escalation: String
+    }
+
+    public struct Notice: Equatable, Sendable {
+        public let level: String
+        public let date: String
+    }
+
+    /// A unit among those that published least.
+    public struct Ranked: Equatable, Sendable {
+        public let unit: String
+        public let name: String
+        public let publications: Int
+    }
+
+    /// `YYYY-MM`.
+    public let month: String
+    public let year: Int
+    public let monthNumber: Int
+    /// The date the month was judged at: its last day.
+    public let asof: String
+    public let known: Int
+    public let catalog: String?
+    public let units: [UnitRow]
+    public let fewestPublications: [Ranked]
+
+    public init(json: JSONValue) throws {
+        guard let month = json["month"]?.stringValue, month.utf8.count == 7,
+              let year = Int(month.prefix(4)), let number = Int(month.suffix(2)), (1...12).contains(number) else {
+            throw ReportDecodingError("bulletin: month must be YYYY-MM")
+        }
+        self.month = month
+        self.year = year
+        self.monthNumber = number
+        asof = json["asof"]?.stringValue ?? ""
+        known = Int(json["known"]?.integerValue ?? 0)
+        catalog = json["catalog"]?.stringValue
+        units = try (json["units"]?.arrayValue ?? []).map { row in
+            guard let unit = row["unit"]?.stringValue else { throw ReportDecodingError("bulletin: a unit row has no unit") }
+            return UnitRow(
+                unit: unit, name: row["name"]?.stringValue ?? unit,
+                publications: Int(row["publications"]?.integerValue ?? 0),
+                missed: Self.strings(row["missed"]), overdueReplies: Self.strings(row["overdueReplies"]),
+                lateReplies: Self.strings(row["lateReplies"]),
+                notices: (row["notices"]?.arrayValue ?? []).map {
+                    Notice(level: $0["level"]?.stringValue ?? "", date: $0["date"]?.stringValue ?? "")
+                },
+                escalation: row["escalation"]?.stringValue ?? "clear")
+        }
+        fewestPublications = try (json["fewestPublications"]?.arrayValue ?? []).map { entry in
+            guard let unit = entry["unit"]?.stringValue else { throw ReportDecodingError("bulletin: a ranked entry has no unit") }
+            return Ranked(unit: unit, name: entry["name"]?.stringValue ?? unit,
+                          publications: Int(entry["publications"]?.integerValue ?? 0))
+        }
+    }
+
+    private static func strings(_ value: JSONValue?) -> [String] {
+        (value?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+}
+
+/// A daemon answer without the members a report needs.
+public struct ReportDecodingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,178 @@
+/// The monthly bulletin (政务公开月报) as a terminal table, a Markdown document or CSV.
+/// Pure: a decoded `Bulletin` in, text out.
+public enum BulletinFormat {
+    /// Column titles shared by every format, after the unit.
+    public static let countTitles = ["发布数", "未完成事项", "逾期答复", "超期答复", "通报", "约谈状态"]
+
+    /// `上犹县政务公开月报 2023年6月`.
+    public static func title(_ bulletin: Bulletin, county: String) -> String {
+        "\(county)政务公开月报 \(bulletin.year)年\(bulletin.monthNumber)月"
+    }
+
+    /// The county named at the start of a catalog title (`上犹县2023年…` → `上犹县`); empty
+    /// when the title does not start with one.
+    public static func county(fromCatalogTitle title: String) -> String {
+        guard let end = title.firstIndex(of: "县"), title.distance(from: title.startIndex, to: end) <= 10 else { return "" }
+        return String(title[...end])
+    }
+
+    /// Chinese label of an escalation state.
+    public static func escalationLabel(_ state: String) -> String {
+        switch state {
+        case "clear": return "正常"
+        case "watch": return "预警"
+        case "interview-required": return "需约谈"
+        case "interviewed": return "已约谈"
+        default: return state
+        }
+    }
+
+    /// Chinese label of a notice level.
+    public static func levelLabel(_ level: String) -> String {
+        switch level {
+        case "county": return "县级"
+        case "city": return "市级"
+        case "province": return "省级"
+        default: return level
+        }
+    }
+
+    // MARK: Terminal
+
+    /// Readable lines for a terminal: title, per-unit table with totals, the units that
+    /// published least, and what was found missed and who was criticised.
+    public static func table(_ bulletin: Bulletin, county: String) -> [String] {
+        var lines = [title(bulletin, county: county), subtitle(bulletin), ""]
+        var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码")]
+            + countTitles.enumerated().map { TextTable.Column($1, $0 < 5 ? .right : .left) })
+        for row in bulletin.units { table.add([row.name, row.unit] + counts(row)) }
+        let totals = totalCounts(bulletin)
+        table.add(["合计", ""] + totals.map(String.init) + [""])
+        lines += table.lines()
+
+        lines += ["", "发布最少的\(bulletin.fewestPublications.count)个单位"]
+        var ranked = TextTable([TextTable.Column("名次", .right), TextTable.Column("单位"), TextTable.Column("编码"),
+                                TextTable.Column("发布数", .right)])
+        for (index, entry) in bulletin.fewestPublications.enumerated() {
+            ranked.add([String(index + 1), entry.name, entry.unit, String(entry.publications)])
+        }
+        lines += ranked.lines()
+
+        let details = detailLines(bulletin)
+        if !details.isEmpty { lines += [""] + details }
+        return lines
+    }
+
+    // MARK: Markdown
+
+    /// A Markdown document: a level-1 title, then sections with pipe tables.
+    public static func markdown(_ bulletin: Bulletin, county: String) -> String {
+        var lines = ["# " + title(bulletin, county: county), "", subtitle(bulletin), "", "## 各单位情况", ""]
+        lines.append(markdownRow(["单位", "编码"] + countTitles))
+        lines.append("|---|---|" + String(repeating: "---:|", count: 5) + "---|")
+        for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row))) }
+        lines.append(markdownRow(["**合计**", ""] + totalCounts(bulletin).map { "**\($0)**" } + [""]))
+
+        lines += ["", "## 发布最少的\(bulletin.fewestPublications.count)个单位", ""]
+        lines.append(markdownRow(["名次", "单位", "编码", "发布数"]))
+        lines.append("|---:|---|---|---:|")
+        for (index, entry) in bulletin.fewestPublications.enumerated() {
+            lines.append(markdownRow([String(index + 1), entry.name, entry.unit, String(entry.publications)]))
+        }
+
+        let missed = bulletin.units.filter { !$0.missed.isEmpty }
+        lines += ["", "## 未完成事项", ""]
+        if missed.isEmpty { lines.append("本月无。") }
+        for row in missed {
+            lines.append("- \(markdownText(row.name))（\(row.unit)）：\(row.missed.map(markdownText).joined(separator: "、"))")
+        }
+        let criticised = bulletin.units.filter { !$0.notices.isEmpty }
+        lines += ["", "## 本月通报", ""]
+        if criticised.isEmpty { lines.append("本月无。") }
+        for row in criticised {
+            let notices = row.notices.map { "\(levelLabel($0.level))通报 \($0.date)" }.joined(separator: "、")
+            lines.append("- \(markdownText(row.name))（\(row.unit)）：\(notices)；约谈状态：\(escalationLabel(row.escalation))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: CSV
+
+    /// The UTF-8 byte order mark, which makes Excel and WPS read the file as UTF-8.
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// RFC 4180 CSV: a header and one row per unit, CRLF line ends, after a UTF-8 BOM.
+    public static func csv(_ bulletin: Bulletin) -> [UInt8] {
+        var rows = [["单位编码", "单位"] + countTitles]
+        for row in bulletin.units { rows.append([row.unit, row.name] + counts(row)) }
+        var bytes = byteOrderMark
+        for row in rows {
+            bytes += Array(row.map(csvField).joined(separator: ",").utf8)
+            bytes += [0x0D, 0x0A]
+        }
+        return bytes
+    }
+
+    /// One CSV field: quoted when it holds a comma, quote, CR or LF, with quotes doubled.
+    public static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Shared
+
+    private static func subtitle(_ bulletin: Bulletin) -> String {
+        var parts = ["截至 \(bulletin.asof)", "依据 \(bulletin.known) 条记录"]
+        if let catalog = bulletin.catalog { parts.append("目录 \(catalog)") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// The six cells after the unit: counts, then the escalation label.
+    private static func counts(_ row: Bulletin.UnitRow) -> [String] {
+        [row.publications, row.missed.count, row.overdueReplies.count, row.lateReplies.count, row.notices.count].map(String.init)
+            + [escalationLabel(row.escalation)]
+    }
+
+    private static func totalCounts(_ bulletin: Bulletin) -> [Int] {
+        let units = bulletin.units
+        return [units.map(\.publications).reduce(0, +), units.map(\.missed.count).reduce(0, +),
+                units.map(\.overdueReplies.count).reduce(0, +), units.map(\.lateReplies.count).reduce(0, +),
+                units.map(\.notices.count).reduce(0, +)]
+    }
+
+    private static func detailLines(_ bulletin: Bulletin) -> [String] {
+        var lines: [String] = []
+        let missed = bulletin.units.filter { !$0.missed.isEmpty }
+        if !missed.isEmpty {
+            lines.append("未完成事项")
+            for row in missed { lines.append("  \(row.name)（\(row.unit)）：\(row.missed.joined(separator: "、"))") }
+        }
+        let criticised = bulletin.units.filter { !$0.notices.isEmpty }
+        if !criticised.isEmpty {
+            if !lines.isEmpty { lines.append("") }
+            lines.append("本月通报")
+            for row in criticised {
+                let notices = row.notices.map { "\(levelLabel($0.level))通报 \($0.date)" }.joined(separator: "、")
+                lines.append("  \(row.name)（\(row.unit)）：\(notices)；约谈状态：\(escalationLabel(row.escalation))")
+            }
+        }
+        return lines
+    }
+
+    private static func markdownRow(_ cells: [String]) -> String {
+        "| " + cells.map(markdownText).joined(separator: " | ") + " |"
+    }
+
+    /// Escapes the characters that would break a table cell or start markup.
+    private static func markdownText(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "|", "\\", "`", "<", ">": escaped += "\\" + String(character)
+            case "\n", "\r", "\r\n": escaped += " "
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,56 @@
+import GongkaiJSON
+import GongkaiProtocol
+
+/// Bounds on the free-text fields of events, the same as `Schemas/events/common.schema.json`
+/// states, so the daemon and the published schemas accept exactly the same events.
+enum FieldLimits {
+    /// Titles, reasons, outcomes, columns, evidence, bulletin names: 1–1000 characters.
+    static let maxTextScalars = 1_000
+    static let maxNoteScalars = 4_000
+    static let maxURLScalars = 2_048
+    static let maxUnitScalars = 64
+    static let maxObligationScalars = 32
+
+    static let textFields = ["title", "column", "evidence", "outcome", "reason", "bulletin"]
+
+    static func check(_ members: [String: JSONValue]) throws {
+        for key in textFields {
+            guard let value = members[key] else { continue }
+            guard let text = value.stringValue else { throw DomainError(key, "must be a string") }
+            try bound(text, key, 1, maxTextScalars)
+        }
+        if let value = members["note"] {
+            guard let text = value.stringValue else { throw DomainError("note", "must be a string") }
+            try bound(text, "note", 0, maxNoteScalars)
+        }
+        if let value = members["url"] {
+            guard let text = value.stringValue else { throw DomainError("url", "must be a string") }
+            try bound(text, "url", 1, maxURLScalars)
+            let lower = text.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), text.count > 8,
+                  !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }) else {
+                throw DomainError("url", "must be an http or https address without spaces")
+            }
+        }
+        if let unit = members["unit"]?.stringValue { try bound(unit, "unit", 1, maxUnitScalars) }
+        if let obligation = members["obligation"]?.stringValue {
+            let ascii = obligation.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
+            guard ascii, (1...maxObligationScalars).contains(obligation.unicodeScalars.count) else {
+                throw DomainError("obligation", "must be an obligation id such as T01 or T18b")
+            }
+        }
+        if let inquiry = members["inquiry"]?.stringValue {
+            do {
+                try EventEnvelope.checkId(inquiry)
+            } catch {
+                throw DomainError("inquiry", "must be 1–128 visible characters, like an event id")
+            }
+        }
+    }
+
+    private static func bound(_ text: String, _ field: String, _ minimum: Int, _ maximum: Int) throws {
+        let count = text.unicodeScalars.count
+        guard count >= minimum else { throw DomainError(field, "must not be empty") }
+        guard count <= maximum else { throw DomainError(field, "is \(count) characters; at most \(maximum)") }
+    }
+}

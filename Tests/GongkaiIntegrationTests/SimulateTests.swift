@@ -1,0 +1,193 @@
+import Foundation
+import GongkaiClient
+import GongkaiJSON
+import XCTest
+
+/// `gongkai simulate` and the report commands, through the real `gongkai` binary and a real
+/// daemon: the simulated year is deterministic, every event of it is accepted in file
+/// order, and the escalation, bulletin, CSV and Markdown answers hold what they should.
+final class SimulateTests: XCTestCase {
+    /// The client in the build's products folder, beside `gongkaid`.
+    static var client: String {
+        URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+    }
+
+    func testSimulationIsDeterministicPerSeedAndOrderedWithinTheYear() throws {
+        let first = try Self.run(["simulate", "--year", "2023", "--seed", "7"])
+        let second = try Self.run(["simulate", "--year", "2023", "--seed", "7"])
+        let other = try Self.run(["simulate", "--year", "2023", "--seed", "8"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, second.stdout, "the same seed gives the same bytes")
+        XCTAssertNotEqual(first.stdout, other.stdout, "another seed gives another year")
+
+        let directory = DaemonProcess.temporaryDirectory("gongkai-simulate")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/year.ndjson"
+        let written = try Self.run(["simulate", "--year", "2023", "--seed", "7", "--output", file])
+        XCTAssertEqual(written.status, 0, written.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), first.stdout, "--output writes the same bytes")
+
+        XCTAssertNotEqual(try Self.run(["simulate", "--year", "2024", "--seed", "7"]).status, 0,
+                          "the bundled catalog has rules for 2023 only")
+
+        // One canonical event per line, unique ids, dates inside 2023 and never going back.
+        var ids = Set<String>()
+        var previous = ""
+        var types: [String: Int] = [:]
+        for line in try Self.lines(first.stdout) {
+            let event = try JSONParser.parse(line)
+            XCTAssertEqual(CanonicalJSON.encodeString(event), line, "lines are RFC 8785 canonical")
+            let id = try XCTUnwrap(event["id"]?.stringValue)
+            XCTAssertTrue(id.hasPrefix("sim-2023-s7-"), id)
+            XCTAssertTrue(ids.insert(id).inserted, "id \(id) used twice")
+            let at = try XCTUnwrap(event["at"]?.stringValue)
+            XCTAssertTrue(at.hasPrefix("2023-") && at >= previous, "\(id) at \(at) after \(previous)")
+            previous = at
+            types[event["type"]!.stringValue!, default: 0] += 1
+        }
+        for type in ["publication.recorded", "task.completed", "meeting.held", "inquiry.received", "inquiry.replied",
+                     "inquiry.extended", "inquiry.paused", "inquiry.resumed", "inquiry.correction-requested",
+                     "inquiry.correction-received", "notice.issued", "interview.held"] {
+            XCTAssertGreaterThan(types[type] ?? 0, 0, "a simulated year has \(type) events")
+        }
+    }
+
+    func testSimulatedYearLoadsIntoTheDaemonAndFeedsEveryReport() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        defer {
+            XCTAssertEqual(daemon.stop(), 0, "gongkaid exits 0 on SIGTERM; log:\n\(daemon.log)")
+            daemon.removeFiles()
+        }
+        let file = daemon.stateDirectory + "/year.ndjson"
+        XCTAssertEqual(try Self.run(["simulate", "--year", "2023", "--seed", "7", "--output", file]).status, 0)
+        let lineCount = try Self.lines(try Data(contentsOf: URL(fileURLWithPath: file))).count
+        XCTAssertGreaterThan(lineCount, 2_000)
+
+        let connection = try daemon.connect()
+        let before = try LedgerFixtures.okJSON(connection.readLineAfter("HEAD"))["size"]!.integerValue!
+
+        // (b) Every line is accepted, in file order.
+        let append = try Self.run(["append", "--socket", daemon.socketPath, "--file", file], timeout: 120)
+        XCTAssertEqual(append.status, 0, "append failed: \(append.stderr)\n\(String(decoding: append.stdout.prefix(2000), as: UTF8.self))")
+        let answers = try Self.lines(append.stdout)
+        XCTAssertEqual(answers.count, lineCount)
+        let refused = answers.enumerated().filter { !$0.element.hasPrefix("OK ") }
+        XCTAssertTrue(refused.isEmpty, "refused lines: \(refused.prefix(5).map { "line \($0.offset + 1): \($0.element)" })")
+        XCTAssertTrue(append.stderr.contains("appended \(lineCount), duplicates 0, failed 0"), append.stderr)
+        let after = try LedgerFixtures.okJSON(connection.readLineAfter("HEAD"))["size"]!.integerValue!
+        XCTAssertEqual(after - before, Int64(lineCount), "the log grows by exactly one record per line")
+
+        // (c) The storyline shows in the answers: an interview, a unit on watch; a full bulletin.
+        let escalations = try LedgerFixtures.okJSON(connection.readLineAfter("ESCALATIONS asof=2023-12-31"))
+        let states = (escalations["units"]?.arrayValue ?? []).compactMap { $0["state"]?.stringValue }
+        XCTAssertTrue(states.contains("interviewed") || states.contains("interview-required"), "states: \(states)")
+        XCTAssertTrue(states.contains("interviewed"), "the E1 unit was interviewed after its third county notice: \(states)")
+        XCTAssertTrue(states.contains("watch"), "a unit ends the year one notice short: \(states)")
+        let bulletin = try LedgerFixtures.okJSON(connection.readLineAfter("BULLETIN 2023-06"))
+        XCTAssertEqual(bulletin["units"]?.arrayValue?.count, 37)
+        XCTAssertEqual(bulletin["fewestPublications"]?.arrayValue?.count, 5)
+        let decoded = try Bulletin(json: bulletin)
+        XCTAssertGreaterThan(decoded.units.map(\.publications).reduce(0, +), 37, "units published in June")
+
+        // (d) CSV for Excel and WPS: BOM, header + 37 rows, every row ended by CRLF.
+        let csv = try Self.run(["bulletin", "2023-06", "--socket", daemon.socketPath, "--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(Array(csv.stdout.prefix(3)), [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: csv.stdout.dropFirst(3), as: UTF8.self)
+        XCTAssertTrue(text.hasSuffix("\r\n"))
+        let rows = text.components(separatedBy: "\r\n").dropLast()
+        XCTAssertEqual(rows.count, 38)
+        XCTAssertFalse(rows.contains { $0.contains("\n") || $0.contains("\r") }, "no bare line ends")
+        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期答复,超期答复,通报,约谈状态")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 8 })
+
+        let markdown = try Self.run(["bulletin", "2023-06", "--socket", daemon.socketPath, "--format", "markdown"])
+        XCTAssertEqual(markdown.status, 0, markdown.stderr)
+        let document = try Self.lines(markdown.stdout)
+        XCTAssertEqual(document.first, "# 上犹县政务公开月报 2023年6月")
+        XCTAssertTrue(document.contains("| 单位 | 编码 | 发布数 | 未完成事项 | 逾期答复 | 超期答复 | 通报 | 约谈状态 |"))
+        XCTAssertTrue(document.contains { $0.hasPrefix("|---|") }, "a Markdown table's delimiter row")
+
+        // Piped, the query commands print the daemon's JSON; --status filters client-side.
+        let overdue = try Self.run(["inquiries", "--socket", daemon.socketPath, "--asof", "2023-12-31", "--status", "overdue"])
+        XCTAssertEqual(overdue.status, 0, overdue.stderr)
+        let filtered = try JSONParser.parse(try Self.lines(overdue.stdout)[0])["inquiries"]?.arrayValue ?? []
+        XCTAssertFalse(filtered.isEmpty)
+        XCTAssertTrue(filtered.allSatisfy { $0["status"]?.stringValue == "overdue" })
+        let compliance = try Self.run(["compliance", "东山镇", "--socket", daemon.socketPath, "--asof", "2023-12-31"])
+        XCTAssertEqual(try JSONParser.parse(try Self.lines(compliance.stdout)[0])["unit"]?.stringValue, "dongshan")
+    }
+
+    // MARK: Pure formatting
+
+    func testCSVFieldsAreQuotedPerRFC4180() {
+        XCTAssertEqual(BulletinFormat.csvField("东山镇"), "东山镇")
+        XCTAssertEqual(BulletinFormat.csvField("a,b"), "\"a,b\"")
+        XCTAssertEqual(BulletinFormat.csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(BulletinFormat.csvField("two\nlines"), "\"two\nlines\"")
+        XCTAssertEqual(BulletinFormat.csvField("crlf\r\nend"), "\"crlf\r\nend\"")
+    }
+
+    func testTablesAlignChineseNamesByDisplayWidth() {
+        XCTAssertEqual(DisplayWidth.of("dongshan"), 8)
+        XCTAssertEqual(DisplayWidth.of("东山镇"), 6)
+        XCTAssertEqual(DisplayWidth.of("（县级）"), 8)
+        var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码"), TextTable.Column("发布数", .right)])
+        table.add(["东山镇", "dongshan", "12"])
+        table.add(["县就业创业服务中心", "jycyfwzx", "3"])
+        let lines = table.lines()
+        XCTAssertEqual(lines.count, 4)
+        // The id column starts at the same terminal column on every line, and the
+        // right-aligned last column makes every line end at the same column.
+        let idColumn = DisplayWidth.of(lines[0].components(separatedBy: "编码")[0])
+        XCTAssertEqual(DisplayWidth.of(lines[2].components(separatedBy: "dongshan")[0]), idColumn, "\(lines)")
+        XCTAssertEqual(DisplayWidth.of(lines[3].components(separatedBy: "jycyfwzx")[0]), idColumn, "\(lines)")
+        XCTAssertEqual(idColumn, DisplayWidth.of("县就业创业服务中心") + TextTable.gutterColumns)
+        XCTAssertEqual(Set(lines.map(DisplayWidth.of)).count, 1, "\(lines)")
+    }
+
+    // MARK: Helpers
+
+    struct Result {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+    }
+
+    /// Runs the `gongkai` binary with output in files, so no pipe can fill and stall it.
+    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Result {
+        let directory = DaemonProcess.temporaryDirectory("gongkai-cli")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outPath = directory + "/stdout", errPath = directory + "/stderr"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: client)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "GONGKAI_SOCKET")
+        process.environment = environment
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            throw TestFailure("gongkai \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Newline-separated lines, the last newline not starting an empty line.
+    static func lines(_ data: Data) throws -> [String] {
+        var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+}
