@@ -24,8 +24,9 @@ public enum BulletinReport {
         for unit in catalog.units {
             let facts = view.unitFacts(unit.id)
             let publications = view.counted(facts.publications, asof: last).filter { $0.date >= first }.count
-            let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last)
-            // Found missed this month: periods or deadlines that ended within the month unmet.
+            // Found missed this month: periods or deadlines that ended within the month unmet,
+            // judged once the month is over (a period ending on the last day is not pending).
+            let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last.adding(days: 1))
             let missed = entries.filter { $0.status == .missed && $0.end >= first && $0.end <= last && $0.label != "replies" }
                 .map { "\($0.obligation) \($0.label)" }
             let inquiries = InquiryEvaluation.all(unit: unit.id, view: view, asof: last)

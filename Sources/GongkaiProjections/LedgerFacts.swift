@@ -40,6 +40,9 @@ public final class LedgerFacts: @unchecked Sendable {
     public private(set) var size: UInt64 = 0
     public private(set) var catalogs: [(seq: UInt64, catalog: Catalog)] = []
     public private(set) var calendars: [(seq: UInt64, document: CalendarDocument)] = []
+    /// The working-day calendar from every adopted calendar document (kept current, since
+    /// validation needs it for each inquiry event).
+    public private(set) var calendar = WorkingDayCalendar()
     public private(set) var units: [String: UnitFacts] = [:]
     /// Inquiry id → owning unit (inquiry ids are one namespace across units).
     public private(set) var inquiryOwner: [String: String] = [:]
@@ -94,6 +97,7 @@ public final class LedgerFacts: @unchecked Sendable {
             catalogs.append((seq, catalog)); undos.append(.catalog)
         case .calendarAdopted(let document):
             calendars.append((seq, document)); undos.append(.calendar)
+            calendar = WorkingDayCalendar(calendars.map(\.document))
         case .publicationRecorded(let obligation):
             units[unit!, default: UnitFacts()].publications.append(Dated(seq: seq, date: date, value: obligation))
             undos.append(.publication(unit!))
@@ -141,7 +145,9 @@ public final class LedgerFacts: @unchecked Sendable {
     private func revert(_ undo: Undo) {
         switch undo {
         case .catalog: catalogs.removeLast()
-        case .calendar: calendars.removeLast()
+        case .calendar:
+            calendars.removeLast()
+            calendar = WorkingDayCalendar(calendars.map(\.document))
         case .publication(let unit): units[unit]!.publications.removeLast()
         case .completion(let unit): units[unit]!.completions.removeLast()
         case .meeting(let unit): units[unit]!.meetings.removeLast()

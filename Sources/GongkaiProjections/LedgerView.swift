@@ -15,7 +15,8 @@ public struct LedgerView {
         self.facts = facts
         self.known = known
         catalog = facts.catalogs.last { $0.seq <= known }?.catalog
-        calendar = WorkingDayCalendar(facts.calendars.filter { $0.seq <= known }.map(\.document))
+        let adopted = facts.calendars.filter { $0.seq <= known }
+        calendar = adopted.count == facts.calendars.count ? facts.calendar : WorkingDayCalendar(adopted.map(\.document))
     }
 
     /// Whether record `seq` counts in this view: recorded by `known` and not voided by then.

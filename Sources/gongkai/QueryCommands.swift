@@ -174,7 +174,7 @@ struct BulletinCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Answer from the first N records only.", valueName: "N"))
     var known: Int?
 
-    @Option(name: .long, help: "table, markdown, csv or json.")
+    @Option(name: .long, help: "Output format (default: table on a terminal, else json).")
     var format: Format?
 
     func validate() throws {

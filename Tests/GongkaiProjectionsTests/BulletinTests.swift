@@ -1,0 +1,43 @@
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProjections
+import XCTest
+
+/// The monthly bulletin (政务公开月报): what it finds for a month once the month is over.
+final class BulletinTests: XCTestCase {
+    func row(_ answer: JSONValue, _ unit: String) -> JSONValue {
+        answer["units"]!.arrayValue!.first { $0["unit"]?.stringValue == unit }!
+    }
+
+    func testMonthJudgedWhenOverWithPublicationsNoticesRepliesAndFewest() throws {
+        let fixture = try FactsFixture()
+        for unit in ["dongshan", "czj", "gxj"] { try fixture.publish(unit, "T01", "2023-06-12") }
+        try fixture.publish("czj", "T01", "2023-06-20")
+        _ = try fixture.notice("gxj", "county", "2023-06-15")
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "b1", "channel": "online", "simple": true, "at": "2023-06-01"])
+        try fixture.append(["type": "inquiry.replied", "unit": "czj", "inquiry": "b1", "at": "2023-06-15"])
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "b2", "channel": "hotline", "simple": false, "at": "2023-06-05"])
+        try fixture.append(["type": "task.completed", "unit": "czj", "obligation": "T18a", "at": "2023-06-30"])
+        let answer = BulletinReport.answer(year: 2023, month: 6, view: fixture.view())
+        XCTAssertEqual(answer["asof"]?.stringValue, "2023-06-30")
+        XCTAssertEqual(answer["units"]?.arrayValue?.count, 37)
+        let czj = row(answer, "czj")
+        XCTAssertEqual(czj["publications"]?.integerValue, 2)
+        XCTAssertEqual(czj["lateReplies"]?.arrayValue, ["b1"])
+        XCTAssertEqual(czj["overdueReplies"]?.arrayValue, ["b2"])
+        XCTAssertFalse(czj["missed"]!.arrayValue!.contains("T18a 2023-06-30"), "done on its due date")
+        XCTAssertFalse(czj["missed"]!.arrayValue!.contains("T01 2023-06"))
+        // June's own monthly period ends on the 30th: a unit that published nothing missed it,
+        // and the deadline due on the 30th is missed too.
+        let anhe = row(answer, "anhe")
+        XCTAssertTrue(anhe["missed"]!.arrayValue!.contains("T01 2023-06"), "\(anhe)")
+        XCTAssertTrue(anhe["missed"]!.arrayValue!.contains("T18a 2023-06-30"), "\(anhe)")
+        XCTAssertTrue(anhe["missed"]!.arrayValue!.contains("M1 2023-Q2"), "\(anhe)")
+        XCTAssertEqual(row(answer, "gxj")["notices"]?.arrayValue?.count, 1)
+        XCTAssertEqual(row(answer, "gxj")["escalation"]?.stringValue, "clear")
+        let fewest = answer["fewestPublications"]!.arrayValue!
+        XCTAssertEqual(fewest.count, 5)
+        XCTAssertTrue(fewest.allSatisfy { $0["publications"]?.integerValue == 0 })
+        XCTAssertFalse(fewest.contains { $0["unit"]?.stringValue == "czj" })
+    }
+}
