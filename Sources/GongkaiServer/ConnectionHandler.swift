@@ -242,7 +242,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
 
 /// The `OK` answer to an APPEND, assembled directly: it is the hottest answer there is.
 enum AppendAnswer {
-    static func encode(id: String, record: AppendedRecord, duplicate: Bool, into output: inout [UInt8]) {
+    static func encode(id: String, record: RecordReceipt, duplicate: Bool, into output: inout [UInt8]) {
         output.append(contentsOf: "OK {".utf8)
         if duplicate { output.append(contentsOf: #""duplicate":true,"#.utf8) }
         output.append(contentsOf: #""id":"#.utf8)
@@ -254,7 +254,7 @@ enum AppendAnswer {
         output.append(contentsOf: #"","seq":"#.utf8)
         output.append(contentsOf: String(record.seq).utf8)
         output.append(contentsOf: #","size":"#.utf8)
-        output.append(contentsOf: String(record.seq).utf8)
+        output.append(contentsOf: String(record.size).utf8)
         output.append(contentsOf: "}\n".utf8)
     }
 }

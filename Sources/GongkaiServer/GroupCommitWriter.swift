@@ -7,18 +7,42 @@ import NIOCore
 
 /// What became of one APPEND.
 enum AppendOutcome {
-    case appended(id: String, AppendedRecord)
-    case duplicate(id: String, AppendedRecord)
+    case appended(id: String, RecordReceipt)
+    case duplicate(id: String, RecordReceipt)
     case failed(ProtocolError)
 }
 
-/// An APPEND waiting for the writer: the checked event, who sent it, and how to answer.
+/// An APPEND waiting for the writer: the checked event, who sent it, and how to answer. The
+/// hashes are computed on the connection's event loop, off the writer's path.
 struct AppendSubmission {
     let event: EventEnvelope
+    /// SHA-256 of the event as sent, canonicalised (idempotency).
+    let eventDigest: [UInt8]
+    /// The id index key of `event.id`.
+    let idKey: [UInt8]
     let principal: String
     let eventLoop: EventLoop
     let submittedNanos: UInt64
     let deliver: (AppendOutcome) -> Void
+
+    init(event: EventEnvelope, principal: String, eventLoop: EventLoop, submittedNanos: UInt64,
+         deliver: @escaping (AppendOutcome) -> Void) {
+        self.event = event
+        self.eventDigest = IdEntry.digest(ofCanonicalEvent: event.canonical)
+        self.idKey = IdEntry.key(forId: event.id)
+        self.principal = principal
+        self.eventLoop = eventLoop
+        self.submittedNanos = submittedNanos
+        self.deliver = deliver
+    }
+}
+
+/// An outcome decided inside the transaction, before the commit's head is known.
+private enum TentativeOutcome {
+    case appended(id: String, AppendedRecord)
+    case duplicateInBatch(id: String, seq: UInt64, leaf: MerkleHash)
+    case duplicate(id: String, RecordReceipt)
+    case failed(ProtocolError)
 }
 
 /// The one thread that writes. It takes every waiting append (up to `maxBatchRecords`), writes
@@ -103,7 +127,19 @@ final class GroupCommitWriter: @unchecked Sendable {
         do {
             let (results, head) = try store.appendBatch { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
             admission.batchEnded(committed: true)
-            outcomes = results
+            // Records of this batch get the head this commit made durable.
+            outcomes = results.map { result in
+                switch result {
+                case .appended(let id, let record):
+                    return .appended(id: id, RecordReceipt(seq: record.seq, leaf: record.leaf, size: head.size, root: head.root))
+                case .duplicateInBatch(let id, let seq, let leaf):
+                    return .duplicate(id: id, RecordReceipt(seq: seq, leaf: leaf, size: head.size, root: head.root))
+                case .duplicate(let id, let receipt):
+                    return .duplicate(id: id, receipt)
+                case .failed(let error):
+                    return .failed(error)
+                }
+            }
             let appended = outcomes.count { if case .appended = $0 { true } else { false } }
             let duplicates = outcomes.count { if case .duplicate = $0 { true } else { false } }
             stats.committed(appended: appended, duplicates: duplicates, batchSize: batch.count,
@@ -121,16 +157,16 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Runs inside the transaction; may run twice when the map had to grow, so it keeps
     /// everything it decides in its result.
-    private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64) throws -> [AppendOutcome] {
-        // Recorded time never decreases, even if the wall clock steps back.
+    private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64) throws -> [TentativeOutcome] {
+        // Recorded time never decreases, even if the wall clock steps back; one stamp per commit.
         let recordedMillis = max(nowMillis, ledger.latestRecordedMillis ?? 0)
+        let recorded = RecordedTime.format(millis: recordedMillis)
         admission.beginBatch()
-        var outcomes: [AppendOutcome] = []
+        var outcomes: [TentativeOutcome] = []
         outcomes.reserveCapacity(batch.count)
         for submission in batch {
-            let digest = IdEntry.digest(ofCanonicalEvent: submission.event.canonical)
-            if let existing = try ledger.lookup(id: submission.event.id) {
-                outcomes.append(try answerRepeated(submission.event, existing: existing, digest: digest, ledger: ledger))
+            if let existing = try ledger.lookup(idKey: submission.idKey) {
+                outcomes.append(try answerRepeated(submission, existing: existing, ledger: ledger))
                 continue
             }
             let event: EventEnvelope
@@ -141,21 +177,24 @@ final class GroupCommitWriter: @unchecked Sendable {
                 continue
             }
             let record = RecordFormat.encode(by: submission.principal, canonicalEvent: event.canonical,
-                                             recordedMillis: recordedMillis, seq: ledger.size + 1)
-            let appended = try ledger.append(id: event.id, eventDigest: digest, record: record, recordedMillis: recordedMillis)
+                                             recorded: recorded, seq: ledger.size + 1)
+            let appended = try ledger.append(idKey: submission.idKey, eventDigest: submission.eventDigest, record: record,
+                                             recordedMillis: recordedMillis)
             outcomes.append(.appended(id: event.id, appended))
         }
         return outcomes
     }
 
     /// Same id and same event → the first record's answer; same id, other event → conflict.
-    private func answerRepeated(_ event: EventEnvelope, existing: IdEntry, digest: [UInt8], ledger: LedgerBatch) throws -> AppendOutcome {
+    private func answerRepeated(_ submission: AppendSubmission, existing: IdEntry, ledger: LedgerBatch) throws -> TentativeOutcome {
+        let id = submission.event.id
         // The index keeps the digest of the event as its client sent it, before any
         // normalisation by admission, so a retry of the same request always matches.
-        if existing.eventDigest == digest {
-            return .duplicate(id: event.id, try ledger.answer(forExisting: existing.seq))
+        guard existing.eventDigest == submission.eventDigest else {
+            return .failed(ProtocolError(.conflict, "id \"\(id)\" already names a different event (seq \(existing.seq))"))
         }
-        return .failed(ProtocolError(.conflict, "id \"\(event.id)\" already names a different event (seq \(existing.seq))"))
+        if let receipt = try ledger.receipt(forExisting: existing.seq) { return .duplicate(id: id, receipt) }
+        return .duplicateInBatch(id: id, seq: existing.seq, leaf: try ledger.leaf(of: existing.seq))
     }
 
     private func deliver(_ outcomes: [AppendOutcome], to batch: [AppendSubmission]) {

@@ -11,11 +11,15 @@ public struct LedgerBatch {
     /// Set when an append failed half-way: the transaction must not be committed.
     private(set) var poisoned = false
 
+    /// Records durable before this batch began.
+    public let committedSize: UInt64
+
     init(store: LedgerStore, txn: OpaquePointer, frontier: MerkleFrontier, head: LedgerHead) {
         self.store = store
         self.txn = txn
         self.frontier = frontier
         self.lastRecordedMillis = head.recordedMillis
+        self.committedSize = head.size
     }
 
     /// Records in the log including this batch's appends so far.
@@ -25,26 +29,49 @@ public struct LedgerBatch {
     public var latestRecordedMillis: Int64? { lastRecordedMillis }
 
     public func lookup(id: String) throws -> IdEntry? {
-        try LMDBValues.get(txn, store.ids, key: LedgerLayout.idKey(id)).flatMap { IdEntry(bytes: $0) }
+        try lookup(idKey: LedgerLayout.idKey(id))
     }
 
-    /// The leaf hash and the root at size `seq` of an existing record (for duplicate answers).
-    public func answer(forExisting seq: UInt64) throws -> AppendedRecord {
+    /// Lookup by a key from `IdEntry.key(forId:)`, computed off the writer's thread.
+    public func lookup(idKey: [UInt8]) throws -> IdEntry? {
+        try LMDBValues.get(txn, store.ids, key: idKey).flatMap { IdEntry(bytes: $0) }
+    }
+
+    /// The leaf of an existing record (this batch's included).
+    public func leaf(of seq: UInt64) throws -> MerkleHash {
+        try TreeNodeSource(txn: txn, tree: store.tree).subtreeHash(SubtreeAddress(level: 0, index: seq - 1))
+    }
+
+    /// The receipt a record got when its commit made it durable; nil for a record of this
+    /// batch, whose receipt is the head this batch commits.
+    public func receipt(forExisting seq: UInt64) throws -> RecordReceipt? {
+        guard seq <= committedSize else { return nil }
+        var commitEnd: UInt64?
+        try LMDBValues.scan(txn, store.commits, from: LedgerLayout.seqKey(seq)) { key, _ in
+            commitEnd = LedgerLayout.seq(fromKey: key)
+            return false
+        }
+        guard let size = commitEnd, size <= committedSize else {
+            throw StorageError("commits", message: "no commit covers record \(seq)")
+        }
         let source = TreeNodeSource(txn: txn, tree: store.tree)
-        let leaf = try source.subtreeHash(SubtreeAddress(level: 0, index: seq - 1))
-        let root = try MerkleTreeReader(source: source).root(size: seq)
-        return AppendedRecord(seq: seq, leaf: leaf, root: root)
+        return RecordReceipt(seq: seq, leaf: try leaf(of: seq), size: size, root: try MerkleTreeReader(source: source).root(size: size))
     }
 
     /// Appends one record as seq `size + 1`.
     public mutating func append(id: String, eventDigest: [UInt8], record: [UInt8], recordedMillis: Int64) throws -> AppendedRecord {
+        try append(idKey: LedgerLayout.idKey(id), eventDigest: eventDigest, record: record, recordedMillis: recordedMillis)
+    }
+
+    public mutating func append(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8], recordedMillis: Int64) throws -> AppendedRecord {
+        precondition(idKey.count == 32, "id keys are SHA-256 digests")
         let seq = frontier.size + 1
         // Recorded time never decreases (DESIGN.md section 2).
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
         precondition(!poisoned, "no append after a failed one in the same transaction")
         poisoned = true
         // The id first: a taken id fails before anything of the record is written.
-        try LMDBValues.put(txn, store.ids, key: LedgerLayout.idKey(id),
+        try LMDBValues.put(txn, store.ids, key: idKey,
                            value: IdEntry(seq: seq, eventDigest: eventDigest).bytes, flags: MDB_NOOVERWRITE)
         try LMDBValues.put(txn, store.log, key: LedgerLayout.seqKey(seq), value: record, flags: MDB_APPEND)
         let leaf = record.withUnsafeBytes { RFC6962.leafHash($0) }
@@ -54,6 +81,6 @@ public struct LedgerBatch {
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")
         lastRecordedMillis = recordedMillis
-        return AppendedRecord(seq: seq, leaf: leaf, root: frontier.root)
+        return AppendedRecord(seq: seq, leaf: leaf)
     }
 }

@@ -14,9 +14,25 @@ public struct LedgerHead: Equatable, Sendable {
     }
 }
 
-/// What an append wrote: its seq, leaf hash, and the tree root at size == seq.
+/// What an append wrote: its seq and leaf hash.
 public struct AppendedRecord: Equatable, Sendable {
     public let seq: UInt64
     public let leaf: MerkleHash
+}
+
+/// Proof of durability handed to the writer of a record: its seq and leaf, and the head of the
+/// commit that made it durable (`size` ≥ seq). The same record always gets the same receipt.
+public struct RecordReceipt: Equatable, Sendable {
+    public let seq: UInt64
+    public let leaf: MerkleHash
+    public let size: UInt64
     public let root: MerkleHash
+
+    public init(seq: UInt64, leaf: MerkleHash, size: UInt64, root: MerkleHash) {
+        precondition(seq >= 1 && seq <= size, "a receipt names a head that contains the record")
+        self.seq = seq
+        self.leaf = leaf
+        self.size = size
+        self.root = root
+    }
 }

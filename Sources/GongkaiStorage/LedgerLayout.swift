@@ -18,6 +18,10 @@ enum LedgerLayout {
     /// their level (1 byte), so the nodes an append completes sort after all earlier ones.
     static let treeDatabase = "tree"
 
+    /// `commits`: the last seq of each commit (8 bytes) → its recorded time in ms (8 bytes),
+    /// so the head that first made any record durable can be named again (duplicate answers).
+    static let commitsDatabase = "commits"
+
     static func seqKey(_ seq: UInt64) -> [UInt8] {
         withUnsafeBytes(of: seq.bigEndian) { Array($0) }
     }
@@ -56,6 +60,9 @@ public struct IdEntry: Equatable, Sendable {
         seq = LedgerLayout.seq(fromKey: UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
         eventDigest = Array(bytes[8..<40])
     }
+
+    /// The id index key of an event id (SHA-256 of its UTF-8 bytes).
+    public static func key(forId id: String) -> [UInt8] { LedgerLayout.idKey(id) }
 
     /// The digest stored for an event's canonical bytes.
     public static func digest(ofCanonicalEvent bytes: [UInt8]) -> [UInt8] {

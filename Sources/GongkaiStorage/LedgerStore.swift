@@ -14,6 +14,7 @@ public final class LedgerStore: @unchecked Sendable {
     let log: MDB_dbi
     let ids: MDB_dbi
     let tree: MDB_dbi
+    let commits: MDB_dbi
 
     /// Reader slots of dead processes cleared at open.
     public let staleReadersCleared: Int
@@ -26,13 +27,14 @@ public final class LedgerStore: @unchecked Sendable {
         env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
         staleReadersCleared = try env.clearStaleReaders()
         let environment = env
-        (meta, log, ids, tree) = try env.write { txn in
+        (meta, log, ids, tree, commits) = try env.write { txn in
             let meta = try environment.openDatabase(LedgerLayout.metaDatabase, txn: txn)
             let log = try environment.openDatabase(LedgerLayout.logDatabase, txn: txn)
             let ids = try environment.openDatabase(LedgerLayout.idsDatabase, txn: txn)
             let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
+            let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
             try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
-            return (meta, log, ids, tree)
+            return (meta, log, ids, tree, commits)
         }
         let (log, tree) = (log, tree)
         (frontier, head) = try env.read { txn in
@@ -135,6 +137,10 @@ public final class LedgerStore: @unchecked Sendable {
             let result = try body(&batch)
             // A half-written append (its error caught by `body`) must never be committed.
             guard !batch.poisoned else { throw StorageError("append", message: "an append failed inside the batch") }
+            if batch.size > batch.committedSize {
+                let millis = UInt64(bitPattern: batch.latestRecordedMillis ?? 0)
+                try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size), value: LedgerLayout.seqKey(millis), flags: MDB_APPEND)
+            }
             return (result, batch)
         }
         frontier = batch.frontier

@@ -5,6 +5,11 @@ import GongkaiJSON
 /// event bytes are; it is assembled without re-encoding the event.
 public enum RecordFormat {
     public static func encode(by principal: String, canonicalEvent: [UInt8], recordedMillis: Int64, seq: UInt64) -> [UInt8] {
+        encode(by: principal, canonicalEvent: canonicalEvent, recorded: RecordedTime.format(millis: recordedMillis), seq: seq)
+    }
+
+    /// As above with `recorded` already formatted (one stamp serves a whole commit).
+    public static func encode(by principal: String, canonicalEvent: [UInt8], recorded: String, seq: UInt64) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(canonicalEvent.count + principal.utf8.count + 72)
         output.append(contentsOf: #"{"by":"#.utf8)
@@ -12,7 +17,7 @@ public enum RecordFormat {
         output.append(contentsOf: #","event":"#.utf8)
         output.append(contentsOf: canonicalEvent)
         output.append(contentsOf: #","recorded":""#.utf8)
-        output.append(contentsOf: RecordedTime.format(millis: recordedMillis).utf8)
+        output.append(contentsOf: recorded.utf8)
         output.append(contentsOf: #"","seq":"#.utf8)
         output.append(contentsOf: String(seq).utf8)
         output.append(UInt8(ascii: "}"))

@@ -115,13 +115,16 @@ final class LedgerStoreReadTests: LedgerTestCase {
         XCTAssertNil(try store.lookup(id: "cafe\u{301}"))
     }
 
-    func testAnswerForExistingGivesLeafAndRootAtThatSize() throws {
+    func testReceiptNamesTheHeadOfTheCommitThatMadeTheRecordDurable() throws {
         let records = items.map(\.record)
         _ = try store.appendBatch { batch in
             for item in items {
-                let answer = try batch.answer(forExisting: item.seq)
-                XCTAssertEqual(answer, AppendedRecord(seq: item.seq, leaf: item.leaf,
-                                                      root: NaiveMTH.root(records: Array(records[..<Int(item.seq)]))))
+                // Records 1–6 were committed together, then 7–10.
+                let size: UInt64 = item.seq <= 6 ? 6 : 10
+                let receipt = try batch.receipt(forExisting: item.seq)
+                XCTAssertEqual(receipt, RecordReceipt(seq: item.seq, leaf: item.leaf, size: size,
+                                                      root: NaiveMTH.root(records: Array(records[..<Int(size)]))))
+                XCTAssertEqual(try batch.leaf(of: item.seq), item.leaf)
                 XCTAssertEqual(try batch.lookup(id: item.id), IdEntry(seq: item.seq, eventDigest: item.digest))
             }
             XCTAssertNil(try batch.lookup(id: "nope"))
