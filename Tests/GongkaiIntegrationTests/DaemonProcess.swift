@@ -10,6 +10,8 @@ final class DaemonProcess {
     let logPath: String
     private(set) var process: Process?
     private let extraArguments: [String]
+    /// Extra environment for the daemon (e.g. NOTIFY_SOCKET).
+    var environment: [String: String] = [:]
 
     /// The daemon in the build's products folder, where the test bundle also sits.
     static var binary: String {
@@ -63,13 +65,15 @@ final class DaemonProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--state-directory", stateDirectory, "--socket", socketPath] + extraArguments
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         logHandle.seekToEndOfFile()
         process.standardError = logHandle
         process.standardOutput = logHandle
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.merge(self.environment) { _, mine in mine }
         process.environment = environment
         try process.run()
         self.process = process
