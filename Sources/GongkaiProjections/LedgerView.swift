@@ -15,8 +15,11 @@ public struct LedgerView {
         self.facts = facts
         self.known = known
         catalog = facts.catalogs.last { $0.seq <= known }?.catalog
-        let adopted = facts.calendars.filter { $0.seq <= known }
-        calendar = adopted.count == facts.calendars.count ? facts.calendar : WorkingDayCalendar(adopted.map(\.document))
+        if facts.calendars.last.map({ $0.seq <= known }) ?? true {
+            calendar = facts.calendar  // every adopted calendar is known: the kept one serves
+        } else {
+            calendar = WorkingDayCalendar(facts.calendars.filter { $0.seq <= known }.map(\.document))
+        }
     }
 
     /// Whether record `seq` counts in this view: recorded by `known` and not voided by then.

@@ -46,22 +46,25 @@ public struct DomainEvent: Sendable {
     static let commonFields: Set<String> = ["id", "type", "unit", "at", "note", "url"]
 
     /// Fields each type may carry besides the common ones: (required, optional).
-    static func fields(of type: EventType) -> (required: Set<String>, optional: Set<String>) {
-        switch type {
-        case .catalogAdopted: (["catalog"], [])
-        case .calendarAdopted: (["year", "notice", "holidays", "workdays"], [])
-        case .publicationRecorded: (["obligation", "title"], ["column"])
-        case .taskCompleted: (["obligation"], ["evidence"])
-        case .meetingHeld: (["meeting"], [])
-        case .inquiryReceived: (["inquiry", "channel", "simple"], [])
-        case .inquiryExtended: (["inquiry", "days"], [])
-        case .inquiryPaused, .inquiryResumed, .inquiryCorrectionRequested, .inquiryCorrectionReceived: (["inquiry"], [])
-        case .inquiryReplied: (["inquiry"], ["outcome"])
-        case .noticeIssued: (["level", "reason"], ["bulletin"])
-        case .interviewHeld: ([], [])
-        case .eventVoided: (["target", "reason"], [])
-        }
-    }
+    static func fields(of type: EventType) -> (required: Set<String>, optional: Set<String>) { fieldTable[type]! }
+
+    private static let fieldTable: [EventType: (required: Set<String>, optional: Set<String>)] = [
+        .catalogAdopted: (["catalog"], []),
+        .calendarAdopted: (["year", "notice", "holidays", "workdays"], []),
+        .publicationRecorded: (["obligation", "title"], ["column"]),
+        .taskCompleted: (["obligation"], ["evidence"]),
+        .meetingHeld: (["meeting"], []),
+        .inquiryReceived: (["inquiry", "channel", "simple"], []),
+        .inquiryExtended: (["inquiry", "days"], []),
+        .inquiryPaused: (["inquiry"], []),
+        .inquiryResumed: (["inquiry"], []),
+        .inquiryCorrectionRequested: (["inquiry"], []),
+        .inquiryCorrectionReceived: (["inquiry"], []),
+        .inquiryReplied: (["inquiry"], ["outcome"]),
+        .noticeIssued: (["level", "reason"], ["bulletin"]),
+        .interviewHeld: ([], []),
+        .eventVoided: (["target", "reason"], []),
+    ]
 
     /// Catalog, calendar and void events act on no unit of their own (DESIGN.md section 2).
     public static func hasUnit(_ type: EventType) -> Bool {
@@ -73,11 +76,17 @@ public struct DomainEvent: Sendable {
         let type = envelope.type
         let (required, optional) = fields(of: type)
         let needsUnit = hasUnit(type)
-        for key in members.keys.sorted() {
-            let allowed = required.contains(key) || optional.contains(key) || (Self.commonFields.contains(key) && (key != "unit" || needsUnit))
-            guard allowed else { throw DomainError(key, "is not a field of \(type.rawValue)") }
+        func allowed(_ key: String) -> Bool {
+            required.contains(key) || optional.contains(key) || (Self.commonFields.contains(key) && (key != "unit" || needsUnit))
         }
-        for key in required.sorted() where members[key] == nil { throw DomainError(key, "missing") }
+        if !members.keys.allSatisfy(allowed) {
+            // Name the first unknown field in sorted order, so the answer is deterministic.
+            let key = members.keys.filter { !allowed($0) }.sorted()[0]
+            throw DomainError(key, "is not a field of \(type.rawValue)")
+        }
+        if !required.allSatisfy({ members[$0] != nil }) {
+            throw DomainError(required.filter { members[$0] == nil }.sorted()[0], "missing")
+        }
         try FieldLimits.check(members)
 
         var unit: String?
