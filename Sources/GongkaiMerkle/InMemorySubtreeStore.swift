@@ -10,7 +10,7 @@ public struct InMemorySubtreeStore: SubtreeHashSource, Sendable {
     public init(leaves: some Sequence<MerkleHash>) {
         var frontier = MerkleFrontier()
         for leaf in leaves {
-            insert(frontier.append(leaf: leaf))
+            frontier.append(leaf: leaf) { hashes[$0] = $1 }
         }
     }
 

@@ -61,9 +61,17 @@ public struct MerkleTreeReader<Source: SubtreeHashSource> {
     }
 
     /// MTH of leaves `[start, start + count)`, a range aligned as in the RFC recursion.
+    /// The (at most 64) peaks are gathered on the stack.
     private func hash(start: UInt64, count: UInt64) throws -> MerkleHash {
-        let peaks = try SubtreeAddress.covering(start: start, count: count).map(source.subtreeHash)
-        return RFC6962.root(ofPeaks: peaks)
+        try withUnsafeTemporaryAllocation(of: MerkleHash.self, capacity: max(count.nonzeroBitCount, 1)) { peaks in
+            // MerkleHash is trivial, so the slots need no deinitialization.
+            var filled = 0
+            try SubtreeAddress.forEachCovering(start: start, count: count) { address in
+                peaks.initializeElement(at: filled, to: try source.subtreeHash(address))
+                filled += 1
+            }
+            return RFC6962.root(ofPeaks: UnsafeBufferPointer(rebasing: peaks[..<filled]))
+        }
     }
 }
 

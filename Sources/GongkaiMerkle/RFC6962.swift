@@ -1,13 +1,15 @@
 import Crypto
 
 /// RFC 6962 section 2.1 hashing: domain-separated leaf and interior-node hashes.
+///
+/// Nothing here allocates beyond what `SHA256` itself does (swift-crypto boxes its context).
 public enum RFC6962 {
     // Distinct prefixes keep a leaf hash from ever equalling a node hash (no second preimages).
     private static let leafPrefix: UInt8 = 0x00
     private static let nodePrefix: UInt8 = 0x01
 
     /// The root of the empty tree: SHA-256 of nothing.
-    public static let emptyRoot = MerkleHash(SHA256.hash(data: [UInt8]()))
+    public static let emptyRoot = MerkleHash(SHA256().finalize())
 
     /// SHA-256(0x00 || data).
     public static func leafHash<C: Collection>(_ data: C) -> MerkleHash where C.Element == UInt8 {
@@ -25,21 +27,38 @@ public enum RFC6962 {
         return MerkleHash(sha.finalize())
     }
 
-    /// SHA-256(0x01 || left || right).
+    /// SHA-256(0x01 || left || right), hashed from one 65-byte buffer on the stack.
     public static func nodeHash(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
-        var sha = SHA256()
-        withUnsafeBytes(of: nodePrefix) { sha.update(bufferPointer: $0) }
-        left.bytes.withUnsafeBytes { sha.update(bufferPointer: $0) }
-        right.bytes.withUnsafeBytes { sha.update(bufferPointer: $0) }
-        return MerkleHash(sha.finalize())
+        // 72 bytes of stack; the message is bytes 0..<65.
+        var message: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &message) { buffer in
+            let base = buffer.baseAddress.unsafelyUnwrapped
+            base.storeBytes(of: nodePrefix, as: UInt8.self)
+            base.storeBytes(of: left.words.0, toByteOffset: 1, as: UInt64.self)
+            base.storeBytes(of: left.words.1, toByteOffset: 9, as: UInt64.self)
+            base.storeBytes(of: left.words.2, toByteOffset: 17, as: UInt64.self)
+            base.storeBytes(of: left.words.3, toByteOffset: 25, as: UInt64.self)
+            base.storeBytes(of: right.words.0, toByteOffset: 33, as: UInt64.self)
+            base.storeBytes(of: right.words.1, toByteOffset: 41, as: UInt64.self)
+            base.storeBytes(of: right.words.2, toByteOffset: 49, as: UInt64.self)
+            base.storeBytes(of: right.words.3, toByteOffset: 57, as: UInt64.self)
+            var sha = SHA256()
+            sha.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: 1 + 2 * MerkleHash.byteCount))
+            return MerkleHash(sha.finalize())
+        }
     }
 
     /// The root of a tree given its perfect subtrees left to right, largest first (see
-    /// `SubtreeAddress.covering`): MTH splits at the largest power of two, so it folds from the right.
-    static func root(ofPeaks peaks: [MerkleHash]) -> MerkleHash {
-        guard var hash = peaks.last else { return emptyRoot }
-        for peak in peaks.dropLast().reversed() {
-            hash = nodeHash(peak, hash)
+    /// `SubtreeAddress.forEachCovering`): MTH splits at the largest power of two, so it folds
+    /// from the right.
+    static func root<Peaks: BidirectionalCollection>(ofPeaks peaks: Peaks) -> MerkleHash where Peaks.Element == MerkleHash {
+        var index = peaks.endIndex
+        guard index != peaks.startIndex else { return emptyRoot }
+        peaks.formIndex(before: &index)
+        var hash = peaks[index]
+        while index != peaks.startIndex {
+            peaks.formIndex(before: &index)
+            hash = nodeHash(peaks[index], hash)
         }
         return hash
     }
@@ -52,7 +71,8 @@ public enum RFC6962 {
 }
 
 extension MerkleHash {
+    /// The digest's 32 bytes, read in place.
     init(_ digest: SHA256.Digest) {
-        self.init(bytes: Array(digest))
+        self = digest.withUnsafeBytes { MerkleHash(bytes: $0) }
     }
 }

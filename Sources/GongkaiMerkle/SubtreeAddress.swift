@@ -19,21 +19,19 @@ public struct SubtreeAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "subtree(level: \(level), index: \(index))" }
 
-    /// The perfect subtrees that make up leaves `[start, start + count)`, left to right, largest first.
-    /// `start` must be a multiple of the largest one, which holds for every range in RFC 6962's
-    /// recursion (and for `start == 0`).
-    static func covering(start: UInt64, count: UInt64) -> [SubtreeAddress] {
-        var addresses: [SubtreeAddress] = []
+    /// Calls `body` with the perfect subtrees that make up leaves `[start, start + count)`, left to
+    /// right, largest first (`count.nonzeroBitCount` of them). `start` must be a multiple of the
+    /// largest one, which holds for every range in RFC 6962's recursion (and for `start == 0`).
+    static func forEachCovering(start: UInt64, count: UInt64, _ body: (SubtreeAddress) throws -> Void) rethrows {
         var first = start
         var remaining = count
         while remaining > 0 {
             let level = 63 - remaining.leadingZeroBitCount
             precondition(first & ((1 << level) - 1) == 0, "leaf range starting at \(first) is not aligned to 2^\(level)")
-            addresses.append(SubtreeAddress(level: level, index: first >> level))
+            try body(SubtreeAddress(level: level, index: first >> level))
             // Wraps only after the last piece of a range ending exactly at 2^64.
             first &+= 1 << level
             remaining -= 1 << level
         }
-        return addresses
     }
 }
