@@ -14,7 +14,7 @@ enum AppendOutcome {
 
 /// An APPEND waiting for the writer: the checked event, who sent it, and how to answer. The
 /// hashes are computed on the connection's event loop, off the writer's path.
-struct AppendSubmission {
+final class AppendSubmission {
     let event: EventEnvelope
     /// SHA-256 of the event as sent, canonicalised (idempotency).
     let eventDigest: [UInt8]

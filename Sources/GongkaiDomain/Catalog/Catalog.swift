@@ -3,7 +3,7 @@ import GongkaiJSON
 /// The rules in force: units, groups, obligations and escalation rules of one year, decoded
 /// from a catalog document (`Schemas/catalogs/*.json`) carried by a `catalog.adopted` event.
 /// Rules are data: a new year's table is a new document, not new code.
-public struct Catalog: Sendable {
+public final class Catalog: Sendable {
     public static let meetingKinds: Set<String> = ["report-heard", "special-study"]
     public static let channels: Set<String> = ["hotline", "mailbox", "online", "application"]
     public static let noticeLevels: Set<String> = ["county", "city", "province"]
