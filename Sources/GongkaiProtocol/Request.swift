@@ -15,10 +15,13 @@ public enum Request: Equatable, Sendable {
     case bulletin(month: String, options: QueryOptions)
     case catalog
     case units
+    case proofInclusion(seq: UInt64, size: UInt64?)
+    case proofConsistency(old: UInt64, new: UInt64?)
+    case verify
 
     /// The verbs this daemon serves, as HELP lists them.
     public static let verbs = ["APPEND", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
-                               "INQUIRIES", "PING", "READ", "STATS", "TAIL", "UNITS", "WHOAMI"]
+                               "INQUIRIES", "PING", "PROOF", "READ", "STATS", "TAIL", "UNITS", "VERIFY", "WHOAMI"]
 
     /// Parses one line, without its line ending.
     public static func parse(_ line: [UInt8]) throws -> Request {
@@ -70,6 +73,17 @@ public enum Request: Equatable, Sendable {
             }
             return .read(from: from, limit: limit)
         case "CATALOG": try expectCount(arguments, 0, usage: "CATALOG"); return .catalog
+        case "VERIFY": try expectCount(arguments, 0, usage: "VERIFY"); return .verify
+        case "PROOF":
+            let usage = "usage: PROOF INCLUSION <seq> [<size>] | PROOF CONSISTENCY <old> [<new>]"
+            guard (2...3).contains(arguments.count) else { throw ProtocolError(.badRequest, usage) }
+            let first = try positive(arguments[1], name: arguments[0].uppercased() == "INCLUSION" ? "seq" : "old")
+            let second = arguments.count == 3 ? try positive(arguments[2], name: "size") : nil
+            switch arguments[0].uppercased() {
+            case "INCLUSION": return .proofInclusion(seq: first, size: second)
+            case "CONSISTENCY": return .proofConsistency(old: first, new: second)
+            default: throw ProtocolError(.badRequest, usage)
+            }
         case "UNITS": try expectCount(arguments, 0, usage: "UNITS"); return .units
         case "COMPLIANCE":
             let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)

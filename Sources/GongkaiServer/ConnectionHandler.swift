@@ -1,3 +1,4 @@
+import Dispatch
 import GongkaiJSON
 import GongkaiStorage
 import GongkaiProtocol
@@ -131,6 +132,24 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             } catch {
                 answerError(error)
             }
+        case .verify:
+            // Rehashing the whole log takes a while: it runs off the event loop, its answer
+            // keeps its place in the order.
+            let number = firstSlotNumber + UInt64(slots.count)
+            slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
+            let loop = context!.eventLoop
+            let service = service
+            DispatchQueue.global().async {
+                var output: [UInt8] = []
+                do {
+                    let report = try service.store.verify(head: service.head)
+                    if !report.ok { service.logger.critical("VERIFY found the ledger damaged: \(report.reason ?? "")") }
+                    AnswerEncoder.ok(VerifyAnswer.json(report), into: &output)
+                } catch {
+                    AnswerEncoder.error(ProtocolError(.storage, "\(error)"), into: &output)
+                }
+                loop.execute { [self] in fill(number, with: output, isAppend: false) }
+            }
         case .tail(let from):
             slots.append(.tail(from: from))
             // The stream owns the connection from now on; input is read only to notice EOF.
@@ -174,16 +193,21 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     private func complete(_ number: UInt64, with outcome: AppendOutcome) {
-        guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
-        let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))
-        guard case .waiting(let submitted) = slots[index] else { preconditionFailure("an append is answered once") }
-        appendLatencies.append(NIODeadline.now().uptimeNanoseconds - submitted)
         var output: [UInt8] = []
         switch outcome {
         case .appended(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: false, into: &output)
         case .duplicate(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: true, into: &output)
         case .failed(let error): encode(error, into: &output)
         }
+        fill(number, with: output, isAppend: true)
+    }
+
+    /// Puts the answer of a request that finished later into its slot and writes what is ready.
+    private func fill(_ number: UInt64, with output: [UInt8], isAppend: Bool) {
+        guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
+        let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))
+        guard case .waiting(let submitted) = slots[index] else { preconditionFailure("a request is answered once") }
+        if isAppend { appendLatencies.append(NIODeadline.now().uptimeNanoseconds - submitted) }
         slots[index] = .ready(output)
         flushReady()
     }

@@ -40,7 +40,9 @@ struct ReadRequests {
         case .compliance, .inquiries, .escalations, .bulletin, .catalog, .units:
             let answer = try QueryRequests(state: service.domain, durableSize: service.head.size).answer(request)
             AnswerEncoder.ok(answer, into: &output)
-        case .append, .tail:
+        case .proofInclusion, .proofConsistency:
+            AnswerEncoder.ok(try ProofRequests(service: service).answer(request), into: &output)
+        case .append, .tail, .verify:
             preconditionFailure("\(request) is not a read")
         }
     }

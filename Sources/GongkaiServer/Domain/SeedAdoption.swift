@@ -42,7 +42,7 @@ struct SeedAdoption {
 
     /// The id names the document's content, so adopting the same document twice is a duplicate.
     static func catalogEvent(_ catalog: Catalog) -> JSONValue {
-        let digest = IdDigest.hex(CanonicalJSON.encode(catalog.document)).prefix(16)
+        let digest = ContentDigest.hex(CanonicalJSON.encode(catalog.document)).prefix(16)
         return ["id": .string("catalog-\(catalog.name)-\(digest)"), "type": .string(EventType.catalogAdopted.rawValue),
                 "catalog": catalog.document]
     }
@@ -74,12 +74,5 @@ struct SeedAdoption {
         guard service.writer.submit(submissions) else { throw ServerError("the writer refused the seed records") }
         for _ in submissions { done.wait() }
         guard failures.isEmpty else { throw ServerError("seed records were refused: \(failures.joined(separator: "; "))") }
-    }
-}
-
-/// Hex SHA-256, for ids derived from content.
-enum IdDigest {
-    static func hex(_ bytes: [UInt8]) -> String {
-        GongkaiStorage.IdEntry.digest(ofCanonicalEvent: bytes).map { String(format: "%02x", $0) }.joined()
     }
 }
