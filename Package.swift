@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "GongkaiJSON"),
         // Pure: RFC 6962 Merkle tree hashing and proofs.
         .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Pure: C2SP signed-note checkpoints over the Merkle head, Ed25519 keys.
+        .target(name: "GongkaiCheckpoint", dependencies: ["GongkaiMerkle", .product(name: "Crypto", package: "swift-crypto")]),
         // Pure: the line protocol (requests, answers, limits) and event envelope checks.
         .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"]),
         // Pure: the notice's rules as data — catalog, working-day calendar, typed events, validation.
@@ -36,7 +38,7 @@ let package = Package(
         ]),
         // I/O edge: SwiftNIO socket server, group-commit writer, TAIL, sd_notify.
         .target(name: "GongkaiServer", dependencies: [
-            "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle", "GongkaiDomain", "GongkaiProjections",
+            "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle", "GongkaiDomain", "GongkaiProjections", "GongkaiCheckpoint",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -50,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gongkai", dependencies: [
-            "GongkaiClient", "GongkaiJSON", "GongkaiDomain",
+            "GongkaiClient", "GongkaiJSON", "GongkaiDomain", "GongkaiCheckpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [
@@ -60,12 +62,13 @@ let package = Package(
 
         .testTarget(name: "GongkaiJSONTests", dependencies: ["GongkaiJSON"]),
         .testTarget(name: "GongkaiMerkleTests", dependencies: ["GongkaiMerkle"]),
+        .testTarget(name: "GongkaiCheckpointTests", dependencies: ["GongkaiCheckpoint", "GongkaiMerkle"]),
         .testTarget(name: "GongkaiProtocolTests", dependencies: ["GongkaiProtocol", "GongkaiJSON"]),
         .testTarget(name: "GongkaiDomainTests", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         .testTarget(name: "GongkaiProjectionsTests", dependencies: ["GongkaiProjections", "GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON", "CLMDB"]),
         .testTarget(name: "GongkaiIntegrationTests", dependencies: [
-            "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB",
+            "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB", "GongkaiCheckpoint",
         ]),
     ]
 )

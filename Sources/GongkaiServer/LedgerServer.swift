@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import GongkaiCheckpoint
+import GongkaiMerkle
 import GongkaiStorage
 import Logging
 import NIOCore
@@ -22,6 +24,8 @@ public final class LedgerServer {
 
     /// Runs until a stop signal; throws if the daemon cannot start.
     public func run() throws {
+        // Before touching the ledger: a daemon that was asked to sign must not serve unsigned heads.
+        let checkpointSigner = try loadCheckpointSigner()
         let stateDirectory = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
@@ -40,7 +44,8 @@ public final class LedgerServer {
         logger.info("projections rebuilt", metadata: ["records": "\(store.head.size)",
                                                       "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(rebuildStarted)))"])
         let service = LedgerService(configuration: configuration, store: store, domain: domain,
-                                    admission: DomainAdmission(state: domain), logger: logger)
+                                    admission: DomainAdmission(state: domain), logger: logger,
+                                    checkpointSigner: checkpointSigner)
         service.writer.start()
         let connections = ConnectionRegistry()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
@@ -87,6 +92,46 @@ public final class LedgerServer {
         unlink(configuration.socketPath)
         withExtendedLifetime(lock) {}
         logger.info("stopped", metadata: ["size": "\(service.head.size)"])
+    }
+
+    /// The signer named by `--signing-key` and the checkpoints' origin, or nil without a key.
+    /// Refuses a key file that group or others may read: whoever reads it can sign heads.
+    private func loadCheckpointSigner() throws -> (signer: CheckpointSigner, origin: String)? {
+        guard let path = configuration.signingKey else { return nil }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ServerError("cannot read signing key file \(path): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // fstat on the open file, not stat on the path: the mode checked is the file read.
+        var status = stat()
+        guard fstat(handle.fileDescriptor, &status) == 0 else {
+            throw ServerError("cannot read signing key file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw ServerError("signing key file \(path) is not a regular file") }
+        let mode = status.st_mode & 0o777
+        guard mode == 0o600 || mode == 0o400 else {
+            let digits = String(mode, radix: 8)
+            throw ServerError("signing key file \(path) has mode \(String(repeating: "0", count: 4 - digits.count) + digits); it must be 0600 or 0400 (private to its owner)")
+        }
+        guard let data = try? handle.readToEnd(), data.count <= 4096, var text = String(data: data, encoding: .utf8) else {
+            throw ServerError("signing key file \(path) does not hold a signer key (PRIVATE+KEY+...)")
+        }
+        if text.hasSuffix("\n") { text.removeLast() }
+        let signer: CheckpointSigner
+        do {
+            signer = try CheckpointSigner(key: text)
+        } catch {
+            throw ServerError("signing key file \(path): \(error)")
+        }
+        let origin = configuration.checkpointOrigin ?? signer.keyName
+        do {
+            _ = try Checkpoint(origin: origin, size: 0, root: RFC6962.emptyRoot)
+        } catch {
+            throw ServerError("--checkpoint-origin: \(error)")
+        }
+        logger.info("signing checkpoints", metadata: ["key": "\(signer.keyName)+\(signer.keyHash)", "origin": "\(origin)"])
+        return (signer, origin)
     }
 
     /// Stops the daemon as SIGTERM would (used by tests that embed the server).

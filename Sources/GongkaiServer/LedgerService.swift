@@ -1,3 +1,4 @@
+import GongkaiCheckpoint
 import GongkaiJSON
 import GongkaiMerkle
 import GongkaiProtocol
@@ -17,9 +18,15 @@ final class LedgerService: @unchecked Sendable {
     private(set) var writer: GroupCommitWriter!
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)
+    /// Signs HEAD's checkpoint when the daemon has a key, with the origin line to use.
+    private let checkpointSigner: (signer: CheckpointSigner, origin: String)?
+    /// The last signed note and the head it covers: HEAD signs once per new head, not per request.
+    private let lastCheckpoint = NIOLockedValueBox<(head: LedgerHead, note: String)?>(nil)
 
-    init(configuration: ServerConfiguration, store: LedgerStore, domain: DomainState, admission: EventAdmission, logger: Logger) {
+    init(configuration: ServerConfiguration, store: LedgerStore, domain: DomainState, admission: EventAdmission, logger: Logger,
+         checkpointSigner: (signer: CheckpointSigner, origin: String)? = nil) {
         self.configuration = configuration
+        self.checkpointSigner = checkpointSigner
         self.store = store
         self.domain = domain
         self.logger = logger
@@ -40,11 +47,27 @@ final class LedgerService: @unchecked Sendable {
 
     func headJSON() -> JSONValue {
         let head = head
-        return [
+        var answer: [String: JSONValue] = [
             "size": .number(Double(head.size)),
             "root": .string(head.root.hex),
             "recorded": head.recordedMillis.map { .string(RecordedTime.format(millis: $0)) } ?? .null,
         ]
+        if let note = checkpoint(for: head) { answer["checkpoint"] = .string(note) }
+        return .object(answer)
+    }
+
+    /// The signed note for `head`, from the cache when the head has not moved. Two requests
+    /// racing on a new head may both sign; either note is valid, so that is harmless.
+    private func checkpoint(for head: LedgerHead) -> String? {
+        guard let (signer, origin) = checkpointSigner else { return nil }
+        if let cached = lastCheckpoint.withLockedValue({ $0 }), cached.head == head { return cached.note }
+        // The origin was checked at start-up, so building the checkpoint cannot fail here.
+        let note = signer.sign(try! Checkpoint(origin: origin, size: head.size, root: head.root))
+        lastCheckpoint.withLockedValue { cached in
+            // Never replace a newer head's note with an older one.
+            if cached.map({ $0.head.size <= head.size }) ?? true { cached = (head, note) }
+        }
+        return note
     }
 
     func statsJSON() -> JSONValue {

@@ -15,6 +15,11 @@ public struct ServerConfiguration: Sendable {
     /// A catalog document to adopt instead of the bundled seed (or, on a ledger that has one,
     /// to adopt if it differs from the catalog in force).
     public var catalogFile: String?
+    /// File holding a C2SP signer key (`PRIVATE+KEY+...`); with one, HEAD also answers a signed
+    /// checkpoint. The file must be private to its owner (mode 0600 or 0400).
+    public var signingKey: String?
+    /// Origin line of the checkpoints (default: the signing key's name).
+    public var checkpointOrigin: String?
     /// Longest wait at shutdown for clients to take their last answers.
     public var shutdownGraceSeconds: Int
 

@@ -17,6 +17,8 @@ struct Gongkai: ParsableCommand {
             Append.self, Request.self,
             Compliance.self, Inquiries.self, Escalations.self, BulletinCommand.self,
             CatalogCommand.self, UnitsCommand.self, Simulate.self,
+            Keygen.self,
+            CheckpointCommand.self,
         ]
     )
 }

@@ -24,6 +24,12 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Catalog document to adopt instead of the bundled shangyou-2023 seed (or, on a ledger with a catalog, to adopt if it differs).")
     var catalog: String?
 
+    @Option(name: .long, help: "File holding the Ed25519 signer key for HEAD's signed checkpoint (from `gongkai keygen`; mode 0600 or 0400).")
+    var signingKey: String?
+
+    @Option(name: .long, help: "Origin line of the signed checkpoints (default: the signing key's name).")
+    var checkpointOrigin: String?
+
     @Option(name: .long, help: "Longest request line in bytes.")
     var maxLineBytes: Int = 1 << 20
 
@@ -41,6 +47,7 @@ struct Gongkaid: ParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard initialMapBytes >= 1 << 20 else { throw ValidationError("--initial-map-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard checkpointOrigin == nil || signingKey != nil else { throw ValidationError("--checkpoint-origin needs --signing-key") }
     }
 
     func run() throws {
@@ -58,6 +65,8 @@ struct Gongkaid: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.initialMapBytes = initialMapBytes
         configuration.catalogFile = catalog
+        configuration.signingKey = signingKey
+        configuration.checkpointOrigin = checkpointOrigin
         let server = LedgerServer(configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment))
         do {
             try server.run()
