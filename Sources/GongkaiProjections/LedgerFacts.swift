@@ -48,9 +48,8 @@ public final class LedgerFacts: @unchecked Sendable {
     public private(set) var inquiryOwner: [String: String] = [:]
     /// Voided seq → seq of the void.
     public private(set) var voidedBy: [UInt64: UInt64] = [:]
-    /// Per record (index seq-1): its type and unit, so a void can find its target.
+    /// Per record (index seq-1): its type, so a void can check its target.
     public private(set) var recordTypes: [EventType] = []
-    public private(set) var recordUnits: [String?] = []
 
     private enum Undo {
         case catalog, calendar, publication(String), completion(String), meeting(String), notice(String), interview(String)
@@ -79,7 +78,6 @@ public final class LedgerFacts: @unchecked Sendable {
             precondition(seq == size, "tentative records are undone newest first")
             for undo in undos.reversed() { revert(undo) }
             recordTypes.removeLast()
-            recordUnits.removeLast()
             size -= 1
         }
         journaling = false
@@ -137,7 +135,6 @@ public final class LedgerFacts: @unchecked Sendable {
             undos.append(.inquiryStep(unit!, inquiry))
         }
         recordTypes.append(event.type)
-        recordUnits.append(unit)
         size = seq
         if journaling { journal.append((seq, undos)) }
     }

@@ -102,11 +102,6 @@ public final class LedgerStore: @unchecked Sendable {
         return next
     }
 
-    /// Perfect-subtree hashes for proofs over any size up to the committed one.
-    public func withTree<T>(_ body: (any SubtreeHashSource) throws -> T) throws -> T {
-        try env.read { txn in try body(TreeNodeSource(txn: txn, tree: tree)) }
-    }
-
     /// The id index entry for `id`, if an event with that id was committed.
     public func lookup(id: String) throws -> IdEntry? {
         try env.read { txn in

@@ -133,16 +133,33 @@ final class LedgerStoreReadTests: LedgerTestCase {
         XCTAssertEqual(store.head.root, NaiveMTH.root(records: records))
     }
 
-    func testStoredTreeGivesTheRootOfEveryPrefix() throws {
+    func testStoredTreeGivesTheRootOfEveryPrefixAndProofsThatVerify() throws {
         let records = items.map(\.record)
-        func root(_ source: some SubtreeHashSource, size: Int) throws -> MerkleHash {
-            try MerkleTreeReader(source: source).root(size: UInt64(size))
-        }
-        try store.withTree { source in
-            for size in 1...records.count {
-                XCTAssertEqual(try root(source, size: size), NaiveMTH.root(records: Array(records[..<size])), "size \(size)")
+        let total = UInt64(records.count)
+        for size in 1...total {
+            let root = NaiveMTH.root(records: Array(records[..<Int(size)]))
+            for seq in 1...size {
+                let proof = try store.inclusionProof(seq: seq, size: size)
+                XCTAssertEqual(proof.root, root, "size \(size)")
+                XCTAssertEqual(proof.leaf, items[Int(seq) - 1].leaf)
+                XCTAssertNoThrow(try MerkleProof.verifyInclusion(leafIndex: seq - 1, size: size, leaf: proof.leaf,
+                                                                 proof: proof.hashes, root: root))
             }
+            let consistency = try store.consistencyProof(old: size, new: total)
+            XCTAssertEqual(consistency.oldRoot, root)
+            XCTAssertNoThrow(try MerkleProof.verifyConsistency(oldSize: size, newSize: total, oldRoot: root,
+                                                               newRoot: consistency.newRoot, proof: consistency.hashes))
         }
+    }
+
+    func testVerifyRehashesTheWholeLog() throws {
+        let report = try store.verify(head: store.head)
+        XCTAssertTrue(report.ok, "\(report)")
+        XCTAssertEqual(report.size, 10)
+        let wrongHead = LedgerHead(size: 10, root: RFC6962.emptyRoot, recordedMillis: store.head.recordedMillis)
+        let bad = try store.verify(head: wrongHead)
+        XCTAssertFalse(bad.ok)
+        XCTAssertNil(bad.badSeq, "only the root differs")
     }
 
     func testStorageBytesReportsFileAndMap() {
