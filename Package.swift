@@ -53,6 +53,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gongkai", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiDomain", "GongkaiCheckpoint",
+            "GongkaiStorage", "GongkaiMerkle", "GongkaiProjections",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [

@@ -18,9 +18,11 @@ public enum Request: Equatable, Sendable {
     case proofInclusion(seq: UInt64, size: UInt64?)
     case proofConsistency(old: UInt64, new: UInt64?)
     case verify
+    /// A compacting hot copy of the LMDB environment into `directory` (absolute, no whitespace).
+    case backup(directory: String)
 
     /// The verbs this daemon serves, as HELP lists them.
-    public static let verbs = ["APPEND", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
+    public static let verbs = ["APPEND", "BACKUP", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
                                "INQUIRIES", "PING", "PROOF", "READ", "STATS", "TAIL", "UNITS", "VERIFY", "WHOAMI"]
 
     /// Parses one line, without its line ending.
@@ -74,6 +76,9 @@ public enum Request: Equatable, Sendable {
             return .read(from: from, limit: limit)
         case "CATALOG": try expectCount(arguments, 0, usage: "CATALOG"); return .catalog
         case "VERIFY": try expectCount(arguments, 0, usage: "VERIFY"); return .verify
+        case "BACKUP":
+            try expectCount(arguments, 1, usage: "BACKUP <absolute directory>")
+            return .backup(directory: try backupDirectory(arguments[0]))
         case "PROOF":
             let usage = "usage: PROOF INCLUSION <seq> [<size>] | PROOF CONSISTENCY <old> [<new>]"
             guard (2...3).contains(arguments.count) else { throw ProtocolError(.badRequest, usage) }
@@ -112,6 +117,24 @@ public enum Request: Equatable, Sendable {
 
     private static func expectCount(_ arguments: [Substring], _ count: Int, usage: String) throws {
         guard arguments.count == count else { throw ProtocolError(.badRequest, "usage: \(usage)") }
+    }
+
+    /// BACKUP's directory: absolute, without whitespace (a tab would otherwise pass the split),
+    /// within PATH_MAX, and with no `.`/`..` components, so the answer names the directory written.
+    private static func backupDirectory(_ text: Substring) throws -> String {
+        guard text.first == "/" else {
+            throw ProtocolError(.badRequest, "BACKUP needs an absolute directory, got \"\(text.prefix(80))\"")
+        }
+        guard !text.contains(where: { $0.isWhitespace }) else {
+            throw ProtocolError(.badRequest, "the BACKUP directory must not contain whitespace")
+        }
+        guard text.utf8.count < 4000 else { throw ProtocolError(.badRequest, "the BACKUP directory is too long") }
+        let components = text.split(separator: "/")
+        guard !components.isEmpty else { throw ProtocolError(.badRequest, "BACKUP refuses to write into /") }
+        guard !components.contains(where: { $0 == "." || $0 == ".." }) else {
+            throw ProtocolError(.badRequest, "the BACKUP directory must not contain . or .. components")
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// A decimal integer ≥ 1 with no sign, no leading zeros past the first digit being allowed.

@@ -135,12 +135,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         case .verify:
             // Rehashing the whole log takes a while: it runs off the event loop, its answer
             // keeps its place in the order.
-            let number = firstSlotNumber + UInt64(slots.count)
-            slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
-            let loop = context!.eventLoop
             let service = service
-            DispatchQueue.global().async {
-                var output: [UInt8] = []
+            answerOffLoop { output in
                 do {
                     let report = try service.store.verify(head: service.head)
                     if !report.ok { service.logger.critical("VERIFY found the ledger damaged: \(report.reason ?? "")") }
@@ -148,14 +144,29 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                 } catch {
                     AnswerEncoder.error(ProtocolError(.storage, "\(error)"), into: &output)
                 }
-                loop.execute { [self] in fill(number, with: output, isAppend: false) }
             }
+        case .backup(let directory):
+            // Copying the environment takes a while too; appends go on meanwhile.
+            let service = service
+            answerOffLoop { BackupRequests.answer(directory: directory, service: service, into: &$0) }
         case .tail(let from):
             slots.append(.tail(from: from))
             // The stream owns the connection from now on; input is read only to notice EOF.
             ignoreInput = true
         default:
             slots.append(slots.isEmpty ? .ready(answerRead(request)) : .deferred(request))
+        }
+    }
+
+    /// Runs `work` on a global queue; its answer fills a waiting slot, so it keeps its place.
+    private func answerOffLoop(_ work: @escaping @Sendable (inout [UInt8]) -> Void) {
+        let number = firstSlotNumber + UInt64(slots.count)
+        slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
+        let loop = context!.eventLoop
+        DispatchQueue.global().async {
+            var output: [UInt8] = []
+            work(&output)
+            loop.execute { [self] in fill(number, with: output, isAppend: false) }
         }
     }
 

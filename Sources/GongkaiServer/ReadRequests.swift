@@ -42,7 +42,7 @@ struct ReadRequests {
             AnswerEncoder.ok(answer, into: &output)
         case .proofInclusion, .proofConsistency:
             AnswerEncoder.ok(try ProofRequests(service: service).answer(request), into: &output)
-        case .append, .tail, .verify:
+        case .append, .tail, .verify, .backup:
             preconditionFailure("\(request) is not a read")
         }
     }

@@ -19,6 +19,8 @@ struct Gongkai: ParsableCommand {
             CatalogCommand.self, UnitsCommand.self, Simulate.self,
             Keygen.self,
             CheckpointCommand.self,
+            Audit.self,
+            BackupCommand.self,
         ]
     )
 }

@@ -1,0 +1,120 @@
+import CLMDB
+import Glibc
+import GongkaiMerkle
+
+/// What a backup wrote: the directory, the head of the snapshot it holds and the size of its
+/// data file.
+public struct BackupResult: Equatable, Sendable {
+    public let directory: String
+    /// Exactly the head of the snapshot copied (read back from the copy itself).
+    public let head: LedgerHead
+    /// Bytes of the copy's `data.mdb`.
+    public let bytes: Int
+}
+
+/// A backup refused because of what was asked (a relative path, a directory in use), as
+/// opposed to a `StorageError` from the file system or LMDB.
+public struct BackupRefusal: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension LedgerStore {
+    /// Writes a compacting hot copy of the environment (`mdb_env_copy2` with `MDB_CP_COMPACT`)
+    /// into `directory`, which must be absolute and either missing (it is created with mode
+    /// 0700; its parent must exist) or an empty directory. LMDB copies one read snapshot, so
+    /// appends go on meanwhile; the copy is fsynced, opened read-only and its head read back.
+    /// On any failure the files written are removed, and the directory too if it was created
+    /// here. Call it from any thread but the writer; it takes as long as the copy.
+    public func backup(to directory: String) throws -> BackupResult {
+        guard directory.hasPrefix("/") else { throw BackupRefusal("the backup directory must be an absolute path") }
+        let created = try Self.prepareBackupDirectory(directory)
+        let data = directory + "/data.mdb"
+        do {
+            try env.copy(to: directory)
+            guard chmod(data, 0o600) == 0 else { throw StorageError("chmod \(data)", message: String(cString: strerror(errno))) }
+            try Self.fsync(path: data, flags: O_RDONLY)
+            try Self.fsync(path: directory, flags: O_RDONLY | O_DIRECTORY)
+            let head = try Self.headOfCopy(directory)
+            return BackupResult(directory: directory, head: head, bytes: LMDBEnvironment.fileSize(data))
+        } catch {
+            // Nothing half-written stays behind: mdb_env_copy2 writes only data.mdb (O_EXCL),
+            // and a read-only open without locking adds nothing.
+            unlink(data)
+            if created { rmdir(directory) }
+            throw error
+        }
+    }
+
+    /// Creates `directory` with mode 0700 (returning true), or accepts an existing empty
+    /// directory (returning false); anything else is refused.
+    private static func prepareBackupDirectory(_ directory: String) throws -> Bool {
+        var info = stat()
+        if stat(directory, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw BackupRefusal("\(directory) exists and is not a directory") }
+            guard let handle = opendir(directory) else {
+                throw StorageError("opendir \(directory)", message: String(cString: strerror(errno)))
+            }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name != "." && name != ".." {
+                    throw BackupRefusal("\(directory) exists and is not empty; a backup goes into a new or empty directory")
+                }
+            }
+            return false
+        }
+        guard errno == ENOENT else { throw StorageError("stat \(directory)", message: String(cString: strerror(errno))) }
+        guard mkdir(directory, 0o700) == 0 else {
+            let reason = String(cString: strerror(errno))
+            switch errno {
+            case ENOENT, ENOTDIR: throw BackupRefusal("cannot create \(directory): its parent directory does not exist")
+            case EEXIST: throw BackupRefusal("\(directory) appeared while the backup started; try again with a new directory")
+            default: throw StorageError("mkdir \(directory)", message: reason)
+            }
+        }
+        if chmod(directory, 0o700) != 0 {
+            let reason = String(cString: strerror(errno))
+            rmdir(directory)
+            throw StorageError("chmod \(directory)", message: reason)
+        }
+        return true
+    }
+
+    private static func fsync(path: String, flags: Int32) throws {
+        let descriptor = open(path, flags | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StorageError("open \(path)", message: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        guard Glibc.fsync(descriptor) == 0 else { throw StorageError("fsync \(path)", message: String(cString: strerror(errno))) }
+    }
+
+    /// The head held by a copied environment: opened read-only and without a lock file, so
+    /// the backup directory keeps exactly the one file LMDB wrote.
+    static func headOfCopy(_ directory: String) throws -> LedgerHead {
+        var created: OpaquePointer?
+        try check("mdb_env_create", mdb_env_create(&created))
+        guard let env = created else { throw StorageError("mdb_env_create", message: "no environment") }
+        defer { mdb_env_close(env) }
+        try check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(env, LMDBEnvironment.maxNamedDatabases))
+        let flags = UInt32(MDB_RDONLY) | UInt32(MDB_NOLOCK) | UInt32(MDB_NOTLS)
+        try check("mdb_env_open \(directory) (the copy)", mdb_env_open(env, directory, flags, 0o600))
+        var opened: OpaquePointer?
+        try check("mdb_txn_begin(read, the copy)", mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &opened))
+        guard let txn = opened else { throw StorageError("mdb_txn_begin", message: "no transaction") }
+        defer { mdb_txn_abort(txn) }
+        var log: MDB_dbi = 0, tree: MDB_dbi = 0
+        try check("mdb_dbi_open log (the copy)", mdb_dbi_open(txn, LedgerLayout.logDatabase, 0, &log))
+        try check("mdb_dbi_open tree (the copy)", mdb_dbi_open(txn, LedgerLayout.treeDatabase, 0, &tree))
+        guard let lastKey = try LMDBValues.lastKey(txn, log) else {
+            return LedgerHead(size: 0, root: RFC6962.emptyRoot, recordedMillis: nil)
+        }
+        let size = lastKey.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) }
+        let frontier = try MerkleFrontier(size: size, source: TreeNodeSource(txn: txn, tree: tree))
+        guard let bytes = try LMDBValues.get(txn, log, key: lastKey) else {
+            throw StorageError("backup", message: "the copy's last record \(size) vanished")
+        }
+        let last = try RecordFormat.decode(Array(bytes))
+        guard last.seq == size else { throw StorageError("backup", message: "the copy's record \(size) says seq \(last.seq)") }
+        return LedgerHead(size: size, root: frontier.root, recordedMillis: last.recordedMillis)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProjections
+import GongkaiProtocol
+import GongkaiStorage
+
+/// The verified records folded into the same projections the daemon keeps, with the same
+/// code (`DomainEvent.decode` and `LedgerFacts.apply`, as the daemon's start-up rebuild), so
+/// the answers — and their digests — are the daemon's for the same `known` and `asof`.
+struct AuditReplay {
+    let facts = LedgerFacts()
+    /// The business date of the last record that has one.
+    private(set) var lastDate: BusinessDate?
+
+    init(records: [RecordFormat.Decoded]) throws {
+        for record in records {
+            let event: DomainEvent
+            do {
+                event = try DomainEvent.decode(try EventEnvelope(value: record.event))
+            } catch {
+                throw AuditFailure("record \(record.seq) cannot be folded into the projections: \(error)", seq: record.seq)
+            }
+            facts.apply(seq: record.seq, event: event)
+            if let date = event.date { lastDate = date }
+        }
+    }
+
+    var view: LedgerView { LedgerView(facts: facts, known: facts.size) }
+
+    /// The ESCALATIONS answer with its digest.
+    func escalations(asof: BusinessDate) -> JSONValue {
+        Self.sealed(EscalationEvaluation.answer(view: view, asof: asof))
+    }
+
+    /// A unit's COMPLIANCE answer with its digest; the unit by id or Chinese name.
+    func compliance(unit text: String, asof: BusinessDate) throws -> JSONValue {
+        let view = view
+        guard let catalog = view.catalog else { throw AuditFailure("no catalog was adopted in the export") }
+        guard let unit = catalog.unitId(for: text) else { throw AuditFailure("unknown unit \(text.prefix(40))") }
+        return Self.sealed(ComplianceEvaluation.answer(unit: unit, view: view, asof: asof))
+    }
+
+    /// As the daemon seals COMPLIANCE, ESCALATIONS and BULLETIN answers: `"digest"` is the
+    /// SHA-256 (hex) of the answer's canonical JSON without that field.
+    static func sealed(_ answer: JSONValue) -> JSONValue {
+        guard case .object(var members) = answer else { return answer }
+        members.removeValue(forKey: "digest")
+        let digest = IdEntry.digest(ofCanonicalEvent: CanonicalJSON.encode(.object(members)))
+        members["digest"] = .string(digest.map { String(format: "%02x", $0) }.joined())
+        return .object(members)
+    }
+
+    /// Today in Asia/Shanghai (UTC+8, no daylight saving), as the daemon's default `asof`.
+    static func today(now: Date = Date()) -> BusinessDate {
+        let days = Int((now.timeIntervalSince1970 + 8 * 3600) / 86_400)
+        return BusinessDate(year: 1970, month: 1, day: 1).adding(days: days)
+    }
+}
