@@ -146,6 +146,48 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(unlocated.stderr.contains("a record was changed; run with --socket to locate it"), unlocated.stderr)
     }
 
+    /// The issue's own scenario: one byte of a record changed inside a copy of the LMDB file.
+    /// VERIFY names the record, and so does `audit verify` on an export taken from it.
+    func testByteFlippedInsideTheLMDBFileIsNamedByVerifyAndByAuditVerify() throws {
+        let directory = DaemonProcess.temporaryDirectory("gongkai-audit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertEqual(try client(["keygen", "--name", "gongkai.test/flip", "--out", directory + "/key"]).status, 0)
+        let daemon = DaemonProcess(arguments: ["--signing-key", directory + "/key.key"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        var connection = try daemon.connect()
+        let base = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))["size"]!.integerValue!
+        _ = try LedgerFixtures.pipeline(connection, (0..<300).map { "APPEND " + LedgerFixtures.event(id: "f\($0)", title: "标题\($0)甲") })
+        XCTAssertEqual(daemon.stop(), 0)
+
+        // 甲 (E7 94 B2) → E7 94 B3: still valid UTF-8 and canonical JSON. LMDB is copy-on-write,
+        // so free pages may hold old copies of the record: change every one.
+        let target = 144, seq = Int(base) + target + 1
+        let file = URL(fileURLWithPath: daemon.stateDirectory + "/ledger/data.mdb")
+        var bytes = try Data(contentsOf: file)
+        let needle = Data("标题\(target)甲".utf8)
+        var from = bytes.startIndex, changed = 0
+        while let range = bytes.range(of: needle, in: from..<bytes.endIndex) {
+            bytes[range.upperBound - 1] ^= 0x01
+            from = range.upperBound
+            changed += 1
+        }
+        XCTAssertGreaterThan(changed, 0)
+        try bytes.write(to: file)
+
+        try daemon.start()
+        connection = try daemon.connect()
+        let verify = try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))
+        XCTAssertEqual(verify["ok"], .bool(false))
+        XCTAssertEqual(verify["badSeq"]?.integerValue, Int64(seq))
+        let socket = ["--socket", daemon.socketPath]
+        let export = directory + "/flipped.ndjson"
+        XCTAssertEqual(try client(["audit", "export", "--to", export] + socket).status, 0)
+        let audit = try client(["audit", "verify", export, "--key", directory + "/key.pub", "--json"] + socket)
+        XCTAssertEqual(audit.status, 1, audit.stderr)
+        XCTAssertEqual(try json(audit)["seq"]?.integerValue, Int64(seq), audit.stderr)
+    }
+
     func testExportWithoutASigningKeyIsUnsignedAndWarns() throws {
         let directory = DaemonProcess.temporaryDirectory("gongkai-audit")
         defer { try? FileManager.default.removeItem(atPath: directory) }
