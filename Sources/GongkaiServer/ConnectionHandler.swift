@@ -34,6 +34,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var ignoreInput = false
     private var readPending = false
     private var closeWhenIdle = false
+    /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
+    private var cachedPrincipal: (generation: UInt64, principal: Principal?)?
+    private lazy var supplementaryGroups: [UInt32] = UserGroups.of(uid: peer.uid, gid: peer.gid)
 
     init(service: LedgerService, peer: PeerCredentials) {
         self.service = service
@@ -117,15 +120,21 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             answerError(error)
             return
         }
+        let principal = currentPrincipal()
+        if let denial = AccessPolicy.denial(principal, uid: peer.uid, request: request) {
+            answerError(denial)
+            return
+        }
         switch request {
         case .append(let json):
             do {
+                guard let principal else { throw ProtocolError(.denied, "uid \(peer.uid) may not APPEND") }
                 guard !service.isStopping else { throw ProtocolError(.unavailable, "the daemon is shutting down") }
                 let event = try EventEnvelope.parse(json)
                 let number = firstSlotNumber + UInt64(slots.count)
                 let submitted = NIODeadline.now().uptimeNanoseconds
                 slots.append(.waiting(submittedNanos: submitted))
-                submissions.append(AppendSubmission(event: event, principal: peer.principal, eventLoop: context!.eventLoop,
+                submissions.append(AppendSubmission(event: event, principal: principal.by(uid: peer.uid), eventLoop: context!.eventLoop,
                                                     submittedNanos: submitted) { [self] outcome in
                     complete(number, with: outcome)
                 })
@@ -158,6 +167,15 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// The peer's principal under the access rules in force now.
+    private func currentPrincipal() -> Principal? {
+        let (generation, policy) = service.access.snapshot
+        if let cached = cachedPrincipal, cached.generation == generation { return cached.principal }
+        let principal = policy.principal(uid: peer.uid, gid: peer.gid) { supplementaryGroups }
+        cachedPrincipal = (generation, principal)
+        return principal
+    }
+
     /// Runs `work` on a global queue; its answer fills a waiting slot, so it keeps its place.
     private func answerOffLoop(_ work: @escaping @Sendable (inout [UInt8]) -> Void) {
         let number = firstSlotNumber + UInt64(slots.count)
@@ -173,7 +191,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func answerRead(_ request: Request) -> [UInt8] {
         var output: [UInt8] = []
         do {
-            try ReadRequests(service: service, peer: peer).answer(request, into: &output)
+            try ReadRequests(service: service, peer: peer, principal: currentPrincipal()).answer(request, into: &output)
         } catch {
             output.removeAll(keepingCapacity: true)
             encode(error, into: &output)

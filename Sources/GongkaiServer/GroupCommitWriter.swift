@@ -74,7 +74,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.onCommit = onCommit
     }
 
-    func start() {
+    /// Pinged from the writer's loop (see `Watchdog`); set by `start`.
+    private var watchdog: Watchdog?
+
+    func start(watchdog: Watchdog? = nil) {
+        self.watchdog = watchdog
         let thread = Thread { [self] in
             run()
             finished.signal()
@@ -106,11 +110,17 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func run() {
         while true {
+            watchdog?.pingIfDue()
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
+            if queue.isEmpty && !stopping {
+                // With a watchdog, wake in time to ping even when idle.
+                if let watchdog { _ = condition.wait(until: watchdog.nextPingDate) } else { condition.wait() }
+            }
+            if queue.isEmpty {
+                let done = stopping
                 condition.unlock()
-                return
+                if done { return }
+                continue
             }
             let count = min(queue.count, Self.maxBatchRecords)
             let batch = Array(queue.prefix(count))

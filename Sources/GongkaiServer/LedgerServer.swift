@@ -26,6 +26,9 @@ public final class LedgerServer {
     public func run() throws {
         // Before touching the ledger: a daemon that was asked to sign must not serve unsigned heads.
         let checkpointSigner = try loadCheckpointSigner()
+        let access = AccessControl(policy: try AccessControl.load(configuration, logger: logger))
+        // Under a systemd socket unit: serve its socket (fd 3) instead of binding our own.
+        let activatedSocket = try SocketActivation.takeListeningSocket()
         let stateDirectory = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
@@ -45,8 +48,8 @@ public final class LedgerServer {
                                                       "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(rebuildStarted)))"])
         let service = LedgerService(configuration: configuration, store: store, domain: domain,
                                     admission: DomainAdmission(state: domain), logger: logger,
-                                    checkpointSigner: checkpointSigner)
-        service.writer.start()
+                                    checkpointSigner: checkpointSigner, access: access)
+        service.writer.start(watchdog: Watchdog(environment: ProcessInfo.processInfo.environment, notifier: notifier))
         let connections = ConnectionRegistry()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         do {
@@ -59,19 +62,24 @@ public final class LedgerServer {
 
         let serverChannel: Channel
         do {
-            try SocketFile.prepare(configuration.socketPath)
-            serverChannel = try makeBootstrap(group: group, service: service, connections: connections)
-                .bind(unixDomainSocketPath: configuration.socketPath).wait()
-            try SocketFile.setMode(configuration.socketPath)
+            if let activatedSocket {
+                serverChannel = try makeBootstrap(group: group, service: service, connections: connections)
+                    .withBoundSocket(activatedSocket).wait()
+            } else {
+                try SocketFile.prepare(configuration.socketPath)
+                serverChannel = try makeBootstrap(group: group, service: service, connections: connections)
+                    .bind(unixDomainSocketPath: configuration.socketPath).wait()
+                try SocketFile.setMode(configuration.socketPath)
+            }
         } catch {
             service.writer.stopAndWait()
             try? group.syncShutdownGracefully()
             throw error
         }
-        logger.info("listening", metadata: ["socket": "\(configuration.socketPath)", "pid": "\(getpid())"])
+        logger.info("listening", metadata: ["socket": "\(activatedSocket.map { "fd \($0) from systemd" } ?? configuration.socketPath)", "pid": "\(getpid())"])
         notifier.notify("READY=1\nSTATUS=serving \(store.head.size) records")
 
-        let signals = installStopSignals()
+        let signals = installStopSignals() + [access.installReloadSignal(configuration: configuration, logger: logger, notifier: notifier)]
         stopRequested.wait()
         signals.forEach { $0.cancel() }
 
@@ -89,7 +97,7 @@ public final class LedgerServer {
             connections.closeAll()
         }
         try? group.syncShutdownGracefully()
-        unlink(configuration.socketPath)
+        if activatedSocket == nil { unlink(configuration.socketPath) }  // systemd's socket is systemd's
         withExtendedLifetime(lock) {}
         logger.info("stopped", metadata: ["size": "\(service.head.size)"])
     }

@@ -1,3 +1,4 @@
+import Glibc
 import GongkaiCheckpoint
 import GongkaiJSON
 import GongkaiMerkle
@@ -15,6 +16,8 @@ final class LedgerService: @unchecked Sendable {
     let stats = ServerStats()
     let tails = TailRegistry()
     let logger: Logger
+    /// Who may do what; swapped on SIGHUP.
+    let access: AccessControl
     private(set) var writer: GroupCommitWriter!
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)
@@ -24,8 +27,10 @@ final class LedgerService: @unchecked Sendable {
     private let lastCheckpoint = NIOLockedValueBox<(head: LedgerHead, note: String)?>(nil)
 
     init(configuration: ServerConfiguration, store: LedgerStore, domain: DomainState, admission: EventAdmission, logger: Logger,
-         checkpointSigner: (signer: CheckpointSigner, origin: String)? = nil) {
+         checkpointSigner: (signer: CheckpointSigner, origin: String)? = nil,
+         access: AccessControl = AccessControl(policy: .owner(uid: getuid()))) {
         self.configuration = configuration
+        self.access = access
         self.checkpointSigner = checkpointSigner
         self.store = store
         self.domain = domain

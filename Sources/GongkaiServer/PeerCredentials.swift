@@ -14,9 +14,6 @@ public struct PeerCredentials: Equatable, Sendable {
         self.gid = gid
     }
 
-    /// The principal written into `by` until access control maps uids to roles.
-    public var principal: String { "uid:\(uid)" }
-
     /// Asks the kernel for the peer of an accepted Unix-socket channel.
     static func of(_ channel: Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? SocketOptionProvider else {

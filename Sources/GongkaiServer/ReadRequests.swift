@@ -7,6 +7,8 @@ import GongkaiStorage
 struct ReadRequests {
     let service: LedgerService
     let peer: PeerCredentials
+    /// The peer's principal under the rules in force; nil for a uid the access file does not name.
+    let principal: Principal?
 
     func answer(_ request: Request, into output: inout [UInt8]) throws {
         switch request {
@@ -20,8 +22,9 @@ struct ReadRequests {
             AnswerEncoder.ok(service.statsJSON(), into: &output)
         case .whoami:
             AnswerEncoder.ok([
-                "principal": .string(peer.principal), "uid": .number(Double(peer.uid)),
+                "principal": principal.map { .string($0.description) } ?? .null, "uid": .number(Double(peer.uid)),
                 "gid": .number(Double(peer.gid)), "pid": .number(Double(peer.pid)),
+                "may": .array(AccessPolicy.may(principal).map { .string($0) }),
             ], into: &output)
         case .get(let seq):
             let record = try storage { try service.store.record(seq) }

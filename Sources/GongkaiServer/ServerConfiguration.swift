@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var signingKey: String?
     /// Origin line of the checkpoints (default: the signing key's name).
     public var checkpointOrigin: String?
+    /// The access file (DESIGN.md section 4); nil: the daemon's own uid is `admin`, nobody else known.
+    public var accessFile: String?
+    /// Whether `accessFile` must exist (named by `--access`); a missing default file means the dev default.
+    public var accessFileRequired: Bool = false
     /// Longest wait at shutdown for clients to take their last answers.
     public var shutdownGraceSeconds: Int
 

@@ -10,7 +10,8 @@ struct Gongkaid: ParsableCommand {
         commandName: "gongkaid",
         abstract: "The gongkai ledger daemon: an append-only, tamper-evident log of government transparency work.",
         discussion: """
-        Serves the line protocol on a Unix socket. Stops cleanly on SIGTERM or SIGINT.
+        Serves the line protocol on a Unix socket. Stops cleanly on SIGTERM or SIGINT;
+        rereads the access file on SIGHUP.
         Under systemd the state directory defaults to $STATE_DIRECTORY.
         """
     )
@@ -20,6 +21,9 @@ struct Gongkaid: ParsableCommand {
 
     @Option(name: .long, help: "Unix socket to listen on (default: <state-directory>/gongkai.sock).")
     var socket: String?
+
+    @Option(name: .long, help: "Access file mapping users and groups to principals (default: /etc/gongkai/access.json under systemd, else <state-directory>/access.json; without the default file the daemon's own uid is admin).")
+    var access: String?
 
     @Option(name: .long, help: "Catalog document to adopt instead of the bundled shangyou-2023 seed (or, on a ledger with a catalog, to adopt if it differs).")
     var catalog: String?
@@ -65,6 +69,8 @@ struct Gongkaid: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.initialMapBytes = initialMapBytes
         configuration.catalogFile = catalog
+        configuration.accessFile = access ?? (environment["STATE_DIRECTORY"] != nil ? "/etc/gongkai/access.json" : directory + "/access.json")
+        configuration.accessFileRequired = access != nil
         configuration.signingKey = signingKey
         configuration.checkpointOrigin = checkpointOrigin
         let server = LedgerServer(configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment))

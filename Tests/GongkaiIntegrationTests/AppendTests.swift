@@ -87,7 +87,7 @@ final class AppendTests: XCTestCase {
         let record = try XCTUnwrap(connection.readLineBytesAfter("GET \(seq)")).dropFirst(3)
         let value = try JSONParser.parse(Array(record))
         XCTAssertEqual(value.objectValue?.keys.sorted(), ["by", "event", "recorded", "seq"])
-        XCTAssertEqual(value["by"]?.stringValue, "uid:\(getuid())")
+        XCTAssertEqual(value["by"]?.stringValue, "admin/uid:\(getuid())")
         XCTAssertEqual(answer["leaf"]?.stringValue, LedgerFixtures.leafHex(Array(record)))
         let recorded = try XCTUnwrap(value["recorded"]?.stringValue)
         XCTAssertNotNil(recorded.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression))

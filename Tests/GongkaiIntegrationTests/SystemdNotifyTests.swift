@@ -70,3 +70,22 @@ final class SystemdNotifyTests: XCTestCase {
         try check(notifySocket: name, listener: try NotifyListener(name: name))
     }
 }
+
+/// SIGHUP rereads the access file between RELOADING=1 and READY=1.
+final class SystemdReloadNotifyTests: XCTestCase {
+    func testReloadIsAnnouncedAroundTheAccessFileReread() throws {
+        let name = "@gongkai-reload-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let listener = try SystemdNotifyTests.NotifyListener(name: name)
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        daemon.environment["NOTIFY_SOCKET"] = name
+        try daemon.start()
+        XCTAssertTrue(listener.waitFor("READY=1").last?.contains("READY=1") ?? false)
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        let reloading = listener.waitFor("RELOADING=1")
+        XCTAssertTrue(reloading.last?.contains("RELOADING=1") ?? false, "RELOADING=1 arrives: \(reloading)")
+        let ready = listener.waitFor("READY=1")
+        XCTAssertTrue(ready.last?.contains("READY=1") ?? false, "READY=1 follows the reload: \(ready)")
+        XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#, "still serving after SIGHUP")
+    }
+}

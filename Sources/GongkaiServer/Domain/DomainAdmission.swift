@@ -26,8 +26,21 @@ final class DomainAdmission: EventAdmission {
         let checked: DomainEvent
         do {
             let decoded = try DomainEvent.decode(event)
+            let role = try Self.role(by: principal)
+            if let role, !AccessPolicy.mayAppend(role, type: decoded.type) {
+                throw ProtocolError(.denied, "\(role) may not append \(decoded.type.rawValue) events")
+            }
             checked = try state.writerRead { facts in
                 precondition(facts.size + 1 == seq, "the projection is one record behind the batch")
+                // An office writes only for its own unit, compared after the Chinese name is resolved.
+                if case .office(let own)? = role {
+                    let catalog = LedgerView(facts: facts, known: facts.size).catalog
+                    let ownId = catalog?.unitId(for: own) ?? own
+                    let unit = decoded.unit.map { catalog?.unitId(for: $0) ?? $0 }
+                    guard unit == ownId else {
+                        throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
+                    }
+                }
                 return try EventValidator.validate(decoded, facts: facts, today: today())
             }
         } catch let error as DomainError {
@@ -39,6 +52,16 @@ final class DomainAdmission: EventAdmission {
         // The Chinese name is accepted on input and stored as the id (DESIGN.md section 1).
         members["unit"] = .string(unit)
         return try EventEnvelope(value: .object(members))
+    }
+
+    /// The role behind a record's `by`: nil for the daemon's own `system` records (the seed),
+    /// which may write anything.
+    private static func role(by principal: String) throws -> Principal? {
+        if principal == SeedAdoption.principal { return nil }
+        guard let role = Principal(by: principal) else {
+            throw ProtocolError(.denied, "\(principal) is not a principal that may append")
+        }
+        return role
     }
 
     func batchEnded(committed: Bool) {

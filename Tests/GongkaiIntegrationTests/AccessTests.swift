@@ -1,0 +1,146 @@
+import Foundation
+import GongkaiClient
+import GongkaiJSON
+import XCTest
+
+/// Access control with real, different uids: test users are created if missing and the
+/// `gongkai` client runs as each of them through `runuser`.
+final class AccessTests: XCTestCase {
+    private static let office = "gkt-czj"
+    private static let auditor = "gkt-audit"
+    private static let stranger = "gkt-stranger"
+    private static let auditGroup = "gkt-auditors"
+
+    private var daemon: DaemonProcess!
+    private var accessPath: String!
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw XCTSkip("access tests create users and switch uids: they need root") }
+        try Self.ensureUsers()
+        daemon = DaemonProcess(arguments: [])
+        accessPath = daemon.stateDirectory + "/rules.json"
+        try write(Self.rules(withOffice: true))
+        daemon = DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--access", accessPath])
+        try daemon.start()
+        // The test users must reach the socket.
+        chmod(daemon.stateDirectory, 0o755)
+        chmod(daemon.socketPath, 0o666)
+    }
+
+    override func tearDown() {
+        daemon?.stop()
+        daemon?.removeFiles()
+    }
+
+    func testEachRoleIsHeldToItsRights() throws {
+        let officeUid = try Self.uid(of: Self.office)
+        let sizeBefore = try headSize()
+
+        // The office's own append is recorded with its principal and uid.
+        let own = try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-own"))
+        XCTAssertEqual(own.status, 0, own.output)
+        let record = try daemon.connect().request("GET \(sizeBefore + 1)")
+        guard case .ok(let json) = record else { return XCTFail("GET: \(record)") }
+        XCTAssertEqual(try JSONParser.parse(json)["by"]?.stringValue, "office:czj/uid:\(officeUid)")
+
+        // Another unit, even through its Chinese name or a valid event: denied.
+        let other = try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-other", unit: "dongshan"))
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.output.contains("denied"), other.output)
+        let notice = try run(as: Self.office, "APPEND", #"{"id":"acc-notice","type":"notice.issued","unit":"czj","at":"2023-05-06","level":"county","reason":"test"}"#)
+        XCTAssertTrue(notice.output.contains("denied"), notice.output)
+
+        // The auditor (by a supplementary group) reads but may not append.
+        let audit = try run(as: Self.auditor, "APPEND", LedgerFixtures.event(id: "acc-audit"))
+        XCTAssertTrue(audit.output.contains("denied"), audit.output)
+        let auditRead = try run(as: Self.auditor, "GET", "1")
+        XCTAssertEqual(auditRead.status, 0, auditRead.output)
+        let auditWho = try run(as: Self.auditor, "WHOAMI")
+        XCTAssertTrue(auditWho.output.contains("auditor"), auditWho.output)
+
+        // A uid the file does not name: PING yes, GET no.
+        let strangerGet = try run(as: Self.stranger, "GET", "1")
+        XCTAssertNotEqual(strangerGet.status, 0)
+        XCTAssertTrue(strangerGet.output.contains("denied"), strangerGet.output)
+        let strangerPing = try run(as: Self.stranger, "PING")
+        XCTAssertEqual(strangerPing.status, 0, strangerPing.output)
+        XCTAssertTrue(strangerPing.output.contains("pong"), strangerPing.output)
+
+        // Denials wrote nothing.
+        XCTAssertEqual(try headSize(), sizeBefore + 1)
+    }
+
+    func testSighupKeepsOldRulesOnABrokenFileAndAppliesAFixedOne() throws {
+        try write(#"{"principals":[{"principal":"office:czj","users":["gkt-no-such-user"]}]}"#)
+        try reload(waitingFor: "keeping the old rules")
+        XCTAssertTrue(daemon.log.contains("gkt-no-such-user"), daemon.log)
+        let still = try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-after-broken"))
+        XCTAssertEqual(still.status, 0, still.output)
+
+        try write(Self.rules(withOffice: false))
+        try reload(waitingFor: "access rules reloaded")
+        let denied = try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-after-fixed"))
+        XCTAssertNotEqual(denied.status, 0)
+        XCTAssertTrue(denied.output.contains("denied"), denied.output)
+    }
+
+    // MARK: Helpers
+
+    private static func rules(withOffice: Bool) -> String {
+        let office = withOffice ? #"{"principal":"office:czj","users":["\#(Self.office)"]},"# : ""
+        return #"{"principals":[{"principal":"admin","users":[0]},\#(office){"principal":"auditor","groups":["\#(auditGroup)"]}]}"#
+    }
+
+    private func write(_ text: String) throws {
+        try text.write(toFile: accessPath, atomically: true, encoding: .utf8)
+    }
+
+    private func reload(waitingFor message: String) throws {
+        let before = daemon.log.components(separatedBy: message).count
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while daemon.log.components(separatedBy: message).count == before {
+            guard Date() < deadline else { return XCTFail("no \"\(message)\" in the log: \(daemon.log)") }
+            usleep(20_000)
+        }
+    }
+
+    private func headSize() throws -> Int {
+        guard case .ok(let json) = try daemon.connect().request("HEAD") else { throw TestFailure("HEAD failed") }
+        return Int(try JSONParser.parse(json)["size"]!.integerValue!)
+    }
+
+    /// Runs `gongkai request WORDS…` as `user`; returns its exit status and stdout+stderr.
+    private func run(as user: String, _ words: String...) throws -> (status: Int32, output: String) {
+        let client = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+        return try Self.command("/usr/sbin/runuser", ["-u", user, "--", client, "request"] + words + ["--socket", daemon.socketPath])
+    }
+
+    private static func command(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private static func uid(of user: String) throws -> UInt32 {
+        guard let entry = getpwnam(user) else { throw TestFailure("no user \(user)") }
+        return entry.pointee.pw_uid
+    }
+
+    private static func ensureUsers() throws {
+        if getgrnam(auditGroup) == nil { _ = try command("/usr/sbin/groupadd", ["--system", auditGroup]) }
+        for user in [office, auditor, stranger] where getpwnam(user) == nil {
+            _ = try command("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user])
+        }
+        // The auditor is one through a supplementary group, not its own gid.
+        _ = try command("/usr/sbin/usermod", ["-a", "-G", auditGroup, auditor])
+        for user in [office, auditor, stranger] where getpwnam(user) == nil { throw TestFailure("cannot create user \(user)") }
+    }
+}
