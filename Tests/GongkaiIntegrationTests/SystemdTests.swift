@@ -25,16 +25,7 @@ final class SystemdTests: XCTestCase {
 
     /// Runs a tool to its end; its exit status and its output and errors together.
     func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ToolProcess.run(executable, arguments)
     }
 
     /// gongkaid started by `systemd-socket-activate`, which binds the socket(s), waits for a
