@@ -42,6 +42,16 @@ private func queryAnswers(_ lines: [String], options: GlobalOptions) throws -> [
     return try lines.map { try DaemonSession.expectOK(connection.request($0)) }
 }
 
+/// Sends one query and prints its answer: the raw JSON when piped or with --json, else the
+/// lines `readable` makes of it.
+private func printQuery(_ request: String, options: GlobalOptions, readable: (JSONValue) -> [String]) throws {
+    try DaemonSession.run {
+        let json = try queryAnswers([request], options: options)[0]
+        guard options.output.readable else { return options.output.line(json) }
+        readable(try parseAnswer(json)).forEach(options.output.line)
+    }
+}
+
 private func parseAnswer(_ json: String) throws -> JSONValue {
     do {
         return try JSONParser.parse(json)
@@ -63,11 +73,7 @@ struct Compliance: ParsableCommand {
     func validate() throws { try checkUnitArgument(unit) }
 
     func run() throws {
-        try DaemonSession.run {
-            let json = try queryAnswers(["COMPLIANCE \(unit)" + query.requestSuffix], options: options)[0]
-            guard options.output.readable else { return options.output.line(json) }
-            ComplianceFormat.lines(try parseAnswer(json)).forEach(options.output.line)
-        }
+        try printQuery("COMPLIANCE \(unit)" + query.requestSuffix, options: options, readable: ComplianceFormat.lines)
     }
 }
 
@@ -116,11 +122,7 @@ struct Escalations: ParsableCommand {
     @OptionGroup var query: QueryFlags
 
     func run() throws {
-        try DaemonSession.run {
-            let json = try queryAnswers(["ESCALATIONS" + query.requestSuffix], options: options)[0]
-            guard options.output.readable else { return options.output.line(json) }
-            EscalationFormat.lines(try parseAnswer(json)).forEach(options.output.line)
-        }
+        try printQuery("ESCALATIONS" + query.requestSuffix, options: options, readable: EscalationFormat.lines)
     }
 }
 
@@ -130,11 +132,7 @@ struct CatalogCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try DaemonSession.run {
-            let json = try queryAnswers(["CATALOG"], options: options)[0]
-            guard options.output.readable else { return options.output.line(json) }
-            CatalogFormat.catalogLines(try parseAnswer(json)).forEach(options.output.line)
-        }
+        try printQuery("CATALOG", options: options, readable: CatalogFormat.catalogLines)
     }
 }
 
@@ -144,11 +142,7 @@ struct UnitsCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try DaemonSession.run {
-            let json = try queryAnswers(["UNITS"], options: options)[0]
-            guard options.output.readable else { return options.output.line(json) }
-            CatalogFormat.unitLines(try parseAnswer(json)).forEach(options.output.line)
-        }
+        try printQuery("UNITS", options: options, readable: CatalogFormat.unitLines)
     }
 }
 
