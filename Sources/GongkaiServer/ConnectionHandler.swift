@@ -22,6 +22,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         case close
     }
 
+    /// Answers are handed to the channel in pieces of about this size, so that writability
+    /// is checked between big answers.
+    private static let writeChunkBytes = 64 << 10
+
     private let service: LedgerService
     private let peer: PeerCredentials
     private var context: ChannelHandlerContext?
@@ -65,15 +69,28 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func read(context: ChannelHandlerContext) {
-        if slots.count >= service.configuration.maxPipelinedRequests {
-            readPending = true  // backpressure: resume once answers drain
-        } else {
+        if mayRead(context) {
             context.read()
+        } else {
+            readPending = true  // backpressure: resume once answers drain
         }
+    }
+
+    /// Reads only while fewer than `maxPipelinedRequests` answers are owed and the client
+    /// takes the answers already written: one that sends and never reads fills its socket,
+    /// then the channel stops being writable, and the daemon stops reading from it instead of
+    /// buffering its answers without bound.
+    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
+        slots.count < service.configuration.maxPipelinedRequests && context.channel.isWritable
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         tail?.channelChanged()
+        if tail == nil && context.channel.isWritable { flushReady() }
+        if readPending && mayRead(context) {
+            readPending = false
+            context.read()
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -84,6 +101,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let stall = event as? InputStalled {
+            stalled(stall, context: context)
+            return
+        }
         if case ChannelEvent.inputClosed = event {
             // The client finished sending (half-close): answer what it sent, then close.
             submitAppends()
@@ -98,6 +119,22 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         service.logger.debug("connection error: \(error)")
         context.close(promise: nil)
+    }
+
+    /// A connection that owes nothing and sat too long is closed. One with answers still to
+    /// give (even to a client that stopped sending mid-line) or a TAIL running is left alone.
+    private func stalled(_ stall: InputStalled, context: ChannelHandlerContext) {
+        guard slots.isEmpty, submissions.isEmpty, tail == nil, !ignoreInput else { return }
+        service.stats.connectionTimedOut()
+        if stall.partialLine {
+            answerError(ProtocolError(.badRequest, "line not finished within \(stall.seconds) s; closing"))
+            slots.append(.close)
+            ignoreInput = true
+            flushReady()
+        } else {
+            service.logger.debug("closing a connection idle for \(stall.seconds) s")
+            context.close(promise: nil)
+        }
     }
 
     /// The daemon is stopping: close once every request already read has its answer.
@@ -163,7 +200,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             // The stream owns the connection from now on; input is read only to notice EOF.
             ignoreInput = true
         default:
-            slots.append(slots.isEmpty ? .ready(answerRead(request)) : .deferred(request))
+            // Answered when it reaches the front and the client takes its answers (flushReady).
+            slots.append(.deferred(request))
         }
     }
 
@@ -243,12 +281,15 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     // MARK: Answers
 
-    /// Writes every answer at the front that is ready, in one write and one flush.
+    /// Writes every answer at the front that is ready, with one flush. Reads are answered
+    /// only while the channel is writable: a client that does not take its answers makes the
+    /// daemon wait (and stop reading), not pile answers up in memory.
     private func flushReady() {
         guard let context else { return }
         var output: [UInt8] = []
         var startTail: UInt64?
         var close = false
+        var wrote = false
         drain: while let first = slots.first {
             switch first {
             case .waiting:
@@ -257,6 +298,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                 output.append(contentsOf: bytes)
                 answeredCount += 1
             case .deferred(let request):
+                if output.count >= Self.writeChunkBytes {
+                    context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+                    output.removeAll(keepingCapacity: true)
+                    wrote = true
+                }
+                guard context.channel.isWritable else { break drain }  // resumed by channelWritabilityChanged
                 output.append(contentsOf: answerRead(request))
                 answeredCount += 1
             case .tail(let from):
@@ -270,6 +317,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
         if !output.isEmpty {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+        } else if wrote {
+            context.flush()
         }
         if answeredCount > 0 || !appendLatencies.isEmpty {
             service.stats.answered(requests: answeredCount, appendLatencies: appendLatencies)
@@ -286,7 +335,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             context.close(promise: nil)
             return
         }
-        if readPending && slots.count < service.configuration.maxPipelinedRequests {
+        if readPending && mayRead(context) {
             readPending = false
             context.read()
         }

@@ -148,6 +148,8 @@ public final class LedgerServer {
     private func makeBootstrap(group: EventLoopGroup, service: LedgerService, connections: ConnectionRegistry) -> ServerBootstrap {
         let maxConnections = configuration.maxConnections
         let maxLineBytes = configuration.maxLineBytes
+        let lineTimeout = configuration.lineTimeoutSeconds.map { TimeAmount.seconds(Int64($0)) }
+        let idleTimeout = configuration.idleTimeoutSeconds.map { TimeAmount.seconds(Int64($0)) }
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -158,6 +160,7 @@ public final class LedgerServer {
                 }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
                     let handler = ConnectionHandler(service: service, peer: peer)
+                    try channel.pipeline.syncOperations.addHandler(StalledInputWatch(lineTimeout: lineTimeout, idleTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                     connections.add(channel, handler)

@@ -24,6 +24,11 @@ public struct ServerConfiguration: Sendable {
     public var accessFile: String?
     /// Whether `accessFile` must exist (named by `--access`); a missing default file means the dev default.
     public var accessFileRequired: Bool = false
+    /// Longest time from the first byte of a request line to its end; nil: no limit.
+    public var lineTimeoutSeconds: Int?
+    /// Longest time a connection may send nothing while owing nothing (no answers in
+    /// flight, no TAIL); nil: no limit.
+    public var idleTimeoutSeconds: Int?
     /// Longest wait at shutdown for clients to take their last answers.
     public var shutdownGraceSeconds: Int
 
@@ -35,5 +40,7 @@ public struct ServerConfiguration: Sendable {
         self.maxConnections = 4_096
         self.maxPipelinedRequests = 1_024
         self.shutdownGraceSeconds = 5
+        self.lineTimeoutSeconds = 30
+        self.idleTimeoutSeconds = 900
     }
 }

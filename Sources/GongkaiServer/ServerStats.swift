@@ -17,6 +17,7 @@ final class ServerStats: @unchecked Sendable {
         var connectionsOpen: Int = 0
         var connectionsTotal: UInt64 = 0
         var connectionsRefused: UInt64 = 0
+        var connectionsTimedOut: UInt64 = 0
         var commitLatency = LatencyHistogram()
         var appendLatency = LatencyHistogram()
     }
@@ -55,6 +56,8 @@ final class ServerStats: @unchecked Sendable {
         }
     }
 
+    func connectionTimedOut() { counters.withLockedValue { $0.connectionsTimedOut += 1 } }
+
     func connectionClosed() { counters.withLockedValue { $0.connectionsOpen -= 1 } }
 
     var openConnections: Int { counters.withLockedValue { $0.connectionsOpen } }
@@ -79,6 +82,7 @@ final class ServerStats: @unchecked Sendable {
                 "open": .number(Double(counters.connectionsOpen)),
                 "total": .number(Double(counters.connectionsTotal)),
                 "refused": .number(Double(counters.connectionsRefused)),
+                "timedOut": .number(Double(counters.connectionsTimedOut)),
             ]),
             "commitMicros": .object(["p50": micros(counters.commitLatency, 0.5), "p99": micros(counters.commitLatency, 0.99),
                                      "max": .number(Double(counters.commitLatency.maxNanos / 1000))]),

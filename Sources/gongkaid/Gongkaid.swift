@@ -40,6 +40,12 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Most client connections open at once.")
     var maxConnections: Int = 4_096
 
+    @Option(name: .long, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit.", valueName: "seconds"))
+    var lineTimeout: Int = 30
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a connection may send nothing while it has no answers in flight and no TAIL before it is closed; 0: no limit.", valueName: "seconds"))
+    var idleTimeout: Int = 900
+
     @Option(name: .long, help: ArgumentHelp("Initial LMDB map size in bytes; it grows by itself.", visibility: .hidden))
     var initialMapBytes: Int = 1 << 30
 
@@ -49,6 +55,8 @@ struct Gongkaid: ParsableCommand {
     func validate() throws {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (0...86_400).contains(lineTimeout) else { throw ValidationError("--line-timeout must be between 0 and 86400 seconds") }
+        guard (0...604_800).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 0 and 604800 seconds") }
         guard initialMapBytes >= 1 << 20 else { throw ValidationError("--initial-map-bytes must be at least 1 MiB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard checkpointOrigin == nil || signingKey != nil else { throw ValidationError("--checkpoint-origin needs --signing-key") }
@@ -68,6 +76,8 @@ struct Gongkaid: ParsableCommand {
         configuration.maxLineBytes = maxLineBytes
         configuration.maxConnections = maxConnections
         configuration.initialMapBytes = initialMapBytes
+        configuration.lineTimeoutSeconds = lineTimeout > 0 ? lineTimeout : nil
+        configuration.idleTimeoutSeconds = idleTimeout > 0 ? idleTimeout : nil
         configuration.catalogFile = catalog
         configuration.accessFile = access ?? (environment["STATE_DIRECTORY"] != nil ? "/etc/gongkai/access.json" : directory + "/access.json")
         configuration.accessFileRequired = access != nil

@@ -3,7 +3,7 @@ import GongkaiClient
 import GongkaiJSON
 import XCTest
 
-/// SIGKILL while clients append: every acknowledged record survives, byte for byte.
+/// SIGKILL at a random moment while clients append (`scripts/crash`: 20 cycles, 32 clients): every acknowledged record survives, byte for byte.
 final class CrashTests: XCTestCase {
     func testAcknowledgedAppendsSurviveKillNineCycles() throws {
         let daemon = DaemonProcess()
@@ -11,11 +11,13 @@ final class CrashTests: XCTestCase {
         var acknowledged: [Int: (id: String, leaf: String)] = [:]
         let lock = NSLock()
         let cycles = Int(ProcessInfo.processInfo.environment["GONGKAI_CRASH_CYCLES"] ?? "5") ?? 5
+        // scripts/crash runs 32 clients, as the issue asks; the suite's short version runs 4.
+        let clients = Int(ProcessInfo.processInfo.environment["GONGKAI_CRASH_CLIENTS"] ?? "4") ?? 4
         for cycle in 0..<cycles {
             try daemon.start()
             let acknowledgedBefore = lock.withLock { acknowledged.count }
             let stop = DispatchGroup()
-            for client in 0..<4 {
+            for client in 0..<clients {
                 stop.enter()
                 Thread {
                     defer { stop.leave() }
@@ -60,6 +62,7 @@ final class CrashTests: XCTestCase {
             }
             let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))
             XCTAssertEqual(head["root"]?.stringValue, LedgerFixtures.merkleRoot(of: records).hex)
+            XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true), "cycle \(cycle)")
             XCTAssertEqual(daemon.stop(), 0)
         }
     }

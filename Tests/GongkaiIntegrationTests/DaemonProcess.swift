@@ -98,6 +98,15 @@ final class DaemonProcess {
         return process.terminationStatus
     }
 
+    /// The daemon's resident memory (VmRSS), or nil when it is not running.
+    var residentBytes: Int? {
+        guard let process, let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes * 1024
+    }
+
     /// SIGKILL: no chance to clean up, as in a power cut of the process.
     func kill9() {
         guard let process else { return }

@@ -1,0 +1,120 @@
+import Foundation
+import GongkaiClient
+import XCTest
+
+/// Issue 6, full disk (the short version of `scripts/full-disk`): the ledger lives on a small
+/// tmpfs that is filled up. Appends are answered `ERR storage` and change nothing, reads and
+/// VERIFY keep working, and once space is freed appends succeed again, with no gap in seq and
+/// without a restart. Needs root (to mount); skipped otherwise.
+final class FullDiskTests: XCTestCase {
+    func testAFullDiskRefusesAppendsKeepsReadsAndRecoversWithoutARestart() throws {
+        let environment = ProcessInfo.processInfo.environment
+        // scripts/full-disk: an ext4 image on a loop device, several fill-and-free rounds.
+        let fileSystem = environment["GONGKAI_FULL_DISK_FS"] ?? "tmpfs"
+        let rounds = max(1, Int(environment["GONGKAI_FULL_DISK_ROUNDS"] ?? "") ?? 1)
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        let ledger = daemon.stateDirectory + "/ledger"
+        try FileManager.default.createDirectory(atPath: ledger, withIntermediateDirectories: true)
+        try Self.mountSmallFileSystem(fileSystem, at: ledger, image: daemon.stateDirectory + "/ledger.img")
+        defer { _ = try? ToolProcess.run("/bin/umount", ["-l", ledger]) }
+        try daemon.start()
+        let connection = try daemon.connect()
+        // The records the daemon wrote itself at start (seed catalog and calendars).
+        let base = Int(try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))["size"]!.integerValue!)
+
+        var acknowledged: [String: Int] = [:]  // id → seq
+        func append(_ id: String) throws -> String {
+            let answer = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: id, title: "满盘测试 " + id))
+            if answer.hasPrefix("OK ") {
+                acknowledged[id] = try LedgerFixtures.okJSON(answer)["seq"]!.integerValue.map { Int($0) }
+            }
+            return answer
+        }
+        for index in 0..<20 { XCTAssertTrue(try append("before-\(index)").hasPrefix("OK ")) }
+
+        for round in 0..<rounds {
+            // Fill what is left of the file system.
+            let filler = ledger + "/filler"
+            XCTAssertGreaterThan(try Self.fill(filler), 0)
+
+            // Append until the ledger cannot write any more (some may still fit in free pages).
+            var refusedId: String?
+            for index in 0..<20_000 {
+                let id = "full-\(round)-\(index)"
+                let answer = try append(id)
+                if answer.hasPrefix("ERR ") {
+                    XCTAssertTrue(answer.hasPrefix("ERR storage "), answer)
+                    refusedId = id
+                    break
+                }
+            }
+            let refused = try XCTUnwrap(refusedId, "the disk never filled up")
+            let size = base + acknowledged.count
+            XCTAssertEqual(Set(acknowledged.values), Set(base + 1...size), "acknowledged seqs are gap-free")
+
+            // Refused again while full; the head does not move; reads, GET and VERIFY work.
+            XCTAssertTrue(try append(refused).hasPrefix("ERR storage "))
+            let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))
+            XCTAssertEqual(head["size"]!.integerValue, Int64(size))
+            XCTAssertTrue(try connection.readLineAfter("GET \(base + 3)").contains(#""id":"before-2""#))
+            XCTAssertEqual(try LedgerFixtures.readAll(connection).count, size)
+            XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true))
+            let stats = try LedgerFixtures.okJSON(try connection.readLineAfter("STATS"))
+            XCTAssertGreaterThanOrEqual(stats["failedCommits"]!.integerValue!, Int64(2 * (round + 1)))
+
+            // Space is freed: the same request now succeeds, as the next seq, with no restart.
+            try FileManager.default.removeItem(atPath: filler)
+            let retried = try append(refused)
+            XCTAssertEqual(try LedgerFixtures.okJSON(retried)["seq"]!.integerValue, Int64(size + 1), retried)
+            for index in 0..<20 { XCTAssertTrue(try append("after-\(round)-\(index)").hasPrefix("OK ")) }
+            XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true))
+        }
+
+        // Everything acknowledged survives a restart, byte for byte under the same root.
+        let records = try LedgerFixtures.readAll(connection)
+        XCTAssertEqual(records.count, base + acknowledged.count)
+        connection.close()
+        XCTAssertEqual(daemon.stop(), 0)
+        try daemon.start()
+        let again = try daemon.connect()
+        XCTAssertEqual(try LedgerFixtures.readAll(again), records)
+        let root = try LedgerFixtures.okJSON(try again.readLineAfter("HEAD"))["root"]!.stringValue
+        XCTAssertEqual(root, LedgerFixtures.merkleRoot(of: records).hex)
+    }
+
+    /// Mounts a tmpfs of 8 MiB, or an ext4 image of 32 MiB on a loop device, at `path`.
+    static func mountSmallFileSystem(_ kind: String, at path: String, image: String) throws {
+        let mount: (status: Int32, output: String)
+        switch kind {
+        case "tmpfs":
+            mount = try ToolProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", path])
+        case "ext4":
+            guard FileManager.default.createFile(atPath: image, contents: nil), truncate(image, 32 << 20) == 0 else {
+                throw TestFailure("cannot create \(image)")
+            }
+            let format = try ToolProcess.run("/usr/sbin/mkfs.ext4", ["-q", "-F", image])
+            guard format.status == 0 else { throw TestFailure("mkfs.ext4: \(format.output)") }
+            mount = try ToolProcess.run("/bin/mount", ["-o", "loop", image, path])
+        default:
+            throw TestFailure("GONGKAI_FULL_DISK_FS must be tmpfs or ext4, not \(kind)")
+        }
+        guard mount.status == 0 else { throw XCTSkip("cannot mount a small \(kind) here (needs root): \(mount.output)") }
+        chmod(path, 0o700)
+    }
+
+    /// Writes zeros into `path` until the file system is full; returns the bytes written.
+    static func fill(_ path: String) throws -> Int {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw TestFailure("cannot create \(path)") }
+        defer { close(descriptor) }
+        let chunk = [UInt8](repeating: 0, count: 4096)
+        var total = 0
+        while true {
+            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            total += written
+        }
+        return total
+    }
+}
