@@ -1,3 +1,4 @@
+import GongkaiDomain
 import GongkaiProtocol
 
 /// The seam where domain validation plugs in. The writer asks it about each event, in seq
@@ -7,8 +8,9 @@ public protocol EventAdmission: AnyObject {
     /// A batch starts (or starts again after the map grew): forget anything tentative.
     func beginBatch()
     /// Throws `ProtocolError(.invalidEvent, …)` (or `.denied`) to reject the event; once it
-    /// returns, the event is part of the batch as record `seq`.
-    func admit(_ event: EventEnvelope, by principal: String, seq: UInt64) throws -> EventEnvelope
+    /// returns, the event is part of the batch as record `seq`. `decoded` is the event read
+    /// as a domain event (or why it cannot be), done on the connection's event loop.
+    func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope
     /// The events admitted since `beginBatch` were committed (true) or thrown away (false).
     func batchEnded(committed: Bool)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GongkaiDomain
 import GongkaiMerkle
 import GongkaiProtocol
 import GongkaiStorage
@@ -20,6 +21,9 @@ final class AppendSubmission {
     let eventDigest: [UInt8]
     /// The id index key of `event.id`.
     let idKey: [UInt8]
+    /// The event read as a domain event, or why it is not one: decided here, off the writer,
+    /// and reported by the writer only if the id is new (a retry answers as a retry).
+    let decoded: Result<DomainEvent, DomainError>
     let principal: String
     let eventLoop: EventLoop
     let submittedNanos: UInt64
@@ -30,6 +34,13 @@ final class AppendSubmission {
         self.event = event
         self.eventDigest = IdEntry.digest(ofCanonicalEvent: event.canonical)
         self.idKey = IdEntry.key(forId: event.id)
+        do {
+            self.decoded = .success(try DomainEvent.decode(event))
+        } catch let error as DomainError {
+            self.decoded = .failure(error)
+        } catch {
+            self.decoded = .failure(DomainError("event", "\(error)"))
+        }
         self.principal = principal
         self.eventLoop = eventLoop
         self.submittedNanos = submittedNanos
@@ -181,7 +192,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             let event: EventEnvelope
             do {
-                event = try admission.admit(submission.event, by: submission.principal, seq: ledger.size + 1)
+                event = try admission.admit(submission.event, decoded: submission.decoded, by: submission.principal, seq: ledger.size + 1)
             } catch let refusal as ProtocolError {
                 outcomes.append(.failed(refusal))
                 continue

@@ -83,12 +83,12 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(root, LedgerFixtures.merkleRoot(of: records).hex)
     }
 
-    /// Mounts a tmpfs of 8 MiB, or an ext4 image of 32 MiB on a loop device, at `path`.
+    /// Mounts a tmpfs of 24 MiB, or an ext4 image of 32 MiB on a loop device, at `path`.
     static func mountSmallFileSystem(_ kind: String, at path: String, image: String) throws {
         let mount: (status: Int32, output: String)
         switch kind {
         case "tmpfs":
-            mount = try ToolProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", path])
+            mount = try ToolProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", path])
         case "ext4":
             guard FileManager.default.createFile(atPath: image, contents: nil), truncate(image, 32 << 20) == 0 else {
                 throw TestFailure("cannot create \(image)")

@@ -22,10 +22,10 @@ final class DomainAdmission: EventAdmission {
         }
     }
 
-    func admit(_ event: EventEnvelope, by principal: String, seq: UInt64) throws -> EventEnvelope {
+    func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope {
         let checked: DomainEvent
         do {
-            let decoded = try DomainEvent.decode(event)
+            let decoded = try decoded.get()
             let role = try Self.role(by: principal)
             if let role, !AccessPolicy.mayAppend(role, type: decoded.type) {
                 throw ProtocolError(.denied, "\(role) may not append \(decoded.type.rawValue) events")
