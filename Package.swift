@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "gongkaid", targets: ["gongkaid"]),
         .executable(name: "gongkai", targets: ["gongkai"]),
         .executable(name: "gongkai-bench", targets: ["gongkai-bench"]),
+        .executable(name: "gongkai-storage-bench", targets: ["gongkai-storage-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -58,6 +59,11 @@ let package = Package(
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [
             "GongkaiClient", "GongkaiJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The storage limit for scripts/bench: the same records straight into LMDB.
+        .executableTarget(name: "gongkai-storage-bench", dependencies: [
+            "GongkaiStorage", "GongkaiJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
