@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "gongkai", targets: ["gongkai"]),
         .executable(name: "gongkai-bench", targets: ["gongkai-bench"]),
         .executable(name: "gongkai-storage-bench", targets: ["gongkai-storage-bench"]),
+        // The pure modules, for the fuzz package in Fuzz/ (which depends on this one by path).
+        .library(name: "GongkaiPure", targets: ["GongkaiJSON", "GongkaiProtocol", "GongkaiDomain", "GongkaiProjections"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
