@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "gongkaid", targets: ["gongkaid"]),
         .executable(name: "gongkai", targets: ["gongkai"]),
         .executable(name: "gongkai-bench", targets: ["gongkai-bench"]),
+        .executable(name: "gongkai-storage-bench", targets: ["gongkai-storage-bench"]),
+        // The pure modules, for the fuzz package in Fuzz/ (which depends on this one by path).
+        .library(name: "GongkaiPure", targets: ["GongkaiJSON", "GongkaiProtocol", "GongkaiDomain", "GongkaiProjections"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -58,6 +61,11 @@ let package = Package(
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [
             "GongkaiClient", "GongkaiJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The storage limit for scripts/bench: the same records straight into LMDB.
+        .executableTarget(name: "gongkai-storage-bench", dependencies: [
+            "GongkaiStorage", "GongkaiJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

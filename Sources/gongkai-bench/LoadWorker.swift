@@ -8,8 +8,8 @@ final class LoadWorker: @unchecked Sendable {
     let count: Int
     let connection: LineConnection
     let depth: Int
-    let payload: BenchPayload
-    let run: String
+    /// The event of request `index` (0..<count) of this connection.
+    let event: (Int) -> String
 
     // Written by the worker thread only; read after `DispatchGroup.wait()`.
     private(set) var latencies: [UInt64] = []
@@ -17,13 +17,12 @@ final class LoadWorker: @unchecked Sendable {
     private(set) var errorCodes: [String: Int] = [:]
     private(set) var failure: Error?
 
-    init(index: Int, count: Int, connection: LineConnection, depth: Int, payload: BenchPayload, run: String) {
+    init(index: Int, count: Int, connection: LineConnection, depth: Int, event: @escaping (Int) -> String) {
         self.index = index
         self.count = count
         self.connection = connection
         self.depth = depth
-        self.payload = payload
-        self.run = run
+        self.event = event
         latencies.reserveCapacity(count)
     }
 
@@ -42,12 +41,12 @@ final class LoadWorker: @unchecked Sendable {
     private func work() {
         let appender = PipelinedAppender(connection: connection, window: depth)
         var next = 0
-        let (count, payload, run, index) = (self.count, self.payload, self.run, self.index)
+        let (count, event) = (self.count, self.event)
         do {
             try appender.run(next: {
                 guard next < count else { return nil }
                 defer { next += 1 }
-                return AppendRequest(event: payload.event(run: run, connection: index, index: next), tag: next)
+                return AppendRequest(event: event(next), tag: next)
             }, onAnswer: { outcome in
                 latencies.append(outcome.latencyNanoseconds)
                 switch outcome.answer {

@@ -26,7 +26,10 @@ struct YearSimulation {
     }
 
     /// The year's events as NDJSON lines (canonical JSON, no newline), ordered by date.
-    func lines() -> [String] {
+    func lines() -> [String] { datedLines().map(\.line) }
+
+    /// As `lines()`, each with the date, type and unit it was made with.
+    func datedLines() -> [SimulatedLine] {
         var rng = SplitMix64(seed: seed)
         let days = SimulationDays(year: year, calendar: calendar)
         let plan = SimulationPlan(catalog: catalog, days: days, rng: &rng)
@@ -46,6 +49,14 @@ struct YearSimulation {
         }
         return log.lines(idPrefix: "sim-\(year)-s\(seed)-")
     }
+}
+
+/// One generated event: its canonical JSON line and what merging years needs to know of it.
+struct SimulatedLine {
+    let date: BusinessDate
+    let type: String
+    let unit: String
+    let line: String
 }
 
 /// Events collected in generation order, then sorted by date. Within a day they keep the
@@ -68,12 +79,13 @@ struct EventLog {
     }
 
     /// Sorted by (date, order), each given the id `<prefix><6-digit position>`.
-    func lines(idPrefix: String) -> [String] {
+    func lines(idPrefix: String) -> [SimulatedLine] {
         entries.sorted { ($0.date, $0.order) < ($1.date, $1.order) }.enumerated().map { index, entry in
             var fields = entry.fields
             let number = String(index + 1)
             fields["id"] = .string(idPrefix + String(repeating: "0", count: max(0, 6 - number.count)) + number)
-            return CanonicalJSON.encodeString(.object(fields))
+            return SimulatedLine(date: entry.date, type: fields["type"]!.stringValue!, unit: fields["unit"]!.stringValue!,
+                                 line: CanonicalJSON.encodeString(.object(fields)))
         }
     }
 }

@@ -1,0 +1,22 @@
+// swift-tools-version:5.10
+// libFuzzer targets for the pure modules, kept out of the main package because every module
+// they reach must be built with `-sanitize=fuzzer`. Build and run them with `scripts/fuzz`.
+import PackageDescription
+
+let pure: Target.Dependency = .product(name: "GongkaiPure", package: "gongkai")
+// No `main`: libFuzzer's own main calls `LLVMFuzzerTestOneInput`.
+let fuzzerSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "gongkai-fuzz",
+    dependencies: [
+        .package(name: "gongkai", path: ".."),
+    ],
+    targets: [
+        // One request line: Request.parse, its error answers, and a re-rendered line.
+        .executableTarget(name: "fuzz-request", dependencies: [pure], swiftSettings: fuzzerSettings),
+        // Lines of events: strict JSON, canonical form, envelope, domain decoding, validation
+        // against the bundled catalog and calendars, folding into the facts and undoing it.
+        .executableTarget(name: "fuzz-event", dependencies: [pure], swiftSettings: fuzzerSettings),
+    ]
+)

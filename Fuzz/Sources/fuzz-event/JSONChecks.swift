@@ -1,0 +1,74 @@
+import GongkaiJSON
+
+/// Invariants of the strict parser and RFC 8785 encoder: what the ledger stores, hashes and
+/// compares for idempotency must be a fixed point of parse ∘ encode.
+enum JSONChecks {
+    /// Parses `bytes`; when they are JSON, checks the canonical form and returns the value.
+    @discardableResult
+    static func check(_ bytes: [UInt8]) -> JSONValue? {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch let error as JSONParseError {
+            require(error.offset >= 0 && error.offset <= bytes.count, "parse error offset \(error.offset) outside 0…\(bytes.count)")
+            return nil
+        } catch {
+            broken("JSONParser threw \(type(of: error)): \(error)")
+        }
+        require(depth(value) <= JSONParser.maxNestingDepth, "a value nested \(depth(value)) deep accepted")
+        let canonical = CanonicalJSON.encode(value)
+        // One line, no insignificant whitespace: TAIL and READ frame records by line.
+        require(!canonical.contains(where: { $0 < 0x20 }), "canonical JSON with a control byte: \(canonical)")
+        require(String(validating: canonical, as: UTF8.self) != nil, "canonical JSON that is not UTF-8")
+        let reparsed: JSONValue
+        do {
+            reparsed = try JSONParser.parse(canonical)
+        } catch {
+            broken("canonical JSON \(String(decoding: canonical, as: UTF8.self)) does not parse: \(error)")
+        }
+        require(identical(value, reparsed), "canonical JSON parses to another value: \(String(decoding: canonical, as: UTF8.self))")
+        require(CanonicalJSON.encode(reparsed) == canonical, "canonical JSON is not a fixed point")
+        return value
+    }
+
+    /// ECMAScript number formatting round-trips every finite double (RFC 8785 section 3.2.2.3).
+    static func checkNumber(bitPattern: UInt64) {
+        let number = Double(bitPattern: bitPattern)
+        guard number.isFinite else { return }
+        let text = ECMAScriptNumber.format(number)
+        guard case .number(let parsed)? = try? JSONParser.parse(text) else {
+            broken("\(number.bitPattern) formats as \(text), which does not parse as a number")
+        }
+        require(parsed == number, "\(number) (bits \(bitPattern)) formats as \(text), which parses as \(parsed)")
+        require(text == ECMAScriptNumber.format(parsed), "number formatting is not a fixed point for \(text)")
+    }
+
+    /// Equality down to the bytes of strings and keys (Swift's String == is canonical
+    /// equivalence, too weak for bytes that are hashed), and to the sign of zero only as
+    /// RFC 8785 sees it (-0 is written 0).
+    static func identical(_ left: JSONValue, _ right: JSONValue) -> Bool {
+        switch (left, right) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy(identical)
+        case (.object(let a), .object(let b)):
+            guard a.count == b.count else { return false }
+            for (key, value) in a {
+                guard let index = b.index(forKey: key), b[index].key.utf8.elementsEqual(key.utf8),
+                      identical(value, b[index].value) else { return false }
+            }
+            return true
+        default: return false
+        }
+    }
+
+    static func depth(_ value: JSONValue) -> Int {
+        switch value {
+        case .array(let items): return 1 + (items.map(depth).max() ?? 0)
+        case .object(let members): return 1 + (members.values.map(depth).max() ?? 0)
+        default: return 0
+        }
+    }
+}

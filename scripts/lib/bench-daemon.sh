@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The release build and a gongkaid under measurement, for scripts/bench and
+# scripts/bench-replay (sourced after scripts/lib/setup.sh).
+#
+#   bench_build                      -> builds gongkaid, gongkai, gongkai-bench and
+#                                       gongkai-storage-bench in release; bin set. The build
+#                                       directory is $GONGKAI_BUILD_PATH (default .build).
+#   bench_events_file FILE N         -> writes at least N simulated events to FILE
+#                                       (gongkai simulate --seeds K, enough years for N);
+#                                       events_seeds=K and events_total set
+#   bench_daemon_start STATE [FLAG…] -> starts gongkaid on STATE (log in STATE/gongkaid.log)
+#                                       with a stand-in systemd notify socket, waits for
+#                                       READY=1; daemon, daemon_socket and ready_ms set
+#   bench_daemon_memory              -> "rss=… MiB hwm=… MiB" of the running daemon
+#                                       (VmRSS and VmHWM from /proc/PID/status)
+#   bench_daemon_stop                -> SIGTERM and wait; idempotent, for the EXIT trap
+
+build_path=${GONGKAI_BUILD_PATH:-.build}
+bin=""
+daemon=""
+daemon_socket=""
+ready_ms=""
+
+bench_build() {
+  local product
+  for product in gongkaid gongkai gongkai-bench gongkai-storage-bench; do
+    swift build -c release --scratch-path "$build_path" --product "$product" >&2
+  done
+  bin=$build_path/release
+}
+
+bench_events_file() {
+  local file=$1 wanted=$2 per_year seeds
+  per_year=$("$bin/gongkai" simulate --seed 1 | wc -l)
+  # Years differ a little in size; one spare year covers that.
+  seeds=$(( wanted / per_year + 2 ))
+  "$bin/gongkai" simulate --seed 1 --seeds "$seeds" --output "$file" 2>/dev/null
+  events_seeds=$seeds
+  events_total=$(wc -l <"$file")
+  [ "$events_total" -ge "$wanted" ] || { echo "error: $seeds simulated years gave $events_total events, $wanted wanted" >&2; return 1; }
+}
+
+bench_daemon_start() {
+  local state=$1; shift
+  daemon_socket=$state/gongkai.sock
+  local notify=$state/notify.sock ready_file=$state/ready.out
+  "$bin/gongkai-bench" await-ready --notify-socket "$notify" --timeout 900 >"$ready_file" &
+  local waiter=$!
+  for _ in $(seq 1 400); do [ -S "$notify" ] && break; sleep 0.01; done
+  [ -S "$notify" ] || { echo "error: await-ready did not bind $notify" >&2; return 1; }
+  local started
+  started=$(date +%s%N)
+  NOTIFY_SOCKET=$notify "$bin/gongkaid" --state-directory "$state" --socket "$daemon_socket" "$@" \
+    >>"$state/gongkaid.log" 2>&1 &
+  daemon=$!
+  if ! wait "$waiter"; then
+    echo "error: gongkaid did not become ready; its log:" >&2
+    tail -20 "$state/gongkaid.log" >&2
+    return 1
+  fi
+  local ready_ns
+  ready_ns=$(sed -n 's/^ready_ns=\([0-9]*\).*/\1/p' "$ready_file")
+  ready_ms=$(awk -v a="$started" -v b="$ready_ns" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')
+}
+
+bench_daemon_memory() {
+  awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { hwm = $2 } END { printf "rss=%.0f MiB hwm=%.0f MiB", rss / 1024, hwm / 1024 }' \
+    "/proc/$daemon/status"
+}
+
+bench_daemon_stop() {
+  if [ -n "$daemon" ]; then
+    kill -TERM "$daemon" 2>/dev/null || true
+    wait "$daemon" 2>/dev/null || true
+    daemon=""
+  fi
+}
