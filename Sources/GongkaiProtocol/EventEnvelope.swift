@@ -55,6 +55,8 @@ public struct EventEnvelope: Sendable {
     }
 
     static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
+        // ASCII (nearly every id) without the Unicode tables: visible is 0x21...0x7E.
+        if scalar.isASCII { return (0x21...0x7E).contains(scalar.value) }
         switch scalar.properties.generalCategory {
         case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator,
              .surrogate, .privateUse, .unassigned:

@@ -81,3 +81,21 @@ final class CanonicalKeyOrderTests: XCTestCase {
                        ["Z", "a", "aé", "a中", "é", "中"])
     }
 }
+
+/// The copy-through fast path of string encoding and the escaping path give RFC 8785 text.
+final class CanonicalStringTests: XCTestCase {
+    func testPlainAndEscapedStrings() {
+        func encoded(_ text: String) -> String {
+            var output: [UInt8] = []
+            CanonicalJSON.appendString(text, to: &output)
+            return String(decoding: output, as: UTF8.self)
+        }
+        XCTAssertEqual(encoded("政务公开 T01 é"), #""政务公开 T01 é""#)
+        XCTAssertEqual(encoded(""), #""""#)
+        XCTAssertEqual(encoded("a\"b\\c"), #""a\"b\\c""#)
+        XCTAssertEqual(encoded("\u{8}\t\n\u{C}\r\u{1}\u{1F}/\u{7F}"), #""\b\t\n\f\r\u0001\u001f/\#u{7F}""#)
+        // A bridged or substring-backed string takes the same path as a native one.
+        let sub = "xx公开\"yy".dropFirst(2).prefix(3)
+        XCTAssertEqual(encoded(String(sub)), #""公开\"""#)
+    }
+}

@@ -57,6 +57,20 @@ final class EventIdTests: XCTestCase {
         }
     }
 
+    func testTheASCIIFastPathAgreesWithTheUnicodeCategories() {
+        for value in UInt32(0)..<128 {
+            let scalar = Unicode.Scalar(value)!
+            let visible: Bool
+            switch scalar.properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                visible = false
+            default:
+                visible = true
+            }
+            XCTAssertEqual((try? EventEnvelope.checkId("a" + String(scalar))) != nil, visible, "U+\(String(value, radix: 16))")
+        }
+    }
+
     func testIdRulesApplyThroughParseToo() {
         assertEventRefused(#"{"id":"a\u00a0b","type":"interview.held"}"#, .invalidEvent, "id: character U+A0 is not visible")
         assertEventRefused(#"{"id":"","type":"interview.held"}"#, .invalidEvent, "id: must not be empty")

@@ -25,7 +25,8 @@ public enum Principal: Hashable, Sendable, CustomStringConvertible {
 
     /// The principal part of a record's `by` (`office:czj/uid:1001` → `office:czj`).
     public init?(by: String) {
-        guard let slash = by.range(of: "/uid:") else { return nil }
+        // The standard library's search, not Foundation's: this runs for every append.
+        guard let slash = by.firstRange(of: "/uid:") else { return nil }
         self.init(String(by[..<slash.lowerBound]))
     }
 
