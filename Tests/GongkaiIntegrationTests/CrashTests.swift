@@ -63,6 +63,7 @@ final class CrashTests: XCTestCase {
             let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))
             XCTAssertEqual(head["root"]?.stringValue, LedgerFixtures.merkleRoot(of: records).hex)
             XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true), "cycle \(cycle)")
+            print("crash cycle \(cycle + 1)/\(cycles): \(clients) clients, \(snapshot.count) appends acknowledged so far, \(records.count) records after restart")
             XCTAssertEqual(daemon.stop(), 0)
         }
     }

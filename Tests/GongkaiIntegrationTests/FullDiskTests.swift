@@ -73,6 +73,7 @@ final class FullDiskTests: XCTestCase {
             XCTAssertEqual(try LedgerFixtures.okJSON(retried)["seq"]!.integerValue, Int64(size + 1), retried)
             for index in 0..<20 { XCTAssertTrue(try append("after-\(round)-\(index)").hasPrefix("OK ")) }
             XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true))
+            print("full-disk round \(round + 1)/\(rounds) on \(fileSystem): refused at \(size) records, \(refused) accepted as \(size + 1) after freeing space")
         }
 
         // Everything acknowledged survives a restart, byte for byte under the same root.
