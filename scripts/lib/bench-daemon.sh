@@ -32,8 +32,8 @@ bench_build() {
 bench_events_file() {
   local file=$1 wanted=$2 per_year seeds
   per_year=$("$bin/gongkai" simulate --seed 1 | wc -l)
-  # Years differ a little in size; one spare year covers that.
-  seeds=$(( wanted / per_year + 2 ))
+  # Years differ in size by a few percent; a tenth more covers that.
+  seeds=$(( wanted * 11 / 10 / per_year + 1 ))
   "$bin/gongkai" simulate --seed 1 --seeds "$seeds" --output "$file" 2>/dev/null
   events_seeds=$seeds
   events_total=$(wc -l <"$file")
