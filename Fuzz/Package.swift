@@ -13,10 +13,14 @@ let package = Package(
         .package(name: "gongkai", path: ".."),
     ],
     targets: [
+        // The seeded ledger and the APPEND pipeline that fuzz-event and fuzz-query share.
+        .target(name: "FuzzLedger", dependencies: [pure]),
         // One request line: Request.parse, its error answers, and a re-rendered line.
         .executableTarget(name: "fuzz-request", dependencies: [pure], swiftSettings: fuzzerSettings),
         // Lines of events: strict JSON, canonical form, envelope, domain decoding, validation
         // against the bundled catalog and calendars, folding into the facts and undoing it.
-        .executableTarget(name: "fuzz-event", dependencies: [pure], swiftSettings: fuzzerSettings),
+        .executableTarget(name: "fuzz-event", dependencies: ["FuzzLedger"], swiftSettings: fuzzerSettings),
+        // The same, then the query verbs on the ledger the events built.
+        .executableTarget(name: "fuzz-query", dependencies: ["FuzzLedger", pure], swiftSettings: fuzzerSettings),
     ]
 )

@@ -125,7 +125,9 @@ public enum Request: Equatable, Sendable {
         guard text.first == "/" else {
             throw ProtocolError(.badRequest, "BACKUP needs an absolute directory, got \"\(text.prefix(80))\"")
         }
-        guard !text.contains(where: { $0.isWhitespace }) else {
+        // By scalar: a Character is whitespace only if its first scalar is, and "\u{600} " (a
+        // prepend mark and a space) is one Character, so it also survives the split.
+        guard !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }) else {
             throw ProtocolError(.badRequest, "the BACKUP directory must not contain whitespace")
         }
         guard text.utf8.count < 4000 else { throw ProtocolError(.badRequest, "the BACKUP directory is too long") }

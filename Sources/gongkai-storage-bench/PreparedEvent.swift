@@ -18,19 +18,26 @@ struct PreparedEvent {
         var events: [PreparedEvent] = []
         events.reserveCapacity(count)
         var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            guard events.count < count else { break }
-            lineNumber += 1
-            guard !line.isEmpty else { continue }
-            guard case .object(var fields) = try JSONParser.parse(Array(line)), let id = fields["id"]?.stringValue else {
-                throw EventFileError("\(path) line \(lineNumber): not an event with a string id")
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            // Line by line up to `count`: a million-line file is never split whole.
+            while events.count < count && start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                lineNumber += 1
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                guard case .object(var fields) = try JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[start..<end])),
+                      let id = fields["id"]?.stringValue else {
+                    throw EventFileError("\(path) line \(lineNumber): not an event with a string id")
+                }
+                let prefixedId = "\(run)-\(id)"
+                fields["id"] = .string(prefixedId)
+                if let inquiry = fields["inquiry"]?.stringValue { fields["inquiry"] = .string("\(run)-\(inquiry)") }
+                let canonical = CanonicalJSON.encode(.object(fields))
+                events.append(PreparedEvent(canonical: canonical, idKey: IdEntry.key(forId: prefixedId),
+                                            digest: IdEntry.digest(ofCanonicalEvent: canonical)))
             }
-            let prefixedId = "\(run)-\(id)"
-            fields["id"] = .string(prefixedId)
-            if let inquiry = fields["inquiry"]?.stringValue { fields["inquiry"] = .string("\(run)-\(inquiry)") }
-            let canonical = CanonicalJSON.encode(.object(fields))
-            events.append(PreparedEvent(canonical: canonical, idKey: IdEntry.key(forId: prefixedId),
-                                        digest: IdEntry.digest(ofCanonicalEvent: canonical)))
         }
         guard events.count == count else {
             throw EventFileError("\(path) holds only \(events.count) events, \(count) wanted; make a larger file with gongkai simulate --seeds N")

@@ -11,8 +11,9 @@
 #   bench_daemon_start STATE [FLAG…] -> starts gongkaid on STATE (log in STATE/gongkaid.log)
 #                                       with a stand-in systemd notify socket, waits for
 #                                       READY=1; daemon, daemon_socket and ready_ms set
-#   bench_daemon_memory              -> "rss=… MiB hwm=… MiB" of the running daemon
-#                                       (VmRSS and VmHWM from /proc/PID/status)
+#   bench_daemon_memory              -> "rss=… MiB anon=… MiB file=… MiB hwm=… MiB" of the
+#                                       running daemon (VmRSS, RssAnon, RssFile, VmHWM from
+#                                       /proc/PID/status; file is mostly LMDB's mapped pages)
 #   bench_daemon_stop                -> SIGTERM and wait; idempotent, for the EXIT trap
 
 build_path=${GONGKAI_BUILD_PATH:-.build}
@@ -32,8 +33,8 @@ bench_build() {
 bench_events_file() {
   local file=$1 wanted=$2 per_year seeds
   per_year=$("$bin/gongkai" simulate --seed 1 | wc -l)
-  # Years differ a little in size; one spare year covers that.
-  seeds=$(( wanted / per_year + 2 ))
+  # Years differ in size by a few percent; a tenth more covers that.
+  seeds=$(( wanted * 11 / 10 / per_year + 1 ))
   "$bin/gongkai" simulate --seed 1 --seeds "$seeds" --output "$file" 2>/dev/null
   events_seeds=$seeds
   events_total=$(wc -l <"$file")
@@ -64,7 +65,8 @@ bench_daemon_start() {
 }
 
 bench_daemon_memory() {
-  awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { hwm = $2 } END { printf "rss=%.0f MiB hwm=%.0f MiB", rss / 1024, hwm / 1024 }' \
+  awk '/^VmRSS/ { rss = $2 } /^RssAnon/ { anon = $2 } /^RssFile/ { file = $2 } /^VmHWM/ { hwm = $2 }
+       END { printf "rss=%.0f MiB anon=%.0f MiB file=%.0f MiB hwm=%.0f MiB", rss / 1024, anon / 1024, file / 1024, hwm / 1024 }' \
     "/proc/$daemon/status"
 }
 

@@ -30,17 +30,17 @@ enum RequestChecks {
     static func check(_ line: [UInt8]) {
         let outcome = ParseOutcome(line)
         switch outcome {
-        case .error(let error): checkError(error)
+        case .error(let error): checkError(error, codes: [.badRequest, .unknownVerb])
         case .request(let request): checkRequest(request, line: line)
         }
         checkVerbCaseFolding(line, outcome: outcome)
         checkSpacing(line, outcome: outcome)
     }
 
-    /// A refusal is `bad-request` or `unknown-verb` (the line limit belongs to the frame
-    /// decoder) and is answered on exactly one line.
-    static func checkError(_ error: ProtocolError) {
-        require(error.code == .badRequest || error.code == .unknownVerb, "Request.parse refused with \(error.code)")
+    /// A refusal has one of the codes expected (Request.parse: `bad-request` or `unknown-verb`;
+    /// the line limit belongs to the frame decoder) and is answered on exactly one line.
+    static func checkError(_ error: ProtocolError, codes: Set<ErrorCode>) {
+        require(codes.contains(error.code), "refused with \(error.code), expected one of \(codes)")
         require(!error.message.isEmpty, "an error without a message")
         var answer: [UInt8] = []
         AnswerEncoder.error(error, into: &answer)
@@ -117,8 +117,7 @@ enum RequestChecks {
             require(json.count <= ProtocolLimits.maxEventBytes, "an event over the size limit accepted")
             require(envelope.canonical == CanonicalJSON.encode(envelope.value), "an envelope whose canonical bytes are stale")
         } catch let error as ProtocolError {
-            require([.invalidJSON, .invalidEvent, .tooLarge].contains(error.code), "EventEnvelope.parse refused with \(error.code)")
-            checkError(error)
+            checkError(error, codes: [.invalidJSON, .invalidEvent, .tooLarge])
         } catch {
             broken("EventEnvelope.parse threw \(type(of: error)): \(error)")
         }

@@ -2,10 +2,10 @@ import GongkaiJSON
 
 /// Invariants of the strict parser and RFC 8785 encoder: what the ledger stores, hashes and
 /// compares for idempotency must be a fixed point of parse ∘ encode.
-enum JSONChecks {
+public enum JSONChecks {
     /// Parses `bytes`; when they are JSON, checks the canonical form and returns the value.
     @discardableResult
-    static func check(_ bytes: [UInt8]) -> JSONValue? {
+    public static func check(_ bytes: [UInt8]) -> JSONValue? {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

@@ -5,9 +5,9 @@ import GongkaiProtocol
 
 /// The facts of a new ledger as the daemon seeds it: the bundled catalog and calendars as its
 /// first records. Built once; each input folds its events in tentatively and drops them.
-enum SeedLedger {
+public enum SeedLedger {
     /// The business date validation runs on ("at" may be at most a day after it).
-    static let today = BusinessDate(year: 2024, month: 6, day: 30)
+    public static let today = BusinessDate(year: 2024, month: 6, day: 30)
 
     static let facts: LedgerFacts = {
         let facts = LedgerFacts()
