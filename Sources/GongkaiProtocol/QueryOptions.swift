@@ -19,7 +19,8 @@ public struct QueryOptions: Equatable, Sendable {
                 positional.append(String(argument))
                 continue
             }
-            let key = argument[..<equals].lowercased()
+            // ASCII-only case folding, as for verbs: the Kelvin sign must not make "known".
+            let key = String(decoding: argument[..<equals].utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
             let value = argument[argument.index(after: equals)...]
             switch key {
             case "asof" where allowAsof:

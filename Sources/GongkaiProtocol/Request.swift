@@ -25,6 +25,11 @@ public enum Request: Equatable, Sendable {
     public static let verbs = ["APPEND", "BACKUP", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
                                "INQUIRIES", "PING", "PROOF", "READ", "STATS", "TAIL", "UNITS", "VERIFY", "WHOAMI"]
 
+    /// Case folding of ASCII letters only: "ınclusıon" (dotless ı) must not become INCLUSION.
+    static func asciiUppercased(_ text: Substring) -> String {
+        String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
+    }
+
     /// Parses one line, without its line ending.
     public static func parse(_ line: [UInt8]) throws -> Request {
         try line.withUnsafeBufferPointer { try parse($0) }
@@ -50,7 +55,10 @@ public enum Request: Equatable, Sendable {
             guard !rest.isEmpty else { throw ProtocolError(.badRequest, "APPEND needs an event: APPEND {\"id\":...}") }
             return .append(eventJSON: Array(rest))
         }
-        let arguments = String(decoding: rest, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: true)
+        // Split at the space scalar, not at Characters: a combining or prepended mark next to a
+        // space makes one Character of both, which would hide the space inside an argument.
+        let arguments = String(decoding: rest, as: UTF8.self).unicodeScalars
+            .split(separator: " ", omittingEmptySubsequences: true).map { Substring($0) }
         switch verb {
         case "PING": try expectCount(arguments, 0, usage: "PING"); return .ping
         case "HELP": try expectCount(arguments, 0, usage: "HELP"); return .help
@@ -82,9 +90,9 @@ public enum Request: Equatable, Sendable {
         case "PROOF":
             let usage = "usage: PROOF INCLUSION <seq> [<size>] | PROOF CONSISTENCY <old> [<new>]"
             guard (2...3).contains(arguments.count) else { throw ProtocolError(.badRequest, usage) }
-            let first = try positive(arguments[1], name: arguments[0].uppercased() == "INCLUSION" ? "seq" : "old")
+            let first = try positive(arguments[1], name: asciiUppercased(arguments[0]) == "INCLUSION" ? "seq" : "old")
             let second = arguments.count == 3 ? try positive(arguments[2], name: "size") : nil
-            switch arguments[0].uppercased() {
+            switch asciiUppercased(arguments[0]) {
             case "INCLUSION": return .proofInclusion(seq: first, size: second)
             case "CONSISTENCY": return .proofConsistency(old: first, new: second)
             default: throw ProtocolError(.badRequest, usage)

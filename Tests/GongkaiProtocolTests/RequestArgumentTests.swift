@@ -72,3 +72,23 @@ final class RequestArgumentTests: XCTestCase {
         assertRefused("APPEND    ", .badRequest, "APPEND needs an event: APPEND {\"id\":...}")
     }
 }
+
+/// Found by fuzz-request: Unicode that makes one Character of a mark and a space, and case
+/// mappings outside ASCII, must not change how a line splits or which option or verb it names.
+final class RequestUnicodeArgumentTests: XCTestCase {
+    func testASpaceNextToAMarkStillSeparatesArguments() {
+        // U+0600 (a prepended mark) and the space after it form one Character.
+        assertRefused("COMPLIANCE x\u{600} y", .badRequest)
+        assertRequest("COMPLIANCE czj\u{301}", .compliance(unit: "czj\u{301}", options: QueryOptions()))
+        assertRefused("GET 5\u{600} 6", .badRequest)
+    }
+
+    func testOptionKeysAndProofKindsFoldOnlyASCII() {
+        assertRequest("COMPLIANCE czj KNOWN=5", .compliance(unit: "czj", options: QueryOptions(known: 5)))
+        // The Kelvin sign K (U+212A) lowercases to "k" under Unicode rules.
+        assertRefused("COMPLIANCE czj \u{212A}nown=5", .badRequest)
+        assertRequest("PROOF inclusion 1 2", .proofInclusion(seq: 1, size: 2))
+        // A dotless ı uppercases to I under Unicode rules.
+        assertRefused("PROOF \u{131}nclus\u{131}on 1 2", .badRequest)
+    }
+}
