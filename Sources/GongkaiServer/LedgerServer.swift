@@ -44,6 +44,7 @@ public final class LedgerServer {
         let domain = DomainState()
         let rebuildStarted = Date()
         try domain.rebuild(from: store)
+        store.releaseResidentPages()
         logger.info("projections rebuilt", metadata: ["records": "\(store.head.size)",
                                                       "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(rebuildStarted)))"])
         let service = LedgerService(configuration: configuration, store: store, domain: domain,

@@ -142,6 +142,18 @@ final class LMDBEnvironment: @unchecked Sendable {
         mapSizeBytes = info.me_mapsize
     }
 
+    /// Lets go of the map's resident pages after a pass over the whole ledger (start-up
+    /// rebuild, VERIFY, BACKUP): the map is a read-only shared mapping of data.mdb, so the
+    /// pages stay in the kernel's page cache and the next read maps them again from there.
+    /// Without this the daemon's RSS would count every page of the ledger once it was read.
+    func releaseResidentPages() {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        var info = MDB_envinfo()
+        guard mdb_env_info(handle, &info) == 0, let address = info.me_mapaddr else { return }
+        _ = madvise(address, info.me_mapsize, MADV_DONTNEED)
+    }
+
     /// Copies the environment to an empty directory while writers continue (compacting).
     func copy(to directory: String) throws {
         pthread_rwlock_rdlock(&mapLock)

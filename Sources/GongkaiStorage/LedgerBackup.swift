@@ -27,6 +27,7 @@ extension LedgerStore {
     /// On any failure the files written are removed, and the directory too if it was created
     /// here. Call it from any thread but the writer; it takes as long as the copy.
     public func backup(to directory: String) throws -> BackupResult {
+        defer { releaseResidentPages() }
         guard directory.hasPrefix("/") else { throw BackupRefusal("the backup directory must be an absolute path") }
         let created = try Self.prepareBackupDirectory(directory)
         let data = directory + "/data.mdb"

@@ -21,6 +21,7 @@ extension LedgerStore {
     /// subtree rebuilt from the records must equal the stored node, and the rebuilt root must
     /// equal `head.root`. Call it from any thread but the writer.
     public func verify(head: LedgerHead) throws -> VerificationReport {
+        defer { releaseResidentPages() }
         var frontier = MerkleFrontier()
         var next: UInt64 = 1
         var failure: (UInt64?, String)?

@@ -35,24 +35,51 @@ final class DomainState: @unchecked Sendable {
     /// The writer reads without the lock: it is the only thread that changes the facts.
     func writerRead<T>(_ body: (LedgerFacts) throws -> T) rethrows -> T { try body(facts) }
 
-    /// Folds every stored record into the facts, in seq order (start-up).
-    func rebuild(from store: LedgerStore) throws {
+    /// Records decoded together at start-up; bounds the memory of one chunk.
+    static let rebuildChunkRecords = 16_384
+
+    /// Folds every stored record into the facts, in seq order (start-up). Decoding a record
+    /// is pure and takes nearly all the time, so each chunk is decoded on every core; the
+    /// folding itself stays in seq order on this thread.
+    func rebuild(from store: LedgerStore, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let size = store.head.size
+        let workers = max(1, min(cores, 16))
         var next: UInt64 = 1
         try write { facts in
             while next <= size {
-                next = try store.forEachRecord(from: next, limit: 10_000) { seq, bytes in
-                    facts.apply(seq: seq, event: try Self.decodeStored(seq: seq, bytes: Array(bytes)))
+                let first = next
+                var chunk: [[UInt8]] = []
+                chunk.reserveCapacity(Self.rebuildChunkRecords)
+                next = try store.forEachRecord(from: next, limit: Self.rebuildChunkRecords) { _, bytes in
+                    chunk.append(Array(bytes))
                     return true
+                }
+                for (offset, decoded) in Self.decodeConcurrently(chunk, firstSeq: first, workers: workers).enumerated() {
+                    facts.apply(seq: first + UInt64(offset), event: try decoded.get())
                 }
             }
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")
     }
 
-    /// A stored record's event, decoded as it was when admitted.
-    static func decodeStored(seq: UInt64, bytes: [UInt8]) throws -> DomainEvent {
-        let record = try RecordFormat.decode(bytes)
+    private static func decodeConcurrently(_ chunk: [[UInt8]], firstSeq: UInt64, workers: Int) -> [Result<DomainEvent, Error>] {
+        var results = [Result<DomainEvent, Error>](repeating: .failure(ServerError("not decoded")), count: chunk.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = UncheckedSendable(slots)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: chunk.count, by: workers) {
+                    slots.value[index] = Result { try decodeStored(seq: firstSeq + UInt64(index), bytes: chunk[index], trusted: true) }
+                }
+            }
+        }
+        return results
+    }
+
+    /// A stored record's event, decoded as it was when admitted. `trusted`: the daemon reading
+    /// its own log at start-up skips re-encoding each record to check its canonical form;
+    /// VERIFY checks every record's bytes against the Merkle tree instead.
+    static func decodeStored(seq: UInt64, bytes: [UInt8], trusted: Bool = false) throws -> DomainEvent {
+        let record = try RecordFormat.decode(bytes, checkCanonical: !trusted)
         precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
             return try DomainEvent.decode(try EventEnvelope(value: record.event))
@@ -60,6 +87,12 @@ final class DomainState: @unchecked Sendable {
             throw ServerError("record \(seq) cannot be folded into the projections: \(error)")
         }
     }
+}
+
+/// Lets disjoint slots of one buffer be written from `concurrentPerform`'s workers.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Today's date in Asia/Shanghai (UTC+8, no daylight saving): the default `asof`.
