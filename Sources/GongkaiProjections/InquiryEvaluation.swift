@@ -42,6 +42,15 @@ public enum InquiryEvaluation {
     /// because they had not happened yet.
     public static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], catalog: Catalog,
                                 calendar: WorkingDayCalendar, asof: BusinessDate) -> InquiryStatus? {
+        evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: calendar, asof: asof) {
+            catalog.replyObligation(channel: $0, unit: unit)
+        }
+    }
+
+    /// `replyObligation`: the unit's reply obligation for a channel (looked up once per
+    /// channel when a whole unit is judged).
+    static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], calendar: WorkingDayCalendar,
+                         asof: BusinessDate, replyObligation: (String) -> Obligation?) -> InquiryStatus? {
         guard let first = steps.first, first.date <= asof, case .received(let channel, let simple) = first.value else { return nil }
         var start = first.date
         var extensionDays = 0
@@ -67,7 +76,7 @@ public enum InquiryEvaluation {
             case .replied: replied = step.date
             }
         }
-        let obligation = catalog.replyObligation(channel: channel, unit: unit)
+        let obligation = replyObligation(channel)
         var limit = 0
         if case .reply(let limitDays, let simpleLimitDays, let maxExtensionDays, _)? = obligation?.rule {
             // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
@@ -99,9 +108,19 @@ public enum InquiryEvaluation {
     /// Every inquiry of `unit` received by `asof`, in the order they were received.
     public static func all(unit: String, view: LedgerView, asof: BusinessDate) -> [InquiryStatus] {
         guard let catalog = view.catalog else { return [] }
-        return view.unitFacts(unit).inquiryOrder.compactMap { inquiry in
-            evaluate(inquiry: inquiry, unit: unit, steps: view.inquirySteps(unit: unit, inquiry: inquiry),
-                     catalog: catalog, calendar: view.calendar, asof: asof)
+        // One copy of the unit's facts and one obligation lookup per channel, not one per
+        // inquiry: a unit can have thousands of inquiries over the years.
+        let facts = view.unitFacts(unit)
+        var obligations: [String: Obligation?] = [:]
+        let replyObligation = { (channel: String) -> Obligation? in
+            if let known = obligations[channel] { return known }
+            let found = catalog.replyObligation(channel: channel, unit: unit)
+            obligations[channel] = found
+            return found
+        }
+        return facts.inquiryOrder.compactMap { inquiry in
+            evaluate(inquiry: inquiry, unit: unit, steps: view.countedSteps(facts.inquiries[inquiry] ?? []),
+                     calendar: view.calendar, asof: asof, replyObligation: replyObligation)
         }
     }
 }

@@ -38,7 +38,12 @@ public struct LedgerView {
 
     /// The steps of an inquiry that count, in seq order; empty if its receipt does not count.
     public func inquirySteps(unit: String, inquiry: String) -> [Dated<InquiryStep>] {
-        let steps = (facts.units[unit]?.inquiries[inquiry] ?? []).filter { counts($0.seq) }
+        countedSteps(facts.units[unit]?.inquiries[inquiry] ?? [])
+    }
+
+    /// The steps that count, in seq order; empty if the receipt does not count.
+    public func countedSteps(_ all: [Dated<InquiryStep>]) -> [Dated<InquiryStep>] {
+        let steps = all.filter { counts($0.seq) }
         guard let first = steps.first, case .received = first.value else { return [] }
         return steps
     }
