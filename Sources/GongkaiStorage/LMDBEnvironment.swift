@@ -86,49 +86,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             throw error
         }
         try check("mdb_txn_commit", mdb_txn_commit(txn))
-        keepFileAhead()
         return result
-    }
-
-    /// Zero-filled space kept ahead of LMDB's last page, and the shortfall that refills it.
-    static let fileAheadBytes = 8 << 20
-    static let fileAheadRefillBytes = 2 << 20
-    /// Where data.mdb ended when last looked at (-1: not yet).
-    private var fileEnd = -1
-
-    /// LMDB extends data.mdb page by page as the log grows. On ext4 each commit that moves the
-    /// end of the file makes its fdatasync also commit the file system's journal, one more
-    /// device flush per append. Keeping zero-filled space ahead of the last page turns those
-    /// writes into overwrites of allocated blocks (PostgreSQL zero-fills its WAL segments for
-    /// the same reason). Runs on the writer between transactions, where LMDB writes nothing;
-    /// the zeros lie past every page any transaction refers to. On a full disk it fills what
-    /// it can and leaves the rest to LMDB's own writes, which then fail as `ERR storage`.
-    private func keepFileAhead() {
-        var descriptor: Int32 = -1
-        guard mdb_env_get_fd(handle, &descriptor) == 0, descriptor >= 0 else { return }
-        var info = MDB_envinfo()
-        var stats = MDB_stat()
-        guard mdb_env_info(handle, &info) == 0, mdb_env_stat(handle, &stats) == 0 else { return }
-        let used = (Int(info.me_last_pgno) + 1) * Int(stats.ms_psize)
-        guard fileEnd - used < Self.fileAheadRefillBytes else { return }
-        // Rarely here: learn where the file really ends (LMDB may have extended it itself).
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return }
-        fileEnd = Int(status.st_size)
-        guard fileEnd - used < Self.fileAheadRefillBytes else { return }
-        let target = min(used + Self.fileAheadBytes, mapSizeBytes)
-        let zeros = [UInt8](repeating: 0, count: 1 << 20)
-        var end = fileEnd
-        while end < target {
-            let count = min(zeros.count, target - end)
-            let written = zeros.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, count, off_t(end)) }
-            guard written > 0 else { break }
-            end += written
-        }
-        if end > fileEnd {
-            _ = fdatasync(descriptor)
-            fileEnd = end
-        }
     }
 
     /// Grows the map while no transaction of this process is open.
