@@ -1,4 +1,5 @@
 import CLMDB
+import Foundation
 import Glibc
 
 /// One LMDB environment with growth of its memory map. Readers hold a shared lock for the
@@ -12,6 +13,7 @@ final class LMDBEnvironment: @unchecked Sendable {
     static let maxReaders: UInt32 = 512
 
     let handle: OpaquePointer
+    private let dataFilePath: String
     private(set) var mapSizeBytes: Int
     private var mapLock = pthread_rwlock_t()
 
@@ -20,6 +22,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check("mdb_env_create", mdb_env_create(&env))
         guard let env else { throw StorageError("mdb_env_create", message: "no environment") }
         handle = env
+        dataFilePath = path + "/data.mdb"
         mapSizeBytes = initialMapBytes
         pthread_rwlock_init(&mapLock, nil)
         // On a throw below, deinit closes the environment (once).
@@ -104,12 +107,24 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// rebuild, VERIFY, BACKUP): the map is a read-only shared mapping of data.mdb, so the
     /// pages stay in the kernel's page cache and the next read maps them again from there.
     /// Without this the daemon's RSS would count every page of the ledger once it was read.
+    /// LMDB does not tell where it mapped the file (`me_mapaddr` is set only with a fixed
+    /// map), so the mapping is found in /proc/self/maps by the file's canonical path.
     func releaseResidentPages() {
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
-        var info = MDB_envinfo()
-        guard mdb_env_info(handle, &info) == 0, let address = info.me_mapaddr else { return }
-        _ = madvise(address, info.me_mapsize, MADV_DONTNEED)
+        guard let canonical = realpath(dataFilePath, nil) else { return }
+        let target = String(cString: canonical)
+        free(canonical)
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        for line in maps.split(separator: "\n") where line.hasSuffix(" " + target) {
+            // "start-end perms offset dev inode path"; only LMDB's shared read-only map.
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "r--s" else { continue }
+            let bounds = fields[0].split(separator: "-")
+            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start,
+                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+        }
     }
 
     /// Copies the environment to an empty directory while writers continue (compacting).

@@ -14,14 +14,13 @@ public struct VerificationReport: Equatable, Sendable {
 extension LedgerStore {
     /// Records read per read transaction: verification never holds one snapshot for long, so
     /// it runs beside live appends without blocking them or pinning old pages.
-    static let verifyChunkRecords = 50_000
+    static let verifyChunkRecords = 8_192
 
     /// Rehashes records 1…`head.size` as of `head`: each record must be canonical with the
     /// pinned shape and its own seq, each id must map back to it in the index, every perfect
     /// subtree rebuilt from the records must equal the stored node, and the rebuilt root must
     /// equal `head.root`. Call it from any thread but the writer.
     public func verify(head: LedgerHead) throws -> VerificationReport {
-        defer { releaseResidentPages() }
         var frontier = MerkleFrontier()
         var next: UInt64 = 1
         var failure: (UInt64?, String)?
@@ -65,6 +64,7 @@ extension LedgerStore {
                 if failure == nil && expected <= end { failure = (expected, "record \(expected) is missing") }
                 next = expected
             }
+            releaseResidentPages()  // one chunk's pages at a time in RSS, not the whole ledger
         }
         if let (seq, reason) = failure {
             return VerificationReport(size: head.size, root: head.root, ok: false, badSeq: seq, reason: reason)

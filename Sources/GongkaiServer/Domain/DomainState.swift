@@ -57,6 +57,8 @@ final class DomainState: @unchecked Sendable {
                 for (offset, decoded) in Self.decodeConcurrently(chunk, firstSeq: first, workers: workers).enumerated() {
                     facts.apply(seq: first + UInt64(offset), event: try decoded.get())
                 }
+                // Pages already read stay in the page cache, not in the daemon's RSS.
+                store.releaseResidentPages()
             }
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")
