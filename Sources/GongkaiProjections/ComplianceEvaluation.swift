@@ -66,9 +66,15 @@ public enum ComplianceEvaluation {
                 object["completed"] = done.map { .string($0.description) } ?? .null
                 entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
             case .reply(_, _, _, let channels):
-                inquiries = inquiries ?? InquiryEvaluation.all(unit: unit, view: view, asof: asof)
-                let mine = inquiries!.filter { channels.contains($0.channel) }
-                func count(_ state: InquiryStatus.State) -> Int { mine.filter { $0.state == state }.count }
+                if inquiries == nil { inquiries = InquiryEvaluation.all(unit: unit, view: view, asof: asof) }
+                // One pass, counting in place: a busy unit has thousands of inquiries, and
+                // filtering copies of them costs more than judging them.
+                var counts: [InquiryStatus.State: Int] = [:]
+                let judged = inquiries!
+                for index in judged.indices where channels.contains(judged[index].channel) {
+                    counts[judged[index].state, default: 0] += 1
+                }
+                func count(_ state: InquiryStatus.State) -> Int { counts[state] ?? 0 }
                 let status: ComplianceEntry.Status = count(.overdue) > 0 ? .missed : count(.late) > 0 ? .late : count(.open) > 0 ? .pending : .met
                 object["status"] = .string(status.rawValue)
                 object["inquiries"] = ["open": .number(Double(count(.open))), "overdue": .number(Double(count(.overdue))),
