@@ -43,14 +43,31 @@ public enum InquiryEvaluation {
     public static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], catalog: Catalog,
                                 calendar: WorkingDayCalendar, asof: BusinessDate) -> InquiryStatus? {
         evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: calendar, asof: asof) {
-            catalog.replyObligation(channel: $0, unit: unit)
+            ReplyRule(catalog.replyObligation(channel: $0, unit: unit))
         }
     }
 
-    /// `replyObligation`: the unit's reply obligation for a channel (looked up once per
-    /// channel when a whole unit is judged).
+    /// What judging a reply needs of its obligation: a small value, so that looking it up
+    /// for each of a unit's thousands of inquiries copies no catalog strings or lists.
+    struct ReplyRule {
+        let id: String
+        let limitDays: Int
+        let simpleLimitDays: Int
+        let maxExtensionDays: Int
+
+        init?(_ obligation: Obligation?) {
+            guard let obligation, case .reply(let limit, let simpleLimit, let maxExtension, _) = obligation.rule else { return nil }
+            id = obligation.id
+            limitDays = limit
+            simpleLimitDays = simpleLimit
+            maxExtensionDays = maxExtension
+        }
+    }
+
+    /// `replyRule`: the unit's reply obligation for a channel (looked up once per channel
+    /// when a whole unit is judged).
     static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], calendar: WorkingDayCalendar,
-                         asof: BusinessDate, replyObligation: (String) -> Obligation?) -> InquiryStatus? {
+                         asof: BusinessDate, replyRule: (String) -> ReplyRule?) -> InquiryStatus? {
         guard let first = steps.first, first.date <= asof, case .received(let channel, let simple) = first.value else { return nil }
         var start = first.date
         var extensionDays = 0
@@ -76,11 +93,11 @@ public enum InquiryEvaluation {
             case .replied: replied = step.date
             }
         }
-        let obligation = replyObligation(channel)
+        let obligation = replyRule(channel)
         var limit = 0
-        if case .reply(let limitDays, let simpleLimitDays, let maxExtensionDays, _)? = obligation?.rule {
+        if let rule = obligation {
             // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
-            limit = (simple ? simpleLimitDays : limitDays) + min(extensionDays, maxExtensionDays)
+            limit = (simple ? rule.simpleLimitDays : rule.limitDays) + min(extensionDays, rule.maxExtensionDays)
         }
         if let pausedAt = openPause { pauses.append(WorkingDayCalendar.Pause(pausedAt: pausedAt, resumedAt: nil)) }
         let due = (awaitingCorrection || obligation == nil) ? nil : calendar.dueDate(from: start, workingDays: limit, pauses: pauses)
@@ -111,16 +128,17 @@ public enum InquiryEvaluation {
         // One copy of the unit's facts and one obligation lookup per channel, not one per
         // inquiry: a unit can have thousands of inquiries over the years.
         let facts = view.unitFacts(unit)
-        var obligations: [String: Obligation?] = [:]
-        let replyObligation = { (channel: String) -> Obligation? in
-            if let known = obligations[channel] { return known }
-            let found = catalog.replyObligation(channel: channel, unit: unit)
-            obligations[channel] = found
+        let calendar = view.calendar
+        var rules: [String: ReplyRule?] = [:]
+        let replyRule = { (channel: String) -> ReplyRule? in
+            if let known = rules[channel] { return known }
+            let found = ReplyRule(catalog.replyObligation(channel: channel, unit: unit))
+            rules[channel] = found
             return found
         }
         return facts.inquiryOrder.compactMap { inquiry in
             evaluate(inquiry: inquiry, unit: unit, steps: view.countedSteps(facts.inquiries[inquiry] ?? []),
-                     calendar: view.calendar, asof: asof, replyObligation: replyObligation)
+                     calendar: calendar, asof: asof, replyRule: replyRule)
         }
     }
 }

@@ -47,7 +47,8 @@ public struct LedgerView {
 
     /// The steps that count, in seq order; empty if the receipt does not count.
     public func countedSteps(_ all: [Dated<InquiryStep>]) -> [Dated<InquiryStep>] {
-        let steps = all.filter { counts($0.seq) }
+        // Usually every step counts: then the stored list itself, with no copy.
+        let steps = all.allSatisfy { counts($0.seq) } ? all : all.filter { counts($0.seq) }
         guard let first = steps.first, case .received = first.value else { return [] }
         return steps
     }
