@@ -4,6 +4,7 @@ import GongkaiCheckpoint
 import GongkaiMerkle
 import GongkaiStorage
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -27,6 +28,13 @@ public final class LedgerServer {
         // Before touching the ledger: a daemon that was asked to sign must not serve unsigned heads.
         let checkpointSigner = try loadCheckpointSigner()
         let access = AccessControl(policy: try AccessControl.load(configuration, logger: logger))
+        // SIGHUP's default action would kill the daemon during a long start-up (rebuilding
+        // a large ledger takes seconds): take it over at once; it announces RELOADING/READY
+        // to systemd only once the daemon is ready.
+        let ready = NIOLockedValueBox(false)
+        let reloadSignal = access.installReloadSignal(configuration: configuration, logger: logger, notifier: notifier,
+                                                      isReady: { ready.withLockedValue { $0 } })
+        defer { reloadSignal.cancel() }
         // Under a systemd socket unit: serve its socket (fd 3) instead of binding our own.
         let activatedSocket = try SocketActivation.takeListeningSocket()
         let stateDirectory = configuration.stateDirectory
@@ -78,9 +86,10 @@ public final class LedgerServer {
             throw error
         }
         logger.info("listening", metadata: ["socket": "\(activatedSocket.map { "fd \($0) from systemd" } ?? configuration.socketPath)", "pid": "\(getpid())"])
+        ready.withLockedValue { $0 = true }
         notifier.notify("READY=1\nSTATUS=serving \(store.head.size) records")
 
-        let signals = installStopSignals() + [access.installReloadSignal(configuration: configuration, logger: logger, notifier: notifier)]
+        let signals = installStopSignals()
         stopRequested.wait()
         signals.forEach { $0.cancel() }
 

@@ -63,6 +63,9 @@ struct Gongkaid: ParsableCommand {
     }
 
     func run() throws {
+        // A SIGHUP before the reload handler is installed must not kill the daemon; the access
+        // file is read after this anyway.
+        signal(SIGHUP, SIG_IGN)
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in

@@ -53,6 +53,9 @@ final class DaemonProcess {
         throw DaemonError.didNotStart(log)
     }
 
+    /// Starts the daemon and returns at once, without waiting for it to serve.
+    func launchWithoutWaiting() throws -> Process { try launch() }
+
     /// Starts the daemon expecting it to refuse; returns its exit status and log.
     func startExpectingFailure() throws -> (status: Int32, log: String) {
         let process = try launch()

@@ -89,3 +89,38 @@ final class SystemdReloadNotifyTests: XCTestCase {
         XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#, "still serving after SIGHUP")
     }
 }
+
+/// A SIGHUP while the daemon is still starting (rebuilding its projections) neither kills it
+/// nor tells systemd anything before the first READY=1.
+final class StartupReloadTests: XCTestCase {
+    func testSIGHUPDuringStartUpIsSurvivedAndNotAnnounced() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        // Enough records that the rebuild at the next start takes a while.
+        let lines = (0..<10_000).map { "APPEND " + LedgerFixtures.event(id: "hup-\($0)") }
+        XCTAssertEqual(try LedgerFixtures.pipeline(try daemon.connect(), lines).filter { $0.hasPrefix("OK ") }.count, lines.count)
+        XCTAssertEqual(daemon.stop(), 0)
+
+        let name = "@gongkai-startup-hup-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let listener = try SystemdNotifyTests.NotifyListener(name: name)
+        daemon.environment["NOTIFY_SOCKET"] = name
+        let process = try daemon.launchWithoutWaiting()
+        // The ledger is open (logged after the reload handler is installed): the rebuild runs.
+        let deadline = Date().addingTimeInterval(30)
+        var opens = 0
+        while Date() < deadline, process.isRunning {
+            opens = daemon.log.components(separatedBy: "ledger open").count - 1
+            if opens >= 2 { break }  // the first start logged it once already
+            usleep(2_000)
+        }
+        XCTAssertEqual(opens, 2, "the second start opened the ledger")
+        kill(process.processIdentifier, SIGHUP)
+        let messages = listener.waitFor("READY=1")
+        XCTAssertTrue(messages.last?.contains("READY=1") ?? false, "READY=1 arrives: \(messages) \(daemon.log)")
+        XCTAssertFalse(messages.contains { $0.contains("RELOADING=1") }, "no RELOADING=1 before the first READY=1: \(messages)")
+        XCTAssertTrue(process.isRunning)
+        XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
+        XCTAssertTrue(daemon.log.contains("access rules reloaded"), daemon.log)
+    }
+}

@@ -34,21 +34,25 @@ final class AccessControl: @unchecked Sendable {
     }
 
     /// SIGHUP rereads the access file: a file that does not check keeps the old rules.
-    func installReloadSignal(configuration: ServerConfiguration, logger: Logger, notifier: SystemdNotifier) -> DispatchSourceSignal {
+    /// `isReady`: whether systemd has been told READY=1; before that a reload rereads the
+    /// file without announcing anything (systemd is still waiting for the first READY=1).
+    func installReloadSignal(configuration: ServerConfiguration, logger: Logger, notifier: SystemdNotifier,
+                             isReady: @escaping @Sendable () -> Bool) -> DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler { [self] in
+            let announce = isReady()
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
             let monotonic = Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1_000
-            notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonic)")
+            if announce { notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonic)") }
             do {
                 replace(with: try Self.load(configuration, logger: logger))
                 logger.info("access rules reloaded", metadata: ["principals": "\(snapshot.policy.rules.count)"])
             } catch {
                 logger.error("access file not reloaded, keeping the old rules: \(error)")
             }
-            notifier.notify("READY=1")
+            if announce { notifier.notify("READY=1") }
         }
         source.resume()
         return source
