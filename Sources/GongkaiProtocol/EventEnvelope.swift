@@ -11,6 +11,14 @@ public struct EventEnvelope: Sendable {
 
     /// Builds an envelope from an already parsed event (used by domain code that rewrites fields).
     public init(value: JSONValue) throws {
+        (id, type) = try Self.header(of: value)
+        self.value = value
+        self.canonical = CanonicalJSON.encode(value)
+    }
+
+    /// The checked `id` and `type` of an event, without its canonical bytes: for a reader of
+    /// stored records, whose bytes are already canonical (VERIFY checks them).
+    public static func header(of value: JSONValue) throws -> (id: String, type: EventType) {
         guard case .object(let members) = value else {
             throw ProtocolError(.invalidEvent, "an event must be a JSON object")
         }
@@ -22,10 +30,7 @@ public struct EventEnvelope: Sendable {
         guard let type = EventType(rawValue: typeName) else {
             throw ProtocolError(.invalidEvent, "type: unknown event type \"\(typeName.prefix(64))\"")
         }
-        self.id = id
-        self.type = type
-        self.value = value
-        self.canonical = CanonicalJSON.encode(value)
+        return (id, type)
     }
 
     /// Parses the JSON text of an APPEND.

@@ -72,8 +72,12 @@ public struct DomainEvent: Sendable {
     }
 
     public static func decode(_ envelope: EventEnvelope) throws -> DomainEvent {
-        guard let members = envelope.value.objectValue else { throw DomainError("event", "must be an object") }
-        let type = envelope.type
+        try decode(value: envelope.value, id: envelope.id, type: envelope.type)
+    }
+
+    /// Decodes an event whose `id` and `type` were already checked (`EventEnvelope.header`).
+    public static func decode(value: JSONValue, id: String, type: EventType) throws -> DomainEvent {
+        guard let members = value.objectValue else { throw DomainError("event", "must be an object") }
         let (required, optional) = fields(of: type)
         let needsUnit = hasUnit(type)
         func allowed(_ key: String) -> Bool {
@@ -154,7 +158,7 @@ public struct DomainEvent: Sendable {
             _ = try text("reason")
             body = .eventVoided(target: UInt64(target))
         }
-        return DomainEvent(id: envelope.id, type: type, unit: unit, date: date, body: body)
+        return DomainEvent(id: id, type: type, unit: unit, date: date, body: body)
     }
 
     /// The same event with `unit` replaced by its id (the stored form).

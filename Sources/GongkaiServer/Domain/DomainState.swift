@@ -84,7 +84,9 @@ final class DomainState: @unchecked Sendable {
         let record = try RecordFormat.decode(bytes, checkCanonical: !trusted)
         precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
-            return try DomainEvent.decode(try EventEnvelope(value: record.event))
+            guard trusted else { return try DomainEvent.decode(try EventEnvelope(value: record.event)) }
+            let (id, type) = try EventEnvelope.header(of: record.event)
+            return try DomainEvent.decode(value: record.event, id: id, type: type)
         } catch {
             throw ServerError("record \(seq) cannot be folded into the projections: \(error)")
         }
