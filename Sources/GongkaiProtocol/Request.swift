@@ -30,6 +30,30 @@ public enum Request: Equatable, Sendable {
         String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// The verb this request was sent with, as HELP lists it (one of `verbs`).
+    public var verb: String {
+        switch self {
+        case .ping: "PING"
+        case .help: "HELP"
+        case .append: "APPEND"
+        case .get: "GET"
+        case .read: "READ"
+        case .tail: "TAIL"
+        case .head: "HEAD"
+        case .stats: "STATS"
+        case .whoami: "WHOAMI"
+        case .compliance: "COMPLIANCE"
+        case .inquiries: "INQUIRIES"
+        case .escalations: "ESCALATIONS"
+        case .bulletin: "BULLETIN"
+        case .catalog: "CATALOG"
+        case .units: "UNITS"
+        case .proofInclusion, .proofConsistency: "PROOF"
+        case .verify: "VERIFY"
+        case .backup: "BACKUP"
+        }
+    }
+
     /// Parses one line, without its line ending.
     public static func parse(_ line: [UInt8]) throws -> Request {
         try line.withUnsafeBufferPointer { try parse($0) }

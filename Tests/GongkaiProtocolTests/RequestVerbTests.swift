@@ -97,3 +97,19 @@ final class RequestVerbTests: XCTestCase {
         assertRefused("BULLETIN 2024-02 asof=2024-03-01", .badRequest)
     }
 }
+
+/// `Request.verb` names the verb each parsed request was sent with, and only listed verbs.
+final class RequestVerbNameTests: XCTestCase {
+    func testEveryVerbParsesToARequestNamingIt() throws {
+        let lines = ["PING", "HELP", "APPEND {}", "GET 1", "READ 1", "TAIL 1", "HEAD", "STATS", "WHOAMI",
+                     "COMPLIANCE czj", "INQUIRIES", "ESCALATIONS", "BULLETIN 2023-05", "CATALOG", "UNITS",
+                     "PROOF INCLUSION 1", "PROOF CONSISTENCY 1 2", "VERIFY", "BACKUP /srv/backup"]
+        var named: Set<String> = []
+        for line in lines {
+            let request = try Request.parse(Array(line.utf8))
+            XCTAssertEqual(request.verb, String(line.prefix { $0 != " " }), line)
+            named.insert(request.verb)
+        }
+        XCTAssertEqual(named, Set(Request.verbs))
+    }
+}

@@ -56,7 +56,7 @@ enum RequestChecks {
         require(String(validating: line, as: UTF8.self) != nil, "a request from a line that is not UTF-8")
         let verbEnd = line.firstIndex(of: 0x20) ?? line.count
         let verb = String(decoding: line[..<verbEnd].map(asciiUppercased), as: UTF8.self)
-        require(verb == RequestLine.verb(of: request), "line verb \(verb) parsed as \(request)")
+        require(verb == request.verb, "line verb \(verb) parsed as \(request)")
         require(Request.verbs.contains(verb), "HELP does not list \(verb)")
         checkFields(request, line: line, verbEnd: verbEnd)
         checkRoundTrip(request)

@@ -2,30 +2,6 @@ import GongkaiProtocol
 
 /// A request written back as the line a client would send, for the round-trip check.
 enum RequestLine {
-    /// The verb a request answers to, as the parser upper-cases it.
-    static func verb(of request: Request) -> String {
-        switch request {
-        case .ping: "PING"
-        case .help: "HELP"
-        case .append: "APPEND"
-        case .get: "GET"
-        case .read: "READ"
-        case .tail: "TAIL"
-        case .head: "HEAD"
-        case .stats: "STATS"
-        case .whoami: "WHOAMI"
-        case .compliance: "COMPLIANCE"
-        case .inquiries: "INQUIRIES"
-        case .escalations: "ESCALATIONS"
-        case .bulletin: "BULLETIN"
-        case .catalog: "CATALOG"
-        case .units: "UNITS"
-        case .proofInclusion, .proofConsistency: "PROOF"
-        case .verify: "VERIFY"
-        case .backup: "BACKUP"
-        }
-    }
-
     /// The line, and the argument tokens meant (nil for APPEND, whose rest is taken whole).
     static func render(_ request: Request) -> (line: [UInt8], tokens: [String]?) {
         var tokens: [String] = []
@@ -53,7 +29,7 @@ enum RequestLine {
         case .bulletin(let month, let options):
             tokens = [month] + optionTokens(options)
         }
-        let text = ([verb(of: request)] + tokens).joined(separator: " ")
+        let text = ([request.verb] + tokens).joined(separator: " ")
         return (Array(text.utf8), tokens)
     }
 

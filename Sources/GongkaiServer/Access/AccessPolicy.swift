@@ -85,30 +85,6 @@ public struct AccessPolicy: Equatable, Sendable {
     /// Verbs that change something: APPEND writes records, BACKUP writes a copy on the host.
     static let writeVerbs: Set<String> = ["APPEND", "BACKUP"]
 
-    /// The verb of a request, as HELP lists it.
-    public static func verb(of request: Request) -> String {
-        switch request {
-        case .ping: "PING"
-        case .help: "HELP"
-        case .append: "APPEND"
-        case .get: "GET"
-        case .read: "READ"
-        case .tail: "TAIL"
-        case .head: "HEAD"
-        case .stats: "STATS"
-        case .whoami: "WHOAMI"
-        case .compliance: "COMPLIANCE"
-        case .inquiries: "INQUIRIES"
-        case .escalations: "ESCALATIONS"
-        case .bulletin: "BULLETIN"
-        case .catalog: "CATALOG"
-        case .units: "UNITS"
-        case .proofInclusion, .proofConsistency: "PROOF"
-        case .verify: "VERIFY"
-        case .backup: "BACKUP"
-        }
-    }
-
     /// Whether `principal` may send `verb` at all (APPEND's events are checked one by one later).
     public static func allows(_ principal: Principal?, verb: String) -> Bool {
         if openVerbs.contains(verb) { return true }
@@ -122,7 +98,7 @@ public struct AccessPolicy: Equatable, Sendable {
 
     /// The `ERR denied` for a request the principal may not send, or nil.
     public static func denial(_ principal: Principal?, uid: UInt32, request: Request) -> ProtocolError? {
-        let verb = verb(of: request)
+        let verb = request.verb
         guard !allows(principal, verb: verb) else { return nil }
         guard let principal else {
             return ProtocolError(.denied, "uid \(uid) is not in the access file; it may only PING, HELP and WHOAMI")
