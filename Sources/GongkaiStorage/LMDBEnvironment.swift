@@ -14,6 +14,8 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     let handle: OpaquePointer
     private let dataFilePath: String
+    /// The mapping of data.mdb; changed only with the map lock held exclusively (or in init).
+    private var mapRegion: (UnsafeMutableRawPointer, Int)?
     private(set) var mapSizeBytes: Int
     private var mapLock = pthread_rwlock_t()
 
@@ -39,6 +41,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         var info = MDB_envinfo()
         try check("mdb_env_info", mdb_env_info(env, &info))
         mapSizeBytes = info.me_mapsize
+        mapRegion = Self.findMapRegion(of: dataFilePath)
     }
 
     deinit {
@@ -101,21 +104,28 @@ final class LMDBEnvironment: @unchecked Sendable {
         var info = MDB_envinfo()
         try check("mdb_env_info", mdb_env_info(handle, &info))
         mapSizeBytes = info.me_mapsize
+        mapRegion = Self.findMapRegion(of: dataFilePath)
     }
 
     /// Lets go of the map's resident pages after a pass over the whole ledger (start-up
     /// rebuild, VERIFY, BACKUP): the map is a read-only shared mapping of data.mdb, so the
     /// pages stay in the kernel's page cache and the next read maps them again from there.
     /// Without this the daemon's RSS would count every page of the ledger once it was read.
-    /// LMDB does not tell where it mapped the file (`me_mapaddr` is set only with a fixed
-    /// map), so the mapping is found in /proc/self/maps by the file's canonical path.
     func releaseResidentPages() {
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
-        guard let canonical = realpath(dataFilePath, nil) else { return }
+        guard let (address, length) = mapRegion else { return }
+        _ = madvise(address, length, MADV_DONTNEED)
+    }
+
+    /// Where LMDB mapped data.mdb. LMDB does not say (`me_mapaddr` is set only with a fixed
+    /// map), so it is found in /proc/self/maps by the file's canonical path — once after the
+    /// map is made (open, grow), never per release.
+    private static func findMapRegion(of path: String) -> (UnsafeMutableRawPointer, Int)? {
+        guard let canonical = realpath(path, nil) else { return nil }
         let target = String(cString: canonical)
         free(canonical)
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
         for line in maps.split(separator: "\n") where line.hasSuffix(" " + target) {
             // "start-end perms offset dev inode path"; only LMDB's shared read-only map.
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -123,8 +133,9 @@ final class LMDBEnvironment: @unchecked Sendable {
             let bounds = fields[0].split(separator: "-")
             guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start,
                   let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+            return (address, Int(end - start))
         }
+        return nil
     }
 
     /// Copies the environment to an empty directory while writers continue (compacting).

@@ -71,3 +71,30 @@ final class LedgerMapGrowthTests: LedgerTestCase {
         XCTAssertGreaterThanOrEqual(reopened.storageBytes.map, reopened.storageBytes.file)
     }
 }
+
+/// After a pass over the whole ledger its pages leave the process's resident memory (they
+/// stay in the page cache), also once the map has grown and moved.
+final class ResidentPagesTests: LedgerTestCase {
+    private func residentFileBytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("RssFile:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    func testReleasingResidentPagesDropsTheLedgerFromRSS() throws {
+        // A small first map, so appending 16 MiB of records makes it grow (and move).
+        let store = try openStore(initialMapBytes: 1 << 20)
+        try store.append((1...4_000).map { TestRecord(seq: UInt64($0), padding: 4_000) })
+        store.releaseResidentPages()
+        let before = residentFileBytes()
+        var read = 0
+        var next: UInt64 = 1
+        while next <= store.head.size {
+            next = try store.forEachRecord(from: next, limit: 1_000) { _, bytes in read += bytes.count; return true }
+        }
+        XCTAssertGreaterThan(read, 15 << 20)
+        XCTAssertGreaterThan(residentFileBytes() - before, 3 << 20, "reading the log maps its pages")
+        store.releaseResidentPages()
+        XCTAssertLessThan(residentFileBytes() - before, 1 << 20, "released pages leave RSS")
+    }
+}

@@ -41,9 +41,9 @@ final class DomainState: @unchecked Sendable {
     /// Folds every stored record into the facts, in seq order (start-up). Decoding a record
     /// is pure and takes nearly all the time, so each chunk is decoded on every core; the
     /// folding itself stays in seq order on this thread.
-    func rebuild(from store: LedgerStore, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    func rebuild(from store: LedgerStore) throws {
         let size = store.head.size
-        let workers = max(1, min(cores, 16))
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
         var next: UInt64 = 1
         try write { facts in
             while next <= size {
@@ -70,21 +70,21 @@ final class DomainState: @unchecked Sendable {
             let slots = UncheckedSendable(slots)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 for index in stride(from: worker, to: chunk.count, by: workers) {
-                    slots.value[index] = Result { try decodeStored(seq: firstSeq + UInt64(index), bytes: chunk[index], trusted: true) }
+                    slots.value[index] = Result { try decodeStored(seq: firstSeq + UInt64(index), bytes: chunk[index]) }
                 }
             }
         }
         return results
     }
 
-    /// A stored record's event, decoded as it was when admitted. `trusted`: the daemon reading
-    /// its own log at start-up skips re-encoding each record to check its canonical form;
-    /// VERIFY checks every record's bytes against the Merkle tree instead.
-    static func decodeStored(seq: UInt64, bytes: [UInt8], trusted: Bool = false) throws -> DomainEvent {
-        let record = try RecordFormat.decode(bytes, checkCanonical: !trusted)
+    /// A stored record's event, decoded as it was when admitted. The daemon trusts its own
+    /// log here: it neither re-encodes the record to check its canonical form nor rebuilds
+    /// the event's envelope (canonical bytes) — VERIFY checks every record's bytes against
+    /// the Merkle tree; only the id and type are checked again.
+    static func decodeStored(seq: UInt64, bytes: [UInt8]) throws -> DomainEvent {
+        let record = try RecordFormat.decode(bytes, checkCanonical: false)
         precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
-            guard trusted else { return try DomainEvent.decode(try EventEnvelope(value: record.event)) }
             let (id, type) = try EventEnvelope.header(of: record.event)
             return try DomainEvent.decode(value: record.event, id: id, type: type)
         } catch {
