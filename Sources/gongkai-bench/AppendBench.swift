@@ -11,9 +11,7 @@ struct AppendBench: ParsableCommand {
         abstract: "Append events to gongkaid from many pipelining connections and measure throughput and latency.",
         discussion: "Exit 0 when every append was answered OK, 1 if any failed, 2 if the daemon could not be reached.")
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Path of the daemon's Unix socket (default: $GONGKAI_SOCKET, else ./var/gongkai.sock).", valueName: "path"))
-    var socket: String?
+    @OptionGroup var socket: SocketOption
 
     @Option(name: .long, help: "Concurrent connections, one thread each.")
     var connections = 32
@@ -46,7 +44,7 @@ struct AppendBench: ParsableCommand {
     }
 
     func run() throws {
-        let path = socket ?? defaultSocketPath()
+        let path = socket.path
         let run = BenchPayload.runPrefix()
         // Every event is made before the clock starts: only appends are timed.
         var mix: EventFileMix?

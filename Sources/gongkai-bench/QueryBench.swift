@@ -10,9 +10,7 @@ struct QueryBench: ParsableCommand {
         abstract: "Send one request many times over one connection, without pipelining, and report answer latency.",
         discussion: "Example: gongkai-bench query --count 2000 'COMPLIANCE czj asof=2023-12-31'. Exit 0 when every answer was OK.")
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Path of the daemon's Unix socket (default: $GONGKAI_SOCKET, else ./var/gongkai.sock).", valueName: "path"))
-    var socket: String?
+    @OptionGroup var socket: SocketOption
 
     @Option(name: .long, help: "Timed requests.")
     var count = 1_000
@@ -35,7 +33,7 @@ struct QueryBench: ParsableCommand {
     func run() throws {
         let connection: LineConnection
         do {
-            connection = try LineConnection(path: socket ?? defaultSocketPath())
+            connection = try LineConnection(path: socket.path)
         } catch {
             fputs("error: \(error)\n", stderr)
             throw ExitCode(2)
