@@ -13,13 +13,15 @@ public struct ComplianceEntry: Equatable, Sendable {
 /// A unit's obligations judged at a business date (COMPLIANCE). Pure.
 public enum ComplianceEvaluation {
     /// Only periods that have begun by `asof` are judged; a period that has ended without its
-    /// minimum is missed, one still running is pending.
+    /// minimum is missed, one still running is pending. `dates` are ascending; those after
+    /// `asof` do not count.
     public static func periods(of kind: PeriodKind, minimum: Int, dates: [BusinessDate], year: Int,
                                asof: BusinessDate) -> [(Period, ComplianceEntry.Status, Int)] {
-        Period.all(kind, in: year).filter { $0.start <= asof }.map { period in
-            let count = dates.filter { period.contains($0) && $0 <= asof }.count
-            let status: ComplianceEntry.Status = count >= minimum ? .met : (asof > period.end ? .missed : .pending)
-            return (period, status, count)
+        assert(zip(dates, dates.dropFirst()).allSatisfy { $0 <= $1 }, "dates are ascending")
+        // Two binary searches per period: a busy unit publishes thousands of times a year.
+        return Period.all(kind, in: year).filter { $0.start <= asof }.map { period in
+            let count = ComplianceInputs.count(dates, from: period.start, through: min(period.end, asof))
+            return (period, count >= minimum ? .met : (asof > period.end ? .missed : .pending), count)
         }
     }
 
@@ -30,16 +32,18 @@ public enum ComplianceEvaluation {
         return (asof > due ? .missed : .pending, nil)
     }
 
-    /// The answer's obligations list and every judged entry (for summaries and bulletins).
+    /// The answer's obligations list and every judged entry (for summaries and bulletins),
+    /// from every fact of the unit.
     public static func evaluate(unit: String, view: LedgerView, asof: BusinessDate) -> (json: [JSONValue], entries: [ComplianceEntry]) {
+        evaluate(unit: unit, view: view, asof: asof, inputs: ComplianceInputs.judged(unit: unit, view: view, asof: asof))
+    }
+
+    /// The same from inputs already gathered (from every fact, or from a UnitDigest).
+    public static func evaluate(unit: String, view: LedgerView, asof: BusinessDate,
+                                inputs: ComplianceInputs) -> (json: [JSONValue], entries: [ComplianceEntry]) {
         guard let catalog = view.catalog else { return ([], []) }
-        let facts = view.unitFacts(unit)
-        let publications = view.counted(facts.publications, asof: asof)
-        let completions = view.counted(facts.completions, asof: asof)
-        let meetings = view.counted(facts.meetings, asof: asof)
         var json: [JSONValue] = []
         var entries: [ComplianceEntry] = []
-        var inquiries: [InquiryStatus]?
         for obligation in catalog.obligations(for: unit) {
             var object: [String: JSONValue] = ["id": .string(obligation.id), "kind": .string(obligation.rule.kindName),
                                                "title": .string(obligation.title)]
@@ -47,10 +51,10 @@ public enum ComplianceEvaluation {
             case .periodic(let kind, let minimum), .meeting(_, let kind, let minimum):
                 let dates: [BusinessDate]
                 if case .meeting(let meetingKind, _, _) = obligation.rule {
-                    dates = meetings.filter { $0.value == meetingKind }.map(\.date)
+                    dates = inputs.meetings[meetingKind] ?? []
                     object["meeting"] = .string(meetingKind)
                 } else {
-                    dates = publications.filter { $0.value == obligation.id }.map(\.date)
+                    dates = inputs.publications[obligation.id] ?? []
                 }
                 object["every"] = .string(kind.rawValue)
                 object["minimum"] = .number(Double(minimum))
@@ -60,25 +64,17 @@ public enum ComplianceEvaluation {
                 })
                 entries += judged.map { ComplianceEntry(obligation: obligation.id, label: $0.0.label, status: $0.1, end: $0.0.end) }
             case .deadline(let due):
-                let (status, done) = deadline(due: due, completions: completions.filter { $0.value == obligation.id }.map(\.date), asof: asof)
+                let (status, done) = deadline(due: due, completions: inputs.completions[obligation.id] ?? [], asof: asof)
                 object["due"] = .string(due.description)
                 object["status"] = .string(status.rawValue)
                 object["completed"] = done.map { .string($0.description) } ?? .null
                 entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
             case .reply(_, _, _, let channels):
-                if inquiries == nil { inquiries = InquiryEvaluation.all(unit: unit, view: view, asof: asof) }
-                // One pass, counting in place: a busy unit has thousands of inquiries, and
-                // filtering copies of them costs more than judging them.
-                var counts: [InquiryStatus.State: Int] = [:]
-                let judged = inquiries!
-                for index in judged.indices where channels.contains(judged[index].channel) {
-                    counts[judged[index].state, default: 0] += 1
-                }
-                func count(_ state: InquiryStatus.State) -> Int { counts[state] ?? 0 }
-                let status: ComplianceEntry.Status = count(.overdue) > 0 ? .missed : count(.late) > 0 ? .late : count(.open) > 0 ? .pending : .met
+                let counts = inputs.replies(on: channels)
+                let status: ComplianceEntry.Status = counts.overdue > 0 ? .missed : counts.late > 0 ? .late : counts.open > 0 ? .pending : .met
                 object["status"] = .string(status.rawValue)
-                object["inquiries"] = ["open": .number(Double(count(.open))), "overdue": .number(Double(count(.overdue))),
-                                       "onTime": .number(Double(count(.onTime))), "late": .number(Double(count(.late)))]
+                object["inquiries"] = ["open": .number(Double(counts.open)), "overdue": .number(Double(counts.overdue)),
+                                       "onTime": .number(Double(counts.onTime)), "late": .number(Double(counts.late))]
                 entries.append(ComplianceEntry(obligation: obligation.id, label: "replies", status: status, end: asof))
             }
             json.append(.object(object))
@@ -86,8 +82,10 @@ public enum ComplianceEvaluation {
         return (json, entries)
     }
 
-    public static func answer(unit: String, view: LedgerView, asof: BusinessDate) -> JSONValue {
-        let (obligations, entries) = evaluate(unit: unit, view: view, asof: asof)
+    /// The COMPLIANCE answer; `inputs` gathered from every fact unless given.
+    public static func answer(unit: String, view: LedgerView, asof: BusinessDate, inputs: ComplianceInputs? = nil) -> JSONValue {
+        let (obligations, entries) = evaluate(unit: unit, view: view, asof: asof,
+                                              inputs: inputs ?? ComplianceInputs.judged(unit: unit, view: view, asof: asof))
         var summary: [String: JSONValue] = [:]
         for status in [ComplianceEntry.Status.met, .missed, .late, .pending] {
             summary[status.rawValue] = .number(Double(entries.filter { $0.status == status }.count))

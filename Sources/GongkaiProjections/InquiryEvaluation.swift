@@ -129,16 +129,29 @@ public enum InquiryEvaluation {
         // inquiry: a unit can have thousands of inquiries over the years.
         let facts = view.unitFacts(unit)
         let calendar = view.calendar
-        var rules: [String: ReplyRule?] = [:]
-        let replyRule = { (channel: String) -> ReplyRule? in
-            if let known = rules[channel] { return known }
-            let found = ReplyRule(catalog.replyObligation(channel: channel, unit: unit))
-            rules[channel] = found
-            return found
-        }
+        let rules = ReplyRuleBook(catalog: catalog, unit: unit)
         return facts.inquiryOrder.compactMap { inquiry in
             evaluate(inquiry: inquiry, unit: unit, steps: view.countedSteps(facts.inquiries[inquiry] ?? []),
-                     calendar: calendar, asof: asof, replyRule: replyRule)
+                     calendar: calendar, asof: asof, replyRule: rules.rule)
+        }
+    }
+
+    /// A unit's reply rules, each channel's looked up in the catalog once.
+    final class ReplyRuleBook {
+        private let catalog: Catalog?
+        private let unit: String
+        private var rules: [String: ReplyRule?] = [:]
+
+        init(catalog: Catalog?, unit: String) {
+            self.catalog = catalog
+            self.unit = unit
+        }
+
+        func rule(channel: String) -> ReplyRule? {
+            if let known = rules[channel] { return known }
+            let found = ReplyRule(catalog?.replyObligation(channel: channel, unit: unit))
+            rules[channel] = found
+            return found
         }
     }
 }

@@ -50,6 +50,10 @@ public final class LedgerFacts: @unchecked Sendable {
     public private(set) var voidedBy: [UInt64: UInt64] = [:]
     /// Per record (index seq-1): its type, so a void can check its target.
     public private(set) var recordTypes: [EventType] = []
+    /// Seqs of the records that can change a verdict already reached: catalog and calendar
+    /// adoptions and voids. Whatever is kept between queries is valid only while none of
+    /// these comes after it (see UnitDigest).
+    public private(set) var ruleChanges: [UInt64] = []
 
     private enum Undo {
         case catalog, calendar, publication(String), completion(String), meeting(String), notice(String), interview(String)
@@ -77,7 +81,7 @@ public final class LedgerFacts: @unchecked Sendable {
         while let (seq, undos) = journal.popLast() {
             precondition(seq == size, "tentative records are undone newest first")
             for undo in undos.reversed() { revert(undo) }
-            recordTypes.removeLast()
+            if Self.changesRules(recordTypes.removeLast()) { ruleChanges.removeLast() }
             size -= 1
         }
         journaling = false
@@ -135,8 +139,19 @@ public final class LedgerFacts: @unchecked Sendable {
             undos.append(.inquiryStep(unit!, inquiry))
         }
         recordTypes.append(event.type)
+        if Self.changesRules(event.type) { ruleChanges.append(seq) }
         size = seq
         if journaling { journal.append((seq, undos)) }
+    }
+
+    /// The last rule change recorded by `seq` (0 if none). Only tentative records can follow
+    /// a durable `seq`, so the search from the end is short.
+    public func lastRuleChange(through seq: UInt64) -> UInt64 {
+        ruleChanges.last { $0 <= seq } ?? 0
+    }
+
+    private static func changesRules(_ type: EventType) -> Bool {
+        type == .catalogAdopted || type == .calendarAdopted || type == .eventVoided
     }
 
     private func revert(_ undo: Undo) {

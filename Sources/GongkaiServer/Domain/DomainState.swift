@@ -11,6 +11,8 @@ import GongkaiStorage
 final class DomainState: @unchecked Sendable {
     private let facts = LedgerFacts()
     private var lock = pthread_rwlock_t()
+    /// Per-unit COMPLIANCE digests, read and kept by queries.
+    let digests = UnitDigestCache()
 
     init() {
         pthread_rwlock_init(&lock, nil)

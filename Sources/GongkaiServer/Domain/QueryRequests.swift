@@ -25,7 +25,9 @@ struct QueryRequests {
             switch request {
             case .compliance(let unitText, let options):
                 let (view, asof) = try resolve(options, facts: facts)
-                return ComplianceEvaluation.answer(unit: try unit(unitText, view: view), view: view, asof: asof)
+                let id = try unit(unitText, view: view)
+                return ComplianceEvaluation.answer(unit: id, view: view, asof: asof,
+                                                   inputs: state.digests.inputs(unit: id, view: view, asof: asof))
             case .inquiries(let unitText, let options):
                 let (view, asof) = try resolve(options, facts: facts)
                 return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view) }, view: view, asof: asof)
