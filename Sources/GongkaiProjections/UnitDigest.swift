@@ -7,8 +7,8 @@ import GongkaiDomain
 ///
 /// Inquiries are split in two. A settled inquiry has a counted reply. Its verdict (on time or
 /// late) is fixed once every step up to the reply has happened, so it is counted once per
-/// channel. An unsettled inquiry becomes overdue as days pass, so it is judged at each query.
-/// Pure: advancing returns a new digest.
+/// channel. An unsettled inquiry becomes overdue as days pass: its due date is kept, and each
+/// query compares it with `asof`. Pure: advancing returns a new digest.
 public struct UnitDigest: Sendable {
     public let unit: String
     /// The view this digest stands for.
@@ -20,12 +20,21 @@ public struct UnitDigest: Sendable {
     /// Replied inquiries, per channel.
     private var settled: [String: ReplyCounts] = [:]
     /// Inquiries without a counted reply, in order received.
-    private var unsettled: [String] = []
+    private var unsettled: [Pending] = []
     /// How much of each of the unit's fact lists has been read (all of it through `known`).
     private var publicationsRead = 0, completionsRead = 0, meetingsRead = 0, inquiriesRead = 0
 
     /// Settled verdicts are reached with every step up to the reply counted.
     private static let endOfTime = BusinessDate(year: 9999, month: 12, day: 31)
+
+    /// An inquiry not yet replied to, judged with all its counted steps. Its due date holds
+    /// for any `asof` on or after its latest step; an earlier `asof` judges it again.
+    private struct Pending: Sendable {
+        let inquiry: String
+        let channel: String
+        let latestStep: BusinessDate
+        let due: BusinessDate?
+    }
 
     /// The digest of `unit` at `view`, from every fact.
     public init(unit: String, view: LedgerView) {
@@ -57,9 +66,13 @@ public struct UnitDigest: Sendable {
         guard view.catalog != nil else { return result }
         let facts = view.unitFacts(unit)
         let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
-        for inquiry in unsettled {
-            if let status = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: view.countedSteps(facts.inquiries[inquiry] ?? []),
-                                                       calendar: view.calendar, asof: asof, replyRule: rules.rule) {
+        for pending in unsettled {
+            if asof >= pending.latestStep {
+                let overdue = pending.due.map { asof > $0 } ?? false
+                result.replies[pending.channel, default: ReplyCounts()].add(overdue ? .overdue : .open)
+            } else if let status = InquiryEvaluation.evaluate(inquiry: pending.inquiry, unit: unit,
+                                                              steps: view.countedSteps(facts.inquiries[pending.inquiry] ?? []),
+                                                              calendar: view.calendar, asof: asof, replyRule: rules.rule) {
                 result.replies[status.channel, default: ReplyCounts()].add(status.state)
             }
         }
@@ -76,7 +89,7 @@ public struct UnitDigest: Sendable {
         let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
         let waiting = unsettled
         unsettled.removeAll(keepingCapacity: true)
-        for inquiry in waiting { sort(inquiry, facts: facts, view: view, rules: rules) }
+        for pending in waiting { sort(pending.inquiry, facts: facts, view: view, rules: rules) }
         while inquiriesRead < facts.inquiryOrder.count {
             let inquiry = facts.inquiryOrder[inquiriesRead]
             // inquiryOrder is in the seq order of receipts: the first one past the view ends it.
@@ -92,12 +105,13 @@ public struct UnitDigest: Sendable {
     /// a later void would make the digest be built anew.
     private mutating func sort(_ inquiry: String, facts: UnitFacts, view: LedgerView, rules: InquiryEvaluation.ReplyRuleBook) {
         let steps = view.countedSteps(facts.inquiries[inquiry] ?? [])
-        guard !steps.isEmpty else { return }
-        guard let reply = steps.dropFirst().firstIndex(where: { if case .replied = $0.value { return true } else { return false } }),
-              let status = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: view.calendar,
+        guard let status = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: view.calendar,
                                                       asof: Self.endOfTime, replyRule: rules.rule)
-        else {
-            unsettled.append(inquiry)
+        else { return }
+        guard let reply = steps.dropFirst().firstIndex(where: { if case .replied = $0.value { true } else { false } }) else {
+            assert(status.replied == nil, "an inquiry without a counted reply is not judged replied")
+            let latestStep = steps.lazy.map(\.date).max()!
+            unsettled.append(Pending(inquiry: inquiry, channel: status.channel, latestStep: latestStep, due: status.due))
             return
         }
         assert(status.replied != nil, "an inquiry with a counted reply is judged replied")
