@@ -40,12 +40,12 @@ public enum CanonicalJSON {
 
     /// Keys in RFC 8785 order: lexicographic by UTF-16 code units, not by UTF-8 bytes.
     public static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { left, right in
-            if left.utf8.allSatisfy({ $0 < 0x80 }) && right.utf8.allSatisfy({ $0 < 0x80 }) {
-                return left.utf8.lexicographicallyPrecedes(right.utf8)
-            }
-            return left.utf16.lexicographicallyPrecedes(right.utf16)
+        // Keys are nearly always ASCII, where both orders are byte order: check each key once,
+        // not at every comparison.
+        if members.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+            return members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
+        return members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
     }
 
     public static func appendString(_ text: String, to output: inout [UInt8]) {
