@@ -54,4 +54,24 @@ public enum RecordFormat {
         }
         return Decoded(by: by, event: event, recordedMillis: recordedMillis, seq: UInt64(seq))
     }
+
+    /// The seq and the event's bytes of a stored record, read without parsing the event:
+    /// start-up's fast path. Nil when the record is not plainly of the pinned shape; the
+    /// caller then uses `decode`, which says what is wrong.
+    public static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> (seq: UInt64, event: Range<Int>)? {
+        var seq: UInt64?
+        var event: Range<Int>?
+        var count = 0
+        let wellFormed = CanonicalObjectScanner.members(of: bytes, in: 0..<bytes.count) { key, value in
+            count += 1
+            switch value {
+            case .object(let range) where CanonicalObjectScanner.matches(bytes, key, "event"): event = range
+            case .integer(let number) where CanonicalObjectScanner.matches(bytes, key, "seq"): seq = number
+            default: break
+            }
+            return true
+        }
+        guard wellFormed, count == 4, let seq, seq >= 1, let event else { return nil }
+        return (seq, event)
+    }
 }

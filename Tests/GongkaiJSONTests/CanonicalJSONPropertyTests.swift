@@ -10,7 +10,7 @@ final class CanonicalJSONPropertyTests: XCTestCase {
         "\u{1F600}", "\u{10FFFF}",
     ]
 
-    private struct Generator {
+    struct Generator {
         var random: SplitMix64
 
         mutating func pick(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }

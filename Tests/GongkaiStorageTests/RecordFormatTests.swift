@@ -82,3 +82,24 @@ final class RecordFormatTests: XCTestCase {
         XCTAssertThrowsError(try RecordFormat.decode([]))
     }
 }
+
+/// `scan`, start-up's fast path, finds the same seq and event bytes that `encode` wrote.
+final class RecordFormatScanTests: XCTestCase {
+    func testScanFindsSeqAndTheEventBytes() {
+        let event = Array(#"{"id":"e1","title":"a\"b","type":"interview.held","unit":"u-1"}"#.utf8)
+        for (principal, seq) in [("uid:7", UInt64(12)), ("a\"b\\c\n中", 9_007_199_254_740_992)] {
+            let bytes = RecordFormat.encode(by: principal, canonicalEvent: event, recordedMillis: 1_683_334_923_004, seq: seq)
+            let scanned = bytes.withUnsafeBufferPointer { RecordFormat.scan($0) }
+            XCTAssertEqual(scanned?.seq, seq)
+            XCTAssertEqual(scanned.map { Array(bytes[$0.event]) }, event)
+        }
+    }
+
+    func testScanRefusesWhatIsNotPlainlyARecord() {
+        for text in [#"{"by":"u","event":{},"recorded":"x","seq":0}"#, #"{"by":"u","event":{},"recorded":"x"}"#,
+                     #"{"by":"u","event":[],"recorded":"x","seq":1}"#, #"{"by":"u","event":{},"recorded":"x","seq":-1}"#,
+                     #"{"by":"u","event":{},"extra":1,"recorded":"x","seq":1}"#, "not json"] {
+            XCTAssertNil(Array(text.utf8).withUnsafeBufferPointer { RecordFormat.scan($0) }, text)
+        }
+    }
+}

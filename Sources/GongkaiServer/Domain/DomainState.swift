@@ -80,10 +80,17 @@ final class DomainState: @unchecked Sendable {
     }
 
     /// A stored record's event, decoded as it was when admitted. The daemon trusts its own
-    /// log here: it neither re-encodes the record to check its canonical form nor rebuilds
-    /// the event's envelope (canonical bytes) — VERIFY checks every record's bytes against
-    /// the Merkle tree; only the id and type are checked again.
+    /// log here: it neither re-encodes the record to check its canonical form nor checks the
+    /// event's fields again — VERIFY checks every record's bytes against the Merkle tree.
     static func decodeStored(seq: UInt64, bytes: [UInt8]) throws -> DomainEvent {
+        // Fast path: read the few folded fields straight from the bytes. Catalogs, calendars
+        // and anything not plainly readable take the full decoder below.
+        let scanned: DomainEvent? = bytes.withUnsafeBufferPointer { buffer in
+            guard let (storedSeq, event) = RecordFormat.scan(buffer) else { return nil }
+            precondition(storedSeq == seq, "record \(seq) says it is \(storedSeq)")
+            return DomainEvent.scanStored(buffer, event: event)
+        }
+        if let scanned { return scanned }
         let record = try RecordFormat.decode(bytes, checkCanonical: false)
         precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
