@@ -30,6 +30,15 @@ public struct UnitFacts: Sendable {
     /// Inquiry id → its steps; `inquiryOrder` keeps first-received order.
     public var inquiries: [String: [Dated<InquiryStep>]] = [:]
     public var inquiryOrder: [String] = []
+
+    /// Appends a step with one lookup of the inquiry; true if it is the inquiry's first.
+    mutating func addStep(_ step: Dated<InquiryStep>, inquiry: String) -> Bool {
+        let before = inquiries.count
+        inquiries[inquiry, default: []].append(step)
+        guard inquiries.count > before else { return false }
+        inquiryOrder.append(inquiry)
+        return true
+    }
 }
 
 /// The ledger folded into facts: the single projection every query reads. It is built in
@@ -92,31 +101,34 @@ public final class LedgerFacts: @unchecked Sendable {
     public func apply(seq: UInt64, event: DomainEvent) {
         precondition(seq == size + 1, "facts are folded in seq order without gaps")
         var undos: [Undo] = []
+        // Only a tentative batch needs its undo steps; start-up's million folds skip the array.
+        let journaling = journaling
+        func undo(_ step: Undo) { if journaling { undos.append(step) } }
         let unit = event.unit
         let date = event.date ?? BusinessDate(year: 1970, month: 1, day: 1)
         switch event.body {
         case .catalogAdopted(let catalog):
-            catalogs.append((seq, catalog)); undos.append(.catalog)
+            catalogs.append((seq, catalog)); undo(.catalog)
         case .calendarAdopted(let document):
-            calendars.append((seq, document)); undos.append(.calendar)
+            calendars.append((seq, document)); undo(.calendar)
             calendar = WorkingDayCalendar(calendars.map(\.document))
         case .publicationRecorded(let obligation):
             units[unit!, default: UnitFacts()].publications.append(Dated(seq: seq, date: date, value: obligation))
-            undos.append(.publication(unit!))
+            undo(.publication(unit!))
         case .taskCompleted(let obligation):
             units[unit!, default: UnitFacts()].completions.append(Dated(seq: seq, date: date, value: obligation))
-            undos.append(.completion(unit!))
+            undo(.completion(unit!))
         case .meetingHeld(let kind):
             units[unit!, default: UnitFacts()].meetings.append(Dated(seq: seq, date: date, value: kind))
-            undos.append(.meeting(unit!))
+            undo(.meeting(unit!))
         case .noticeIssued(let level):
             units[unit!, default: UnitFacts()].notices.append(Dated(seq: seq, date: date, value: level))
-            undos.append(.notice(unit!))
+            undo(.notice(unit!))
         case .interviewHeld:
             units[unit!, default: UnitFacts()].interviews.append(Dated(seq: seq, date: date, value: ()))
-            undos.append(.interview(unit!))
+            undo(.interview(unit!))
         case .eventVoided(let target):
-            voidedBy[target] = seq; undos.append(.void(target))
+            voidedBy[target] = seq; undo(.void(target))
         default:
             let inquiry = event.body.inquiry!
             let step: InquiryStep
@@ -129,14 +141,13 @@ public final class LedgerFacts: @unchecked Sendable {
             case .correctionReceived: step = .correctionReceived
             default: step = .replied
             }
-            if units[unit!] == nil { units[unit!] = UnitFacts() }
-            if units[unit!]!.inquiries[inquiry] == nil {
-                units[unit!]!.inquiryOrder.append(inquiry)
-                if inquiryOwner[inquiry] == nil { inquiryOwner[inquiry] = unit! }
-                undos.append(.inquiryCreated(unit!, inquiry))
+            // Start-up folds a million of these: one lookup of the unit and one of the inquiry.
+            if units[unit!, default: UnitFacts()].addStep(Dated(seq: seq, date: date, value: step), inquiry: inquiry) {
+                // The first unit to name an inquiry owns it.
+                if let owner = inquiryOwner.updateValue(unit!, forKey: inquiry), owner != unit! { inquiryOwner[inquiry] = owner }
+                undo(.inquiryCreated(unit!, inquiry))
             }
-            units[unit!]!.inquiries[inquiry, default: []].append(Dated(seq: seq, date: date, value: step))
-            undos.append(.inquiryStep(unit!, inquiry))
+            undo(.inquiryStep(unit!, inquiry))
         }
         recordTypes.append(event.type)
         if Self.changesRules(event.type) { ruleChanges.append(seq) }

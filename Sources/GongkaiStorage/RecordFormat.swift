@@ -56,22 +56,56 @@ public enum RecordFormat {
     }
 
     /// The seq and the event's bytes of a stored record, read without parsing the event:
-    /// start-up's fast path. Nil when the record is not plainly of the pinned shape; the
-    /// caller then uses `decode`, which says what is wrong.
+    /// start-up's fast path. The pinned layout is read from both ends: the principal from the
+    /// front, the seq and recorded time from the back, and the event is what lies between.
+    /// Nil when the record is not plainly of that layout; the caller then uses `decode`,
+    /// which says what is wrong. The event's own bytes are left for its reader to check.
     public static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> (seq: UInt64, event: Range<Int>)? {
-        var seq: UInt64?
-        var event: Range<Int>?
-        var count = 0
-        let wellFormed = CanonicalObjectScanner.members(of: bytes, in: 0..<bytes.count) { key, value in
-            count += 1
-            switch value {
-            case .object(let range) where CanonicalObjectScanner.matches(bytes, key, "event"): event = range
-            case .integer(let number) where CanonicalObjectScanner.matches(bytes, key, "seq"): seq = number
-            default: break
-            }
-            return true
+        // The back: `,"recorded":"…","seq":N}`.
+        var back = bytes.count - 1
+        guard back > 0, bytes[back] == UInt8(ascii: "}") else { return nil }
+        var seq: UInt64 = 0
+        var scale: UInt64 = 1
+        var digits = 0
+        while back > 0, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[back - 1]) {
+            back -= 1
+            digits += 1
+            guard digits <= 19 else { return nil }
+            seq += UInt64(bytes[back] - UInt8(ascii: "0")) * scale
+            scale = digits < 19 ? scale * 10 : scale
         }
-        guard wellFormed, count == 4, let seq, seq >= 1, let event else { return nil }
+        guard digits > 0, seq >= 1, bytes[back] != UInt8(ascii: "0"), ends(bytes, before: &back, with: "\",\"seq\":") else { return nil }
+        while back > 0, bytes[back - 1] != UInt8(ascii: "\"") { back -= 1 }
+        guard ends(bytes, before: &back, with: ",\"recorded\":\"") else { return nil }
+        // The front: `{"by":"…",` then `"event":`.
+        var front = 0
+        guard starts(bytes, at: &front, with: #"{"by":""#) else { return nil }
+        while front < back, bytes[front] != UInt8(ascii: "\"") {
+            front += bytes[front] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard front < back, starts(bytes, at: &front, with: #"","event":"#), front < back else { return nil }
+        let event = front..<back
+        guard bytes[event.lowerBound] == UInt8(ascii: "{"), bytes[event.upperBound - 1] == UInt8(ascii: "}") else { return nil }
         return (seq, event)
+    }
+
+    /// Whether the bytes from `index` on are `text`; if so, moves `index` past it.
+    private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, with text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let literal = UnsafeBufferPointer(start: text.utf8Start, count: count)
+        for offset in 0..<count where bytes[index + offset] != literal[offset] { return false }
+        index += count
+        return true
+    }
+
+    /// Whether the bytes just before `index` are `text`; if so, moves `index` to its start.
+    private static func ends(_ bytes: UnsafeBufferPointer<UInt8>, before index: inout Int, with text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index >= count else { return false }
+        let literal = UnsafeBufferPointer(start: text.utf8Start, count: count)
+        for offset in 0..<count where bytes[index - count + offset] != literal[offset] { return false }
+        index -= count
+        return true
     }
 }

@@ -87,7 +87,8 @@ final class RecordFormatTests: XCTestCase {
 final class RecordFormatScanTests: XCTestCase {
     func testScanFindsSeqAndTheEventBytes() {
         let event = Array(#"{"id":"e1","title":"a\"b","type":"interview.held","unit":"u-1"}"#.utf8)
-        for (principal, seq) in [("uid:7", UInt64(12)), ("a\"b\\c\n中", 9_007_199_254_740_992)] {
+        for (principal, seq) in [("uid:7", UInt64(12)), ("a\"b\\c\n中", 9_007_199_254_740_992), (#"x","event":{"#, 1),
+                                 ("\\", UInt64.max / 2)] {
             let bytes = RecordFormat.encode(by: principal, canonicalEvent: event, recordedMillis: 1_683_334_923_004, seq: seq)
             let scanned = bytes.withUnsafeBufferPointer { RecordFormat.scan($0) }
             XCTAssertEqual(scanned?.seq, seq)
@@ -100,6 +101,14 @@ final class RecordFormatScanTests: XCTestCase {
                      #"{"by":"u","event":[],"recorded":"x","seq":1}"#, #"{"by":"u","event":{},"recorded":"x","seq":-1}"#,
                      #"{"by":"u","event":{},"extra":1,"recorded":"x","seq":1}"#, "not json"] {
             XCTAssertNil(Array(text.utf8).withUnsafeBufferPointer { RecordFormat.scan($0) }, text)
+        }
+    }
+
+    func testEveryPrefixOfARecordIsRefused() {
+        let bytes = RecordFormat.encode(by: "uid:7", canonicalEvent: Array(#"{"id":"e1","type":"interview.held"}"#.utf8),
+                                        recordedMillis: 1, seq: 305)
+        for length in 0..<bytes.count {
+            XCTAssertNil(Array(bytes[..<length]).withUnsafeBufferPointer { RecordFormat.scan($0) }, "prefix of \(length)")
         }
     }
 }

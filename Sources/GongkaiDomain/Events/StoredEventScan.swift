@@ -67,7 +67,7 @@ extension DomainEvent {
             return readable
         }
         guard wellFormed, readable, let idRange = texts[.id], let typeRange = texts[.type],
-              let type = EventType(rawValue: string(bytes, typeRange)), type != .catalogAdopted, type != .calendarAdopted else { return nil }
+              let type = eventType(bytes, typeRange), type != .catalogAdopted, type != .calendarAdopted else { return nil }
         func text(_ field: FoldedField) -> String? { texts[field].map { string(bytes, $0) } }
         var date: BusinessDate?
         if let at = text(.at) {
@@ -131,6 +131,13 @@ extension DomainEvent {
         case (10, UInt8(ascii: "o")): return CanonicalObjectScanner.matches(bytes, key, "obligation") ? .obligation : nil
         default: return nil
         }
+    }
+
+    private static let typeNames = EventType.allCases.map { (name: Array($0.rawValue.utf8), type: $0) }
+
+    /// The event type named by these bytes, without making a String of them.
+    private static func eventType(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> EventType? {
+        typeNames.first { $0.name.count == range.count && $0.name.elementsEqual(bytes[range]) }?.type
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {

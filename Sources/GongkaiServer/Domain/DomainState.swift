@@ -40,58 +40,42 @@ final class DomainState: @unchecked Sendable {
     /// Records decoded together at start-up; bounds the memory of one chunk.
     static let rebuildChunkRecords = 16_384
 
-    /// Folds every stored record into the facts, in seq order (start-up). Decoding a record
-    /// is pure and takes nearly all the time, so each chunk is decoded on every core; the
-    /// folding itself stays in seq order on this thread.
+    /// Folds every stored record into the facts, in seq order (start-up). Decoding is pure
+    /// and costs more than folding, so a chunk is decoded by every core while this thread
+    /// folds the chunk before it (and then helps decode); the folding stays in seq order.
     func rebuild(from store: LedgerStore) throws {
         let size = store.head.size
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
-        var next: UInt64 = 1
+        let helpers = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)
         try write { facts in
-            while next <= size {
-                let first = next
-                var chunk: [[UInt8]] = []
-                chunk.reserveCapacity(Self.rebuildChunkRecords)
-                next = try store.forEachRecord(from: next, limit: Self.rebuildChunkRecords) { _, bytes in
-                    chunk.append(Array(bytes))
-                    return true
-                }
-                for (offset, decoded) in Self.decodeConcurrently(chunk, firstSeq: first, workers: workers).enumerated() {
-                    facts.apply(seq: first + UInt64(offset), event: try decoded.get())
-                }
+            guard size > 0 else { return }
+            var chunk = try StoredChunkDecoding(store: store, from: 1, limit: Self.rebuildChunkRecords)
+            chunk.start(helpers: helpers)
+            while true {
+                chunk.finish()
+                let following = chunk.nextSeq <= size
+                    ? try StoredChunkDecoding(store: store, from: chunk.nextSeq, limit: Self.rebuildChunkRecords) : nil
+                following?.start(helpers: helpers)
                 // Pages already read stay in the page cache, not in the daemon's RSS.
                 store.releaseResidentPages()
+                try chunk.forEachEvent { seq, event in facts.apply(seq: seq, event: event) }
+                guard let following else { break }
+                chunk = following
             }
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")
     }
 
-    private static func decodeConcurrently(_ chunk: [[UInt8]], firstSeq: UInt64, workers: Int) -> [Result<DomainEvent, Error>] {
-        var results = [Result<DomainEvent, Error>](repeating: .failure(ServerError("not decoded")), count: chunk.count)
-        results.withUnsafeMutableBufferPointer { slots in
-            let slots = UncheckedSendable(slots)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: chunk.count, by: workers) {
-                    slots.value[index] = Result { try decodeStored(seq: firstSeq + UInt64(index), bytes: chunk[index]) }
-                }
-            }
-        }
-        return results
-    }
-
     /// A stored record's event, decoded as it was when admitted. The daemon trusts its own
     /// log here: it neither re-encodes the record to check its canonical form nor checks the
     /// event's fields again — VERIFY checks every record's bytes against the Merkle tree.
-    static func decodeStored(seq: UInt64, bytes: [UInt8]) throws -> DomainEvent {
+    static func decodeStored(seq: UInt64, bytes: UnsafeBufferPointer<UInt8>) throws -> DomainEvent {
         // Fast path: read the few folded fields straight from the bytes. Catalogs, calendars
         // and anything not plainly readable take the full decoder below.
-        let scanned: DomainEvent? = bytes.withUnsafeBufferPointer { buffer in
-            guard let (storedSeq, event) = RecordFormat.scan(buffer) else { return nil }
+        if let (storedSeq, event) = RecordFormat.scan(bytes) {
             precondition(storedSeq == seq, "record \(seq) says it is \(storedSeq)")
-            return DomainEvent.scanStored(buffer, event: event)
+            if let scanned = DomainEvent.scanStored(bytes, event: event) { return scanned }
         }
-        if let scanned { return scanned }
-        let record = try RecordFormat.decode(bytes, checkCanonical: false)
+        let record = try RecordFormat.decode(Array(bytes), checkCanonical: false)
         precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
             let (id, type) = try EventEnvelope.header(of: record.event)
@@ -100,12 +84,6 @@ final class DomainState: @unchecked Sendable {
             throw ServerError("record \(seq) cannot be folded into the projections: \(error)")
         }
     }
-}
-
-/// Lets disjoint slots of one buffer be written from `concurrentPerform`'s workers.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Today's date in Asia/Shanghai (UTC+8, no daylight saving): the default `asof`.
