@@ -74,6 +74,21 @@ public final class LedgerFacts: @unchecked Sendable {
 
     public init() {}
 
+    /// Start-up's size hint, given once some records are folded: grows the tables to what
+    /// `records` records would need if they were like those folded so far. Without it the
+    /// inquiry tables double again and again, hashing every id anew each time.
+    public func reserveCapacity(records: UInt64) {
+        guard size > 0, records > size else { return }
+        let scale = Double(records) / Double(size)
+        func estimate(_ count: Int) -> Int { min(Int(records), Int((Double(count) * scale * 1.1).rounded(.up))) }
+        recordTypes.reserveCapacity(Int(records))
+        inquiryOwner.reserveCapacity(estimate(inquiryOwner.count))
+        for unit in units.keys {
+            units[unit]!.inquiries.reserveCapacity(estimate(units[unit]!.inquiries.count))
+            units[unit]!.inquiryOrder.reserveCapacity(estimate(units[unit]!.inquiryOrder.count))
+        }
+    }
+
     /// Starts recording how to undo what `apply` does, until `commitTentative` or `dropTentative`.
     public func beginTentative() {
         precondition(journal.isEmpty, "a tentative batch is still open")

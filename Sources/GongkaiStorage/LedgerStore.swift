@@ -120,16 +120,16 @@ public final class LedgerStore: @unchecked Sendable {
         return String(cString: path!) + "/data.mdb"
     }
 
+    /// Drops the ledger's pages from this process's resident memory after a pass over all of
+    /// it; they stay in the page cache (see `LMDBEnvironment.releaseResidentPages`).
+    public func releaseResidentPages() { env.releaseResidentPages() }
+
     // MARK: Appends (the writer thread only)
 
     /// Runs `body` with a batch over one write transaction, commits it with one fsync, and
     /// returns the new head. On any error nothing of the batch is kept. After a full map the
     /// batch runs again from the start on a grown map, so `body` must keep its results
     /// inside what it returns.
-    /// Drops the ledger's pages from this process's resident memory after a pass over all of
-    /// it; they stay in the page cache (see `LMDBEnvironment.releaseResidentPages`).
-    public func releaseResidentPages() { env.releaseResidentPages() }
-
     public func appendBatch<T>(_ body: (inout LedgerBatch) throws -> T) throws -> (T, LedgerHead) {
         let (result, batch) = try env.write { txn -> (T, LedgerBatch) in
             var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head)

@@ -40,26 +40,28 @@ final class DomainState: @unchecked Sendable {
     /// Records decoded together at start-up; bounds the memory of one chunk.
     static let rebuildChunkRecords = 16_384
 
-    /// Folds every stored record into the facts, in seq order (start-up). Decoding is pure
-    /// and costs more than folding, so a chunk is decoded by every core while this thread
-    /// folds the chunk before it (and then helps decode); the folding stays in seq order.
-    func rebuild(from store: LedgerStore) throws {
+    /// Folds every stored record into the facts, in seq order (start-up). Reading and
+    /// decoding a chunk are pure, so helper threads do them while this thread folds the chunk
+    /// before (and then helps decode what is left); the folding stays in seq order.
+    func rebuild(from store: LedgerStore, chunkRecords: Int = rebuildChunkRecords) throws {
+        precondition(chunkRecords > 0)
         let size = store.head.size
         let helpers = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)
+        func chunk(from first: UInt64) -> StoredChunkDecoding? {
+            guard first <= size else { return nil }
+            return StoredChunkDecoding(store: store, from: first, count: Int(min(UInt64(chunkRecords), size - first + 1)),
+                                       helpers: helpers)
+        }
+        let retired = DispatchGroup()
+        defer { retired.wait() }
         try write { facts in
-            guard size > 0 else { return }
-            var chunk = try StoredChunkDecoding(store: store, from: 1, limit: Self.rebuildChunkRecords)
-            chunk.start(helpers: helpers)
-            while true {
-                chunk.finish()
-                let following = chunk.nextSeq <= size
-                    ? try StoredChunkDecoding(store: store, from: chunk.nextSeq, limit: Self.rebuildChunkRecords) : nil
-                following?.start(helpers: helpers)
-                // Pages already read stay in the page cache, not in the daemon's RSS.
-                store.releaseResidentPages()
-                try chunk.forEachEvent { seq, event in facts.apply(seq: seq, event: event) }
-                guard let following else { break }
-                chunk = following
+            var current = chunk(from: 1)
+            while let decoding = current {
+                try decoding.finish()
+                current = chunk(from: decoding.nextSeq)
+                try decoding.forEachEvent { seq, event in facts.apply(seq: seq, event: event) }
+                if decoding.firstSeq == 1 { facts.reserveCapacity(records: size) }
+                DispatchQueue.global().async(group: retired) { decoding.destroyEvents() }
             }
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")

@@ -4,53 +4,82 @@ import GongkaiStorage
 import NIOConcurrencyHelpers
 
 /// One chunk of stored records, copied out of LMDB into one buffer and decoded by several
-/// threads that claim slices of it. Start-up folds one chunk while the next one decodes.
+/// threads that claim slices of it. Start-up folds one chunk while the next is read and
+/// decoded by helper threads; the folding thread then helps with what is left.
 final class StoredChunkDecoding: @unchecked Sendable {
     /// Records a thread claims at a time: large enough that the lock is rare.
     static let claimRecords = 512
 
     let firstSeq: UInt64
+    let count: Int
     /// The seq after this chunk's last record.
-    var nextSeq: UInt64 { firstSeq + UInt64(ends.count) }
+    var nextSeq: UInt64 { firstSeq + UInt64(count) }
 
-    private let bytes: [UInt8]
+    private let store: LedgerStore
+    /// With no helpers, `finish` reads the records itself.
+    private let readsInFinish: Bool
+    /// Written once by the reading thread before `read` is signalled; read-only after.
+    private var bytes: [UInt8] = []
     /// Record i is `bytes[ends[i - 1]..<ends[i]]` (from 0 for the first).
-    private let ends: [Int]
-    /// Slot i is written once, by the thread that claimed i, and read after all have finished.
-    private let events: UnsafeMutableBufferPointer<Result<DomainEvent, Error>?>
+    private var ends: [Int] = []
+    private var readError: Error?
+    private let read = DispatchGroup()
+    /// Slot i is written once, by the thread that claimed i, and read after all have finished;
+    /// `decoded[i]` says whether it holds an event. Events are kept in place, not in Optionals
+    /// or Results, so that the fold can borrow them without copying.
+    private let events: UnsafeMutablePointer<DomainEvent>
+    private let decoded: UnsafeMutableBufferPointer<Bool>
+    private let failure = NIOLockedValueBox<Error?>(nil)
+    private var eventsDestroyed = false
     private let claimed = NIOLockedValueBox(0)
     private let helpers = DispatchGroup()
 
-    /// Copies up to `limit` records from seq `first` on.
-    init(store: LedgerStore, from first: UInt64, limit: Int) throws {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
-        ends.reserveCapacity(limit)
-        _ = try store.forEachRecord(from: first, limit: limit) { _, record in
-            bytes.append(contentsOf: record)
-            ends.append(bytes.count)
-            return true
-        }
+    /// Starts reading the `count` records from seq `first` on (all of them must be stored)
+    /// and decoding them on `helperCount` background threads; with none, `finish` does it all.
+    init(store: LedgerStore, from first: UInt64, count: Int, helpers helperCount: Int) {
+        precondition(count > 0)
+        self.store = store
         self.firstSeq = first
-        self.bytes = bytes
-        self.ends = ends
-        events = .allocate(capacity: ends.count)
-        events.initialize(repeating: nil)
+        self.count = count
+        readsInFinish = helperCount == 0
+        events = .allocate(capacity: count)
+        decoded = .allocate(capacity: count)
+        decoded.initialize(repeating: false)
+        read.enter()
+        guard helperCount > 0 else { return }
+        DispatchQueue.global().async(group: helpers) {
+            self.readRecords()
+            self.decodeClaimed()
+        }
+        for _ in 1..<max(1, helperCount) {
+            DispatchQueue.global().async(group: helpers) {
+                self.read.wait()
+                self.decodeClaimed()
+            }
+        }
     }
 
     // Helpers hold the chunk until they finish, so this runs only once none is decoding.
     deinit {
-        _ = events.deinitialize()
+        destroyEvents()
         events.deallocate()
+        decoded.deallocate()
     }
 
-    /// Starts `count` background threads decoding.
-    func start(helpers count: Int) {
-        for _ in 0..<count { DispatchQueue.global().async(group: helpers) { self.decodeClaimed() } }
+    /// Releases the decoded events (every string in them). Start-up calls it on a helper
+    /// thread so that the folding thread does not spend its time freeing.
+    func destroyEvents() {
+        guard !eventsDestroyed else { return }
+        eventsDestroyed = true
+        for index in 0..<count where decoded[index] { (events + index).deinitialize(count: 1) }
     }
 
-    /// Decodes on this thread what no helper has claimed yet and waits for the helpers.
-    func finish() {
+    /// Reads (if no helper has) and decodes on this thread what no helper has claimed yet,
+    /// then waits for the helpers.
+    func finish() throws {
+        if readsInFinish { readRecords() }
+        read.wait()
+        if let readError { throw readError }
         decodeClaimed()
         helpers.wait()
     }
@@ -58,21 +87,45 @@ final class StoredChunkDecoding: @unchecked Sendable {
     /// Hands each decoded event to `body` in seq order, moving it out rather than copying
     /// (a copy costs atomic reference counts on every string of every event). After `finish`.
     func forEachEvent(_ body: (UInt64, DomainEvent) throws -> Void) throws {
-        let slots = events.baseAddress!
-        for index in 0..<ends.count {
-            guard let decoded = (slots + index).move() else { preconditionFailure("record \(firstSeq + UInt64(index)) was not decoded") }
-            (slots + index).initialize(to: nil)
-            try body(firstSeq + UInt64(index), decoded.get())
+        if let error = failure.withLockedValue({ $0 }) { throw error }
+        for index in 0..<count {
+            precondition(decoded[index], "record \(firstSeq + UInt64(index)) was decoded")
+            try body(firstSeq + UInt64(index), events[index])
+        }
+    }
+
+    private func readRecords() {
+        defer { read.leave() }
+        do {
+            var ends: [Int] = []
+            ends.reserveCapacity(count)
+            _ = try store.forEachRecord(from: firstSeq, limit: count) { _, record in
+                bytes.append(contentsOf: record)
+                ends.append(bytes.count)
+                return true
+            }
+            precondition(ends.count == count, "records \(firstSeq)..<\(nextSeq) are stored")
+            self.ends = ends
+            // The records are copied: their pages can leave this process's memory.
+            store.releaseResidentPages()
+        } catch {
+            readError = error
         }
     }
 
     private func decodeClaimed() {
+        guard readError == nil else { return }
         while let range = claim() {
             bytes.withUnsafeBufferPointer { buffer in
                 for index in range {
                     let start = index == 0 ? 0 : ends[index - 1]
                     let record = UnsafeBufferPointer(rebasing: buffer[start..<ends[index]])
-                    events[index] = Result { try DomainState.decodeStored(seq: firstSeq + UInt64(index), bytes: record) }
+                    do {
+                        (events + index).initialize(to: try DomainState.decodeStored(seq: firstSeq + UInt64(index), bytes: record))
+                        decoded[index] = true
+                    } catch {
+                        failure.withLockedValue { $0 = $0 ?? error }
+                    }
                 }
             }
         }
@@ -80,8 +133,8 @@ final class StoredChunkDecoding: @unchecked Sendable {
 
     private func claim() -> Range<Int>? {
         claimed.withLockedValue { next in
-            guard next < ends.count else { return nil }
-            let range = next..<min(next + Self.claimRecords, ends.count)
+            guard next < count else { return nil }
+            let range = next..<min(next + Self.claimRecords, count)
             next = range.upperBound
             return range
         }
