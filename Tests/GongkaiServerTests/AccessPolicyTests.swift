@@ -103,6 +103,11 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertEqual(Principal(by: "office:czj/uid:1001"), .office("czj"))
         XCTAssertEqual(Principal(by: "admin/uid:0"), .admin)
         XCTAssertNil(Principal(by: "system"))
+        for text in ["admin", "admin/", "admin/uid", "admin/gid:0", "office:a/b/uid:1", "office:/uid:1", "/uid:1", "office:中 文/uid:1"] {
+            XCTAssertNil(Principal(by: text), text)
+        }
+        XCTAssertEqual(Principal(by: "office:县政府办/uid:1001"), .office("县政府办"))
+        XCTAssertEqual(Principal(by: "supervisor/uid:"), .supervisor, "the uid is not checked, only its marker")
         XCTAssertEqual(AccessPolicy.may(nil), ["HELP", "PING", "WHOAMI"])
         XCTAssertTrue(AccessPolicy.may(.office("czj")).contains("append:czj/inquiry.*"))
         XCTAssertFalse(AccessPolicy.may(.auditor).contains("APPEND"))

@@ -25,9 +25,11 @@ public enum Principal: Hashable, Sendable, CustomStringConvertible {
 
     /// The principal part of a record's `by` (`office:czj/uid:1001` → `office:czj`).
     public init?(by: String) {
-        // The standard library's search, not Foundation's: this runs for every append.
-        guard let slash = by.firstRange(of: "/uid:") else { return nil }
-        self.init(String(by[..<slash.lowerBound]))
+        // A byte search: this runs for every append, and the generic `firstRange(of:)` cost
+        // a tenth of the writer's time. No principal contains `/`, so the first one splits.
+        let bytes = by.utf8
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), bytes[slash...].starts(with: "/uid:".utf8) else { return nil }
+        self.init(String(by[..<slash]))
     }
 
     public var description: String {
