@@ -1,7 +1,8 @@
 /// Reads the members of a JSON object in this project's canonical form (no whitespace)
 /// straight from its bytes, without building JSONValues: start-up reads a million stored
 /// records and needs a few fields of each. It reads exactly only what it can read cheaply:
-/// strings without escapes, whole numbers without sign, fraction or exponent, and booleans.
+/// strings without escapes, whole numbers (up to UInt64.max) without sign, fraction or
+/// exponent, and booleans.
 /// Everything else comes back as `.other`, so that a caller can fall back to JSONParser.
 /// It never traps on any input: bytes it cannot follow make `members` return false.
 public enum CanonicalObjectScanner {
@@ -79,17 +80,18 @@ public enum CanonicalObjectScanner {
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
             var number: UInt64 = 0
             var digits = 0
+            var overflow = false
             while index < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
                 let (times, overflowTimes) = number.multipliedReportingOverflow(by: 10)
                 let (sum, overflowSum) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
-                guard !overflowTimes, !overflowSum else { return nil }
+                overflow = overflow || overflowTimes || overflowSum
                 number = sum
                 digits += 1
                 index += 1
             }
-            // A leading zero, a fraction or an exponent: not a plain whole number.
+            // A leading zero, a fraction, an exponent or more than UInt64 holds: not read.
             let continues = index < end && (bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e"))
-            if (bytes[start] == UInt8(ascii: "0") && digits > 1) || continues {
+            if (bytes[start] == UInt8(ascii: "0") && digits > 1) || continues || overflow {
                 index = start
                 return skip(bytes, at: &index, end: end, depth: 0) ? .other : nil
             }

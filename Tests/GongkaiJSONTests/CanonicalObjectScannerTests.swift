@@ -28,7 +28,11 @@ final class CanonicalObjectScannerTests: XCTestCase {
             var members: [String: JSONValue] = [:]
             for _ in 0..<generator.pick(7) {
                 let key = generator.pick(3) == 0 ? "k\(generator.pick(100))" : generator.string()
-                members[key] = generator.pick(4) == 0 ? .number(Double(generator.pick(1 << 40))) : generator.value(depth: 1)
+                switch generator.pick(6) {
+                case 0: members[key] = .number(Double(generator.pick(1 << 40)))
+                case 1: members[key] = .number(Double(UInt64.max) * Double(1 + generator.pick(50)))  // digits past UInt64, below 1e21
+                default: members[key] = generator.value(depth: 1)
+                }
             }
             let bytes = CanonicalJSON.encode(.object(members))
             let (ok, scanned) = scan(bytes)
@@ -71,7 +75,9 @@ final class CanonicalObjectScannerTests: XCTestCase {
         let (ok, members) = scan(Array(#"{"a":-1,"b":1.5,"c":1e+21,"d":0,"e":18446744073709551615}"#.utf8))
         XCTAssertTrue(ok)
         XCTAssertEqual(members.map(\.value), [.other, .other, .other, .integer(0), .integer(UInt64.max)])
-        XCTAssertFalse(scan(Array(#"{"a":18446744073709551616}"#.utf8)).ok, "past UInt64: refused, not wrapped")
+        XCTAssertEqual(scan(Array(#"{"a":18446744073709551616,"b":1}"#.utf8)).members.map(\.value), [.other, .integer(1)],
+                       "past UInt64: not read, and not wrapped")
+        XCTAssertEqual(scan(Array(#"{"a":100000000000000000000}"#.utf8)).members.first?.value, .other, "1e20 in canonical form")
         XCTAssertEqual(scan(Array(#"{"a":012}"#.utf8)).members.first?.value, .other, "a leading zero is not canonical")
     }
 

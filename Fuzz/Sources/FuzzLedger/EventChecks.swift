@@ -136,6 +136,10 @@ public enum EventChecks {
             broken("an admitted event cannot be decoded from its stored bytes: \(String(decoding: stored.canonical, as: UTF8.self))")
         }
         require(same(replayed, checked), "an admitted event replays as another")
+        // Start-up reads stored events with the scanner when it can: the same event, or nil.
+        let scanned = stored.canonical.withUnsafeBufferPointer { DomainEvent.scanStored($0, event: 0..<$0.count) }
+        if let scanned { require(same(scanned, checked), "the start-up scanner reads a stored event as another") }
+        if [.catalogAdopted, .calendarAdopted].contains(checked.type) { require(scanned == nil, "the scanner read an adoption") }
     }
 
     static func same(_ left: DomainEvent, _ right: DomainEvent) -> Bool {

@@ -6,6 +6,10 @@ public enum JSONChecks {
     /// Parses `bytes`; when they are JSON, checks the canonical form and returns the value.
     @discardableResult
     public static func check(_ bytes: [UInt8]) -> JSONValue? {
+        // Start-up's scanner meets whatever is in a damaged log: it may refuse, never trap.
+        _ = bytes.withUnsafeBufferPointer { buffer in
+            CanonicalObjectScanner.members(of: buffer, in: 0..<buffer.count) { _, _ in true }
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
@@ -28,7 +32,39 @@ public enum JSONChecks {
         }
         require(identical(value, reparsed), "canonical JSON parses to another value: \(String(decoding: canonical, as: UTF8.self))")
         require(CanonicalJSON.encode(reparsed) == canonical, "canonical JSON is not a fixed point")
+        if case .object(let members) = value { checkScanner(canonical, members: members) }
         return value
+    }
+
+    /// On canonical bytes the scanner reads every plain member exactly as the parser does, and
+    /// calls the rest `.other`; it refuses only an object with a key that needs an escape.
+    static func checkScanner(_ canonical: [UInt8], members: [String: JSONValue]) {
+        func needsEscape(_ text: String) -> Bool { text.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        canonical.withUnsafeBufferPointer { buffer in
+            var keys: [String] = []
+            let read = CanonicalObjectScanner.members(of: buffer, in: 0..<buffer.count) { keyRange, scanned in
+                let key = String(decoding: UnsafeBufferPointer(rebasing: buffer[keyRange]), as: UTF8.self)
+                keys.append(key)
+                guard let member = members[key] else { broken("the scanner read a key \(key) the parser did not") }
+                switch scanned {
+                case .string(let range):
+                    require(member == .string(String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)), "scanner string differs at \(key)")
+                case .integer(let number):
+                    require(member == .number(Double(number)), "scanner integer \(number) differs from \(member) at \(key)")
+                case .bool(let flag):
+                    require(member == .bool(flag), "scanner bool differs at \(key)")
+                case .object(let range):
+                    require((try? JSONParser.parse(Array(buffer[range]))).map { identical($0, member) } ?? false, "scanner object differs at \(key)")
+                case .other:
+                    if case .string(let text) = member { require(needsEscape(text), "a plain string at \(key) was not read") }
+                    if case .bool = member { broken("a bool at \(key) was not read") }
+                    if case .object = member { broken("an object at \(key) was not read") }
+                }
+                return true
+            }
+            require(read == !members.keys.contains(where: needsEscape), "the scanner refused canonical bytes with plain keys, or read an escaped key")
+            if read { require(keys == CanonicalJSON.sortedKeys(members), "the scanner's keys are not the object's, in order") }
+        }
     }
 
     /// ECMAScript number formatting round-trips every finite double (RFC 8785 section 3.2.2.3).
