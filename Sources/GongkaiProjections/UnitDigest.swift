@@ -19,8 +19,12 @@ public struct UnitDigest: Sendable {
     private var inputs = ComplianceInputs()
     /// Replied inquiries, per channel.
     private var settled: [String: ReplyCounts] = [:]
-    /// Inquiries without a counted reply, in order received.
+    /// Inquiries without a counted reply.
     private var unsettled: [Pending] = []
+    /// Inquiries whose receipt was voided. The same id may be received again later, and
+    /// that new receipt goes into the same steps list, so these are looked at again at
+    /// every fold.
+    private var uncounted: [String] = []
     /// How much of each of the unit's fact lists has been read (all of it through `known`).
     private var publicationsRead = 0, completionsRead = 0, meetingsRead = 0, inquiriesRead = 0
 
@@ -87,9 +91,10 @@ public struct UnitDigest: Sendable {
         Self.read(facts.completions, from: &completionsRead, view: view, into: &inputs.completions)
         Self.read(facts.meetings, from: &meetingsRead, view: view, into: &inputs.meetings)
         let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
-        let waiting = unsettled
+        let waiting = unsettled.map(\.inquiry) + uncounted
         unsettled.removeAll(keepingCapacity: true)
-        for pending in waiting { sort(pending.inquiry, facts: facts, view: view, rules: rules) }
+        uncounted.removeAll(keepingCapacity: true)
+        for inquiry in waiting { sort(inquiry, facts: facts, view: view, rules: rules) }
         while inquiriesRead < facts.inquiryOrder.count {
             let inquiry = facts.inquiryOrder[inquiriesRead]
             // inquiryOrder is in the seq order of receipts: the first one past the view ends it.
@@ -101,13 +106,15 @@ public struct UnitDigest: Sendable {
     }
 
     /// Counts an inquiry as settled if it has a counted reply, else keeps it for judging at
-    /// each query. One whose receipt does not count is dropped: a void is never undone, and
-    /// a later void would make the digest be built anew.
+    /// each query, or, if its receipt does not count, for looking at again at the next fold.
     private mutating func sort(_ inquiry: String, facts: UnitFacts, view: LedgerView, rules: InquiryEvaluation.ReplyRuleBook) {
         let steps = view.countedSteps(facts.inquiries[inquiry] ?? [])
         guard let status = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: view.calendar,
                                                       asof: Self.endOfTime, replyRule: rules.rule)
-        else { return }
+        else {
+            uncounted.append(inquiry)
+            return
+        }
         guard let reply = steps.dropFirst().firstIndex(where: { if case .replied = $0.value { true } else { false } }) else {
             assert(status.replied == nil, "an inquiry without a counted reply is not judged replied")
             let latestStep = steps.lazy.map(\.date).max()!

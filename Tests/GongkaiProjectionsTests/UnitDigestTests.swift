@@ -42,6 +42,22 @@ final class UnitDigestTests: XCTestCase {
         XCTAssertEqual(answer, ComplianceEvaluation.answer(unit: "rsj", view: fixture.view(), asof: date("2023-03-01")))
     }
 
+    /// A receipt voided, then the same inquiry received again: the new receipt joins the old
+    /// steps list, and the digest must count it (found in review).
+    func testAnInquiryReceivedAgainAfterItsReceiptWasVoidedCounts() throws {
+        let fixture = try FactsFixture(today: date("2023-12-31"))
+        let receipt = try fixture.append(["type": "inquiry.received", "unit": "rsj", "inquiry": "x", "channel": "hotline", "simple": false, "at": "2023-03-01"])
+        try fixture.append(["type": "event.voided", "target": .number(Double(receipt)), "reason": "登记有误", "at": "2023-03-02"])
+        let digest = UnitDigest(unit: "rsj", view: fixture.view())
+        try fixture.append(["type": "inquiry.received", "unit": "rsj", "inquiry": "x", "channel": "hotline", "simple": false, "at": "2023-03-03"])
+        let view = fixture.view()
+        XCTAssertTrue(digest.canAdvance(to: view), "a receipt is no rule change")
+        let asof = date("2023-06-30")
+        let answer = ComplianceEvaluation.answer(unit: "rsj", view: view, asof: asof, inputs: digest.advanced(to: view).inputs(view: view, asof: asof))
+        XCTAssertEqual(answer, ComplianceEvaluation.answer(unit: "rsj", view: view, asof: asof))
+        XCTAssertEqual(digest.advanced(to: view).inputs(view: view, asof: asof).replies["hotline"]?.overdue, 1)
+    }
+
     func testSettledThroughIsTheLatestStepOfAReply() throws {
         let fixture = try FactsFixture(today: date("2023-12-31"))
         try fixture.append(["type": "inquiry.received", "unit": "rsj", "inquiry": "q1", "channel": "hotline", "simple": false, "at": "2023-03-01"])
@@ -61,9 +77,10 @@ final class UnitDigestTests: XCTestCase {
         let fixture = try FactsFixture(today: date("2023-12-31"))
         let catalog = try XCTUnwrap(fixture.facts.catalogs.last?.catalog)
         var dice = Dice(state: seed)
-        var inquiries: [(unit: String, id: String)] = []
+        var inquiries: [(unit: String, id: String, receipt: UInt64)] = []
+        var voidedReceipts: [(unit: String, id: String)] = []
         var digests: [String: UnitDigest] = [:]
-        var compared = 0, advancedInPlace = 0, rebuilt = 0
+        var compared = 0, advancedInPlace = 0, rebuilt = 0, reReceived = 0
         var day = 0
         let seededRuleChanges = fixture.facts.ruleChanges.count
         for round in 1...24 {
@@ -87,14 +104,22 @@ final class UnitDigestTests: XCTestCase {
                     let kind = ["report-heard", "special-study"][dice.roll(2)]
                     try? fixture.append(["type": "meeting.held", "unit": .string(unit), "meeting": .string(kind), "at": .string(at)])
                 case 4, 5:
-                    let id = "q\(inquiries.count + 1)"
+                    // Now and then an id already used: refused, unless its receipt was voided.
+                    let reused = !inquiries.isEmpty && dice.roll(3) == 0
+                    var id = "q\(inquiries.count + 1)"
+                    if reused, !voidedReceipts.isEmpty, dice.roll(2) == 0 {
+                        id = voidedReceipts[dice.roll(voidedReceipts.count)].id
+                    } else if reused {
+                        id = inquiries[inquiries.count - 1 - dice.roll(min(inquiries.count, 40))].id
+                    }
                     let received = try? fixture.append(["type": "inquiry.received", "unit": .string(unit), "inquiry": .string(id),
                                                         "channel": .string(channels[dice.roll(channels.count)]),
                                                         "simple": .bool(dice.roll(3) == 0), "at": .string(at)])
-                    if received != nil { inquiries.append((unit, id)) }
+                    if let received, !reused { inquiries.append((unit, id, received)) }
+                    if received != nil && reused { reReceived += 1 }
                 case 6, 7, 8:
                     guard !inquiries.isEmpty else { continue }
-                    let (owner, id) = inquiries[inquiries.count - 1 - dice.roll(min(inquiries.count, 40))]
+                    let (owner, id, _) = inquiries[inquiries.count - 1 - dice.roll(min(inquiries.count, 40))]
                     var fields: [String: JSONValue] = ["type": .string(stepTypes[dice.roll(stepTypes.count)]), "unit": .string(owner),
                                                        "inquiry": .string(id), "at": .string(at)]
                     if fields["type"] == "inquiry.extended" { fields["days"] = .number(Double(1 + dice.roll(10))) }
@@ -102,17 +127,28 @@ final class UnitDigestTests: XCTestCase {
                 default:
                     // Rarely, a rule change: a void of a recent record, or the catalog adopted again.
                     if dice.roll(30) == 0 {
-                        let target = fixture.facts.size - UInt64(dice.roll(Int(min(fixture.facts.size, 30))))
-                        try? fixture.append(["type": "event.voided", "target": .number(Double(target)), "reason": "登记有误", "at": .string(at)])
+                        var target = fixture.facts.size - UInt64(dice.roll(Int(min(fixture.facts.size, 30))))
+                        // Half the time a recent receipt, so that ids get received again.
+                        let inquiry = inquiries.isEmpty ? nil : inquiries[inquiries.count - 1 - dice.roll(min(inquiries.count, 20))]
+                        if let inquiry, dice.roll(2) == 0 { target = inquiry.receipt }
+                        let voided = try? fixture.append(["type": "event.voided", "target": .number(Double(target)), "reason": "登记有误", "at": .string(at)])
+                        if voided != nil, let inquiry, inquiry.receipt == target { voidedReceipts.append((inquiry.unit, inquiry.id)) }
                     } else if dice.roll(150) == 0 {
                         try? fixture.appendRaw(["id": .string("catalog-again-\(round)"), "type": "catalog.adopted", "catalog": catalog.document])
                     }
                 }
             }
-            // Records past the durable view, as in a group commit being written.
+            // Records past the durable view, as in a group commit being written: a publication,
+            // or a void (a rule change the durable view must not see).
+            let durable = fixture.facts.size
             fixture.facts.beginTentative()
-            try? fixture.publish("rsj", "T01", BusinessDate(year: 2023, month: 1, day: 1).adding(days: day).description)
-            let durable = fixture.facts.size - 1
+            let tentativeAt = BusinessDate(year: 2023, month: 1, day: 1).adding(days: day).description
+            if round % 2 == 0 {
+                try? fixture.publish("rsj", "T01", tentativeAt)
+            } else {
+                try? fixture.append(["type": "event.voided", "target": .number(Double(durable - 1)), "reason": "登记有误", "at": .string(tentativeAt)])
+            }
+            XCTAssertEqual(fixture.facts.size, durable + 1, "seed \(seed) round \(round): a tentative record")
             for unit in units {
                 for known in [durable, durable / 2] {
                     let view = fixture.view(known: known)
@@ -139,6 +175,7 @@ final class UnitDigestTests: XCTestCase {
         XCTAssertGreaterThan(advancedInPlace, 40, "seed \(seed)")
         XCTAssertGreaterThan(rebuilt, 3, "seed \(seed)")
         XCTAssertGreaterThanOrEqual(fixture.facts.ruleChanges.count - seededRuleChanges, 2, "seed \(seed): voids happened")
+        print("UnitDigestTests seed \(seed): \(compared) answers compared, \(advancedInPlace) advanced, \(rebuilt) rebuilt, \(reReceived) inquiries received again after a void")
     }
 }
 
