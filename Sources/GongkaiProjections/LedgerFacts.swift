@@ -170,8 +170,9 @@ public final class LedgerFacts: @unchecked Sendable {
         if journaling { journal.append((seq, undos)) }
     }
 
-    /// The last rule change recorded by `seq` (0 if none). Only tentative records can follow
-    /// a durable `seq`, so the search from the end is short.
+    /// The last rule change recorded by `seq` (0 if none). For the newest view only tentative
+    /// records lie past `seq`, so the search from the end is short; for an old `known=` it
+    /// passes every later rule change (a few per thousand records).
     public func lastRuleChange(through seq: UInt64) -> UInt64 {
         ruleChanges.last { $0 <= seq } ?? 0
     }

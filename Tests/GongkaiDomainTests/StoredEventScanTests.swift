@@ -70,8 +70,21 @@ final class StoredEventScanTests: XCTestCase {
                      #"{"id":"q","type":"no.such","unit":"czj","at":"2023-03-22"}"#,
                      #"{"id":"q","type":"interview.held","unit":"czj","at":"2023-02-30"}"#,
                      #"{"id":"q","type":"interview.held","at":"2023-02-03"}"#,
-                     #"{"id":"q","type":"event.voided","target":0,"reason":"r","at":"2023-02-03"}"#] {
-            XCTAssertNil(scanned(try JSONParser.parse(text)), text)
+                     #"{"id":"q","type":"event.voided","target":0,"reason":"r","at":"2023-02-03"}"#,
+                     #"{"id":"q","type":"event.voided","target":9007199254740994,"reason":"r","at":"2023-02-03"}"#,
+                     #"{"id":"q","type":"inquiry.extended","unit":"czj","inquiry":"a","days":0,"at":"2023-03-22"}"#,
+                     #"{"id":"q","type":"inquiry.paused","unit":"czj","inquiry":"","at":"2023-03-22"}"#,
+                     #"{"id":"","type":"interview.held","unit":"czj","at":"2023-02-03"}"#] {
+            let value = try JSONParser.parse(text)
+            XCTAssertNil(scanned(value), text)
+            XCTAssertThrowsError(try decodeInFull(value), "the full decoder refuses it too: \(text)")
         }
+        // Bytes no canonical encoder writes: a key twice, and a folded text that is not UTF-8.
+        let twice = Array(#"{"at":"2023-03-22","id":"q","inquiry":"a","inquiry":"b","type":"inquiry.paused","unit":"czj"}"#.utf8)
+        XCTAssertNil(twice.withUnsafeBufferPointer { DomainEvent.scanStored($0, event: 0..<$0.count) })
+        var broken = Array(#"{"at":"2023-03-22","id":"q","inquiry":"aX","type":"inquiry.paused","unit":"czj"}"#.utf8)
+        broken[broken.firstIndex(of: UInt8(ascii: "X"))!] = 0xFF
+        XCTAssertNil(broken.withUnsafeBufferPointer { DomainEvent.scanStored($0, event: 0..<$0.count) })
+        XCTAssertThrowsError(try JSONParser.parse(broken))
     }
 }

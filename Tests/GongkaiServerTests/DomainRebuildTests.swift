@@ -100,10 +100,36 @@ final class DomainRebuildTests: XCTestCase {
         XCTAssertGreaterThan(fastPathMisses, 5, "adoptions and escaped inquiry ids take the full decoder")
         XCTAssertLessThan(fastPathMisses, records.count / 10, "nearly every record takes the fast path")
         let expected = account(reference)
-        for chunkRecords in [1, 7, 500, DomainState.rebuildChunkRecords] {
+        for (chunkRecords, helpers) in [(1, 0), (7, 1), (64, 3), (500, 2), (DomainState.rebuildChunkRecords, 1)] {
             let state = DomainState()
-            try state.rebuild(from: store, chunkRecords: chunkRecords)
-            XCTAssertEqual(state.read(account), expected, "chunks of \(chunkRecords)")
+            try state.rebuild(from: store, chunkRecords: chunkRecords, helpers: helpers)
+            XCTAssertEqual(state.read(account), expected, "chunks of \(chunkRecords), \(helpers) helpers")
+        }
+    }
+
+    /// A damaged log stops the rebuild with an error naming the first bad record, whichever
+    /// thread decoded it, and nothing traps.
+    func testADamagedRecordStopsTheRebuildAtTheFirstBadSeq() throws {
+        let store = try LedgerStore(directory: directory)
+        let good = Array(#"{"at":"2023-03-01","id":"ID","type":"interview.held","unit":"rsj"}"#.utf8)
+        let undecodable = Array(#"{"at":"2023-03-01","id":"ID","type":"no.such","unit":"rsj"}"#.utf8)
+        _ = try store.appendBatch { batch in
+            for seq in UInt64(1)...1_000 {
+                var event = seq == 600 ? undecodable : good
+                event.replaceSubrange(event.firstRange(of: Array("ID".utf8))!, with: Array("e-\(seq)".utf8))
+                // Record 100 claims to be another record; 600 holds an event of no known type.
+                let record = RecordFormat.encode(by: "admin/uid:0", canonicalEvent: event, recordedMillis: 1, seq: seq == 100 ? 7 : seq)
+                _ = try batch.append(id: "e-\(seq)", eventDigest: IdEntry.digest(ofCanonicalEvent: event), record: record, recordedMillis: 1)
+            }
+        }
+        for (chunkRecords, helpers) in [(1_000, 3), (100, 1), (7, 0)] {
+            XCTAssertThrowsError(try DomainState().rebuild(from: store, chunkRecords: chunkRecords, helpers: helpers)) { error in
+                XCTAssertTrue("\(error)".contains("record 100 "), "chunks of \(chunkRecords): \(error)")
+            }
+        }
+        let record600 = try XCTUnwrap(store.record(600))
+        XCTAssertThrowsError(try record600.withUnsafeBufferPointer { try DomainState.decodeStored(seq: 600, bytes: $0) }) { error in
+            XCTAssertTrue("\(error)".contains("record 600 "), "\(error)")
         }
     }
 }

@@ -57,25 +57,28 @@ extension DomainEvent {
         let wellFormed = CanonicalObjectScanner.members(of: bytes, in: range) { key, value in
             guard let field = foldedField(bytes, key) else { return true }
             switch (field, value) {
-            case (.simple, .bool(let flag)): simple = flag
-            case (.days, .integer(let number)): days = number
-            case (.target, .integer(let number)): target = number
+            // A key twice is not canonical JSON: the full decoder says so.
+            case (.simple, .bool(let flag)) where simple == nil: simple = flag
+            case (.days, .integer(let number)) where days == nil: days = number
+            case (.target, .integer(let number)) where target == nil: target = number
             case (.simple, _), (.days, _), (.target, _): readable = false
-            case (_, .string(let text)): texts[field] = text
+            // Folded texts are never empty; an empty one goes to the full decoder, which refuses it.
+            case (_, .string(let text)) where texts[field] == nil && !text.isEmpty: texts[field] = text
             default: readable = false
             }
             return readable
         }
-        guard wellFormed, readable, let idRange = texts[.id], let typeRange = texts[.type],
+        guard wellFormed, readable, let typeRange = texts[.type],
               let type = eventType(bytes, typeRange), type != .catalogAdopted, type != .calendarAdopted else { return nil }
-        func text(_ field: FoldedField) -> String? { texts[field].map { string(bytes, $0) } }
+        // Bytes that are not UTF-8 make the text nil, and so the event goes to the full decoder.
+        func text(_ field: FoldedField) -> String? { texts[field].flatMap { string(bytes, $0) } }
         var date: BusinessDate?
         if let at = text(.at) {
             guard let parsed = BusinessDate.fromEventTime(at) else { return nil }
             date = parsed
         }
         let unit = text(.unit)
-        guard date != nil, !hasUnit(type) || unit != nil else { return nil }
+        guard date != nil, !hasUnit(type) || unit != nil, let id = text(.id) else { return nil }
         let body: EventBody
         switch type {
         case .publicationRecorded:
@@ -93,7 +96,7 @@ extension DomainEvent {
         case .interviewHeld:
             body = .interviewHeld
         case .eventVoided:
-            guard let target, target >= 1 else { return nil }
+            guard let target, target >= 1, target <= Self.maxExactInteger else { return nil }
             body = .eventVoided(target: target)
         default:
             guard let inquiry = text(.inquiry) else { return nil }
@@ -102,7 +105,8 @@ extension DomainEvent {
                 guard let channel = text(.channel), let simple else { return nil }
                 body = .inquiryReceived(inquiry: inquiry, channel: channel, simple: simple)
             case .inquiryExtended:
-                guard let days, days <= 20 else { return nil }
+                // Task 18: 1 to 20 working days, as `decode` checks.
+                guard let days, (1...20).contains(days) else { return nil }
                 body = .inquiryExtended(inquiry: inquiry, days: Int(days))
             case .inquiryPaused: body = .inquiryPaused(inquiry: inquiry)
             case .inquiryResumed: body = .inquiryResumed(inquiry: inquiry)
@@ -111,7 +115,7 @@ extension DomainEvent {
             default: body = .inquiryReplied(inquiry: inquiry)
             }
         }
-        return DomainEvent(id: string(bytes, idRange), type: type, unit: hasUnit(type) ? unit : nil, date: date, body: body)
+        return DomainEvent(id: id, type: type, unit: hasUnit(type) ? unit : nil, date: date, body: body)
     }
 
     private static func foldedField(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> FoldedField? {
@@ -140,7 +144,10 @@ extension DomainEvent {
         typeNames.first { $0.name.count == range.count && $0.name.elementsEqual(bytes[range]) }?.type
     }
 
-    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    /// The largest integer a JSON number (a double) holds exactly, as the full decoder reads it.
+    private static let maxExactInteger: UInt64 = 1 << 53
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 }

@@ -40,13 +40,14 @@ final class DomainState: @unchecked Sendable {
     /// Records decoded together at start-up; bounds the memory of one chunk.
     static let rebuildChunkRecords = 16_384
 
-    /// Folds every stored record into the facts, in seq order (start-up). Reading and
-    /// decoding a chunk are pure, so helper threads do them while this thread folds the chunk
-    /// before (and then helps decode what is left); the folding stays in seq order.
-    func rebuild(from store: LedgerStore, chunkRecords: Int = rebuildChunkRecords) throws {
-        precondition(chunkRecords > 0)
+    /// Folds every stored record into the facts, in seq order (start-up). Helper threads
+    /// read each chunk out of LMDB and decode it while this thread folds the chunk before
+    /// (and then helps decode what is left); the folding stays in seq order. A record that
+    /// cannot be decoded stops the rebuild with an error naming the first such seq.
+    func rebuild(from store: LedgerStore, chunkRecords: Int = rebuildChunkRecords,
+                 helpers: Int = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)) throws {
+        precondition(chunkRecords > 0 && helpers >= 0)
         let size = store.head.size
-        let helpers = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)
         func chunk(from first: UInt64) -> StoredChunkDecoding? {
             guard first <= size else { return nil }
             return StoredChunkDecoding(store: store, from: first, count: Int(min(UInt64(chunkRecords), size - first + 1)),
@@ -56,6 +57,9 @@ final class DomainState: @unchecked Sendable {
         defer { retired.wait() }
         try write { facts in
             var current = chunk(from: 1)
+            // On an error, the next chunk's helpers are still reading: wait for them, so that
+            // nothing touches the store after this returns.
+            defer { current?.waitForHelpers() }
             while let decoding = current {
                 try decoding.finish()
                 current = chunk(from: decoding.nextSeq)
@@ -74,12 +78,12 @@ final class DomainState: @unchecked Sendable {
         // Fast path: read the few folded fields straight from the bytes. Catalogs, calendars
         // and anything not plainly readable take the full decoder below.
         if let (storedSeq, event) = RecordFormat.scan(bytes) {
-            precondition(storedSeq == seq, "record \(seq) says it is \(storedSeq)")
+            guard storedSeq == seq else { throw ServerError("record \(seq) says it is record \(storedSeq)") }
             if let scanned = DomainEvent.scanStored(bytes, event: event) { return scanned }
         }
-        let record = try RecordFormat.decode(Array(bytes), checkCanonical: false)
-        precondition(record.seq == seq, "record \(seq) says it is \(record.seq)")
         do {
+            let record = try RecordFormat.decode(Array(bytes), checkCanonical: false)
+            guard record.seq == seq else { throw ServerError("it says it is record \(record.seq)") }
             let (id, type) = try EventEnvelope.header(of: record.event)
             return try DomainEvent.decode(value: record.event, id: id, type: type)
         } catch {

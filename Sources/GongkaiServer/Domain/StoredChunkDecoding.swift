@@ -29,7 +29,8 @@ final class StoredChunkDecoding: @unchecked Sendable {
     /// or Results, so that the fold can borrow them without copying.
     private let events: UnsafeMutablePointer<DomainEvent>
     private let decoded: UnsafeMutableBufferPointer<Bool>
-    private let failure = NIOLockedValueBox<Error?>(nil)
+    /// The decoding error of the lowest record index, so the error names the first bad seq.
+    private let failure = NIOLockedValueBox<(index: Int, error: Error)?>(nil)
     private var eventsDestroyed = false
     private let claimed = NIOLockedValueBox(0)
     private let helpers = DispatchGroup()
@@ -59,6 +60,11 @@ final class StoredChunkDecoding: @unchecked Sendable {
         }
     }
 
+    /// Waits for the helper threads without decoding on this one (a rebuild that stops).
+    func waitForHelpers() {
+        helpers.wait()
+    }
+
     // Helpers hold the chunk until they finish, so this runs only once none is decoding.
     deinit {
         destroyEvents()
@@ -84,10 +90,11 @@ final class StoredChunkDecoding: @unchecked Sendable {
         helpers.wait()
     }
 
-    /// Hands each decoded event to `body` in seq order, moving it out rather than copying
-    /// (a copy costs atomic reference counts on every string of every event). After `finish`.
+    /// Hands each decoded event to `body` in seq order, borrowed where it lies rather than
+    /// copied (a copy costs atomic reference counts on every string of every event); they
+    /// are freed later by `destroyEvents`. After `finish`.
     func forEachEvent(_ body: (UInt64, DomainEvent) throws -> Void) throws {
-        if let error = failure.withLockedValue({ $0 }) { throw error }
+        if let (_, error) = failure.withLockedValue({ $0 }) { throw error }
         for index in 0..<count {
             precondition(decoded[index], "record \(firstSeq + UInt64(index)) was decoded")
             try body(firstSeq + UInt64(index), events[index])
@@ -124,7 +131,9 @@ final class StoredChunkDecoding: @unchecked Sendable {
                         (events + index).initialize(to: try DomainState.decodeStored(seq: firstSeq + UInt64(index), bytes: record))
                         decoded[index] = true
                     } catch {
-                        failure.withLockedValue { $0 = $0 ?? error }
+                        failure.withLockedValue { first in
+                            if first.map({ index < $0.index }) ?? true { first = (index, error) }
+                        }
                     }
                 }
             }
