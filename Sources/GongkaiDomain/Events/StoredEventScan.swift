@@ -148,6 +148,9 @@ extension DomainEvent {
     private static let maxExactInteger: UInt64 = 1 << 53
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
-        String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        let text = UnsafeBufferPointer(rebasing: bytes[range])
+        // ASCII is UTF-8 as it is; only other bytes need the (slower) validating initializer.
+        if text.allSatisfy({ $0 < 0x80 }) { return String(decoding: text, as: UTF8.self) }
+        return String(validating: text, as: UTF8.self)
     }
 }
