@@ -27,8 +27,8 @@ public struct BusinessDate: Comparable, Hashable, Sendable, CustomStringConverti
 
     /// Strict `YYYY-MM-DD`: ASCII digits, zero-padded, a real date. Nothing before or after.
     public init?(_ text: String) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, let date = Self.parseDate(bytes, at: 0) else { return nil }
+        var text = text
+        guard let date = text.withUTF8({ $0.count == 10 ? Self.parseDate($0, at: 0) : nil }) else { return nil }
         self = date
     }
 
@@ -36,7 +36,12 @@ public struct BusinessDate: Comparable, Hashable, Sendable, CustomStringConverti
     /// an RFC 3339 date-time with a `Z` or `±HH:MM` offset (`T`/`Z` in either case, optional
     /// fractional seconds, second 60 allowed for a leap second).
     public static func fromEventTime(_ text: String) -> BusinessDate? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { fromEventTime(utf8: $0) }
+    }
+
+    /// The same from the text's UTF-8 bytes (start-up reads them straight from a record).
+    public static func fromEventTime(utf8 bytes: UnsafeBufferPointer<UInt8>) -> BusinessDate? {
         guard bytes.count <= maxEventTimeBytes else { return nil }
         guard bytes.count >= 10, let localDate = parseDate(bytes, at: 0) else { return nil }
         if bytes.count == 10 { return localDate }
@@ -160,7 +165,7 @@ public struct BusinessDate: Comparable, Hashable, Sendable, CustomStringConverti
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func parseDate(_ bytes: [UInt8], at start: Int) -> BusinessDate? {
+    private static func parseDate(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> BusinessDate? {
         guard bytes.count >= start + 10,
               let century = twoDigits(bytes, at: start), let yearInCentury = twoDigits(bytes, at: start + 2),
               bytes[start + 4] == UInt8(ascii: "-"), let month = twoDigits(bytes, at: start + 5),
@@ -168,7 +173,7 @@ public struct BusinessDate: Comparable, Hashable, Sendable, CustomStringConverti
         return validated(year: century * 100 + yearInCentury, month: month, day: day)
     }
 
-    private static func twoDigits(_ bytes: [UInt8], at index: Int) -> Int? {
+    private static func twoDigits(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
         guard index + 1 < bytes.count, isDigit(bytes[index]), isDigit(bytes[index + 1]) else { return nil }
         return Int(bytes[index] - UInt8(ascii: "0")) * 10 + Int(bytes[index + 1] - UInt8(ascii: "0"))
     }

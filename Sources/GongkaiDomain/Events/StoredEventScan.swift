@@ -73,8 +73,8 @@ extension DomainEvent {
         // Bytes that are not UTF-8 make the text nil, and so the event goes to the full decoder.
         func text(_ field: FoldedField) -> String? { texts[field].flatMap { string(bytes, $0) } }
         var date: BusinessDate?
-        if let at = text(.at) {
-            guard let parsed = BusinessDate.fromEventTime(at) else { return nil }
+        if let at = texts[.at] {
+            guard let parsed = BusinessDate.fromEventTime(utf8: UnsafeBufferPointer(rebasing: bytes[at])) else { return nil }
             date = parsed
         }
         let unit = text(.unit)
