@@ -114,6 +114,11 @@ public final class LedgerFacts: @unchecked Sendable {
     /// Folds record `seq` in. `event.unit` must already be the unit id; the event must have
     /// passed validation (or come from the log, where it once did).
     public func apply(seq: UInt64, event: DomainEvent) {
+        apply(seq: seq, event: event.folded)
+    }
+
+    /// The same from the folded part of an event (start-up reads no more of stored records).
+    public func apply(seq: UInt64, event: DomainEvent.Folded) {
         precondition(seq == size + 1, "facts are folded in seq order without gaps")
         var undos: [Undo] = []
         // Only a tentative batch needs its undo steps; start-up's million folds skip the array.

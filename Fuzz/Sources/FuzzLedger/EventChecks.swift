@@ -138,7 +138,11 @@ public enum EventChecks {
         require(same(replayed, checked), "an admitted event replays as another")
         // Start-up reads stored events with the scanner when it can: the same event, or nil.
         let scanned = stored.canonical.withUnsafeBufferPointer { DomainEvent.scanStored($0, event: 0..<$0.count) }
-        if let scanned { require(same(scanned, checked), "the start-up scanner reads a stored event as another") }
+        if let scanned {
+            require(scanned.type == checked.type && scanned.unit == checked.unit && scanned.date == checked.date
+                        && String(describing: scanned.body) == String(describing: checked.body),
+                    "the start-up scanner reads a stored event as another")
+        }
         if [.catalogAdopted, .calendarAdopted].contains(checked.type) { require(scanned == nil, "the scanner read an adoption") }
     }
 

@@ -3,6 +3,7 @@ import GongkaiProtocol
 
 extension DomainEvent {
     /// Fields of a stored event that the projections fold; a field not named here is skipped.
+    /// The id is checked only to be present, not made into a string.
     private enum FoldedField { case id, type, unit, at, obligation, meeting, inquiry, channel, level, simple, days, target }
 
     /// Where each text field's bytes are: plain stored properties, since a dictionary costs
@@ -42,13 +43,13 @@ extension DomainEvent {
         }
     }
 
-    /// A stored event read straight from its canonical bytes, for start-up's rebuild of the
-    /// projections. It trusts the daemon's own log: the event was decoded and validated in
+    /// The folded part of a stored event (all but its id), read straight from its canonical
+    /// bytes for start-up's rebuild of the projections. It trusts the daemon's own log: the event was decoded and validated in
     /// full when it was admitted, and VERIFY checks its bytes against the Merkle tree. So
     /// only the fields that the projections fold are read, and none is checked again.
     /// Returns nil for catalog and calendar adoptions, and for any event it cannot read
     /// plainly (a folded field holding an escaped string, say). The caller then uses `decode`.
-    public static func scanStored(_ bytes: UnsafeBufferPointer<UInt8>, event range: Range<Int>) -> DomainEvent? {
+    public static func scanStored(_ bytes: UnsafeBufferPointer<UInt8>, event range: Range<Int>) -> Folded? {
         var texts = FoldedTexts()
         var simple: Bool?
         var days: UInt64?
@@ -78,7 +79,7 @@ extension DomainEvent {
             date = parsed
         }
         let unit = text(.unit)
-        guard date != nil, !hasUnit(type) || unit != nil, let id = text(.id) else { return nil }
+        guard date != nil, !hasUnit(type) || unit != nil, let id = texts[.id], isUTF8(bytes, id) else { return nil }
         let body: EventBody
         switch type {
         case .publicationRecorded:
@@ -115,7 +116,7 @@ extension DomainEvent {
             default: body = .inquiryReplied(inquiry: inquiry)
             }
         }
-        return DomainEvent(id: id, type: type, unit: hasUnit(type) ? unit : nil, date: date, body: body)
+        return Folded(type: type, unit: hasUnit(type) ? unit : nil, date: date, body: body)
     }
 
     private static func foldedField(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> FoldedField? {
@@ -146,6 +147,12 @@ extension DomainEvent {
 
     /// The largest integer a JSON number (a double) holds exactly, as the full decoder reads it.
     private static let maxExactInteger: UInt64 = 1 << 53
+
+    /// Whether the bytes are UTF-8, without making a string of ASCII ones.
+    private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        let text = UnsafeBufferPointer(rebasing: bytes[range])
+        return text.allSatisfy { $0 < 0x80 } || String(validating: text, as: UTF8.self) != nil
+    }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
         let text = UnsafeBufferPointer(rebasing: bytes[range])

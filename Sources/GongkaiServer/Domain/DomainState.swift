@@ -71,10 +71,10 @@ final class DomainState: @unchecked Sendable {
         precondition(read { $0.size } == size, "the projection covers the whole log")
     }
 
-    /// A stored record's event, decoded as it was when admitted. The daemon trusts its own
+    /// What the projections fold of a stored record's event, decoded as it was when admitted. The daemon trusts its own
     /// log here: it neither re-encodes the record to check its canonical form nor checks the
     /// event's fields again — VERIFY checks every record's bytes against the Merkle tree.
-    static func decodeStored(seq: UInt64, bytes: UnsafeBufferPointer<UInt8>) throws -> DomainEvent {
+    static func decodeStored(seq: UInt64, bytes: UnsafeBufferPointer<UInt8>) throws -> DomainEvent.Folded {
         // Fast path: read the few folded fields straight from the bytes. Catalogs, calendars
         // and anything not plainly readable take the full decoder below.
         if let (storedSeq, event) = RecordFormat.scan(bytes) {
@@ -85,7 +85,7 @@ final class DomainState: @unchecked Sendable {
             let record = try RecordFormat.decode(Array(bytes), checkCanonical: false)
             guard record.seq == seq else { throw ServerError("it says it is record \(record.seq)") }
             let (id, type) = try EventEnvelope.header(of: record.event)
-            return try DomainEvent.decode(value: record.event, id: id, type: type)
+            return try DomainEvent.decode(value: record.event, id: id, type: type).folded
         } catch {
             throw ServerError("record \(seq) cannot be folded into the projections: \(error)")
         }

@@ -27,7 +27,7 @@ final class StoredChunkDecoding: @unchecked Sendable {
     /// Slot i is written once, by the thread that claimed i, and read after all have finished;
     /// `decoded[i]` says whether it holds an event. Events are kept in place, not in Optionals
     /// or Results, so that the fold can borrow them without copying.
-    private let events: UnsafeMutablePointer<DomainEvent>
+    private let events: UnsafeMutablePointer<DomainEvent.Folded>
     private let decoded: UnsafeMutableBufferPointer<Bool>
     /// The decoding error of the lowest record index, so the error names the first bad seq.
     private let failure = NIOLockedValueBox<(index: Int, error: Error)?>(nil)
@@ -93,7 +93,7 @@ final class StoredChunkDecoding: @unchecked Sendable {
     /// Hands each decoded event to `body` in seq order, borrowed where it lies rather than
     /// copied (a copy costs atomic reference counts on every string of every event); they
     /// are freed later by `destroyEvents`. After `finish`.
-    func forEachEvent(_ body: (UInt64, DomainEvent) throws -> Void) throws {
+    func forEachEvent(_ body: (UInt64, DomainEvent.Folded) throws -> Void) throws {
         if let (_, error) = failure.withLockedValue({ $0 }) { throw error }
         for index in 0..<count {
             precondition(decoded[index], "record \(firstSeq + UInt64(index)) was decoded")
