@@ -41,8 +41,7 @@ struct ReadRequests {
             }
             AnswerEncoder.end(["next": .number(Double(next))], into: &output)
         case .compliance, .inquiries, .escalations, .bulletin, .catalog, .units:
-            let answer = try QueryRequests(state: service.domain, durableSize: service.head.size).answer(request)
-            AnswerEncoder.ok(answer, into: &output)
+            AnswerEncoder.ok(try QueryRequests(state: service.domain, durableSize: service.head.size).answerBytes(request), into: &output)
         case .proofInclusion, .proofConsistency:
             AnswerEncoder.ok(try ProofRequests(service: service).answer(request), into: &output)
         case .append, .tail, .verify, .backup:

@@ -10,13 +10,15 @@ struct QueryRequests {
     /// Records durable now: the default and the ceiling of `known=`.
     let durableSize: UInt64
 
-    func answer(_ request: Request) throws -> JSONValue {
+    /// The answer's canonical bytes, encoded once; COMPLIANCE, ESCALATIONS and BULLETIN carry
+    /// their `digest`.
+    func answerBytes(_ request: Request) throws -> [UInt8] {
         let answer = try evaluate(request)
         switch request {
         case .compliance, .escalations, .bulletin:
-            return ContentDigest.sealed(answer)
+            return ContentDigest.sealedBytes(answer)
         default:
-            return answer
+            return CanonicalJSON.encode(answer)
         }
     }
 
