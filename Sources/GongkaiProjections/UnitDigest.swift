@@ -16,9 +16,8 @@ public struct UnitDigest: Sendable {
     /// The latest date of any step a settled verdict rests on. The digest answers only for
     /// `asof` on or after it; before that, some settled inquiry had not been replied to yet.
     public private(set) var settledThrough = BusinessDate(dayNumber: Int.min)
+    /// Dates of the counted facts, and in `replies` the replied inquiries, per channel.
     private var inputs = ComplianceInputs()
-    /// Replied inquiries, per channel.
-    private var settled: [String: ReplyCounts] = [:]
     /// Inquiries without a counted reply.
     private var unsettled: [Pending] = []
     /// Inquiries whose receipt was voided. The same id may be received again later, and
@@ -66,7 +65,6 @@ public struct UnitDigest: Sendable {
     public func inputs(view: LedgerView, asof: BusinessDate) -> ComplianceInputs {
         precondition(view.known == known && asof >= settledThrough, "a digest answers only for its view, from settledThrough on")
         var result = inputs
-        result.replies = settled
         guard view.catalog != nil else { return result }
         let facts = view.unitFacts(unit)
         let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
@@ -122,7 +120,7 @@ public struct UnitDigest: Sendable {
             return
         }
         assert(status.replied != nil, "an inquiry with a counted reply is judged replied")
-        settled[status.channel, default: ReplyCounts()].add(status.state)
+        inputs.replies[status.channel, default: ReplyCounts()].add(status.state)
         for step in steps[...reply] where step.date > settledThrough { settledThrough = step.date }
     }
 
