@@ -91,21 +91,17 @@ public enum RecordFormat {
 
     /// Whether the bytes from `index` on are `text`; if so, moves `index` past it.
     private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, with text: StaticString) -> Bool {
-        let count = text.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        let literal = UnsafeBufferPointer(start: text.utf8Start, count: count)
-        for offset in 0..<count where bytes[index + offset] != literal[offset] { return false }
-        index += count
+        let end = index + text.utf8CodeUnitCount
+        guard end <= bytes.count, CanonicalObjectScanner.matches(bytes, index..<end, text) else { return false }
+        index = end
         return true
     }
 
     /// Whether the bytes just before `index` are `text`; if so, moves `index` to its start.
     private static func ends(_ bytes: UnsafeBufferPointer<UInt8>, before index: inout Int, with text: StaticString) -> Bool {
-        let count = text.utf8CodeUnitCount
-        guard index >= count else { return false }
-        let literal = UnsafeBufferPointer(start: text.utf8Start, count: count)
-        for offset in 0..<count where bytes[index - count + offset] != literal[offset] { return false }
-        index -= count
+        let start = index - text.utf8CodeUnitCount
+        guard start >= 0, CanonicalObjectScanner.matches(bytes, start..<index, text) else { return false }
+        index = start
         return true
     }
 }
