@@ -46,6 +46,12 @@ public final class LedgerServer {
                                                 attributes: [.posixPermissions: 0o700])
         let store = try LedgerStore(directory: ledgerDirectory, initialMapBytes: configuration.initialMapBytes)
         if store.staleReadersCleared > 0 { logger.notice("cleared \(store.staleReadersCleared) stale LMDB reader slots") }
+        let recovery = store.recovery
+        if recovery.discardedTailBytes > 0 {
+            logger.warning("cut a torn last frame of \(recovery.discardedTailBytes) bytes off the append log (a write cut short before its fsync, never acknowledged)")
+        }
+        if recovery.indexRebuilt { logger.notice("rebuilt the LMDB index from the append log: it was left open in an earlier boot of the machine") }
+        if recovery.logWritten { logger.notice("wrote the append log from the LMDB ledger (a ledger from before the log)") }
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()
 
@@ -107,6 +113,12 @@ public final class LedgerServer {
             connections.closeAll()
         }
         try? group.syncShutdownGracefully()
+        do {
+            try store.close()
+        } catch {
+            // Not fatal: the next open rebuilds the index from the log if the machine restarts.
+            logger.error("could not mark the LMDB index clean: \(error)")
+        }
         if activatedSocket == nil { unlink(configuration.socketPath) }  // systemd's socket is systemd's
         withExtendedLifetime(lock) {}
         logger.info("stopped", metadata: ["size": "\(service.head.size)"])

@@ -36,7 +36,9 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check("mdb_env_set_mapsize", mdb_env_set_mapsize(env, mapSizeBytes))
         // NOTLS: read transactions are not tied to threads (NIO event loops hop them).
         // NORDAHEAD: reads are random by seq; read-ahead only evicts useful pages.
-        let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+        // NOSYNC: commits are not flushed; the append log is durable before each commit and
+        // the index is rebuilt from it when a machine crash may have torn it (IndexMarker).
+        let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD) | UInt32(MDB_NOSYNC)
         try check("mdb_env_open \(path)", mdb_env_open(env, path, flags, 0o600))
         var info = MDB_envinfo()
         try check("mdb_env_info", mdb_env_info(env, &info))
@@ -66,7 +68,12 @@ final class LMDBEnvironment: @unchecked Sendable {
         return try body(txn!)
     }
 
-    /// Runs `body` in a write transaction and commits it (one fsync). When the map is full the
+    /// Flushes every commit so far to disk (before the index is marked clean).
+    func sync() throws {
+        try check("mdb_env_sync", mdb_env_sync(handle, 1))
+    }
+
+    /// Runs `body` in a write transaction and commits it (to the page cache, see NOSYNC). When the map is full the
     /// transaction is thrown away, the map grows, and `body` runs again from the start, so
     /// `body` must not keep effects outside the transaction until this returns.
     func write<T>(_ body: (OpaquePointer) throws -> T) throws -> T {

@@ -85,7 +85,7 @@ extension LedgerStore {
     private static func fsync(path: String, flags: Int32) throws {
         let descriptor = open(path, flags | O_CLOEXEC)
         guard descriptor >= 0 else { throw StorageError("open \(path)", message: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         guard Glibc.fsync(descriptor) == 0 else { throw StorageError("fsync \(path)", message: String(cString: strerror(errno))) }
     }
 

@@ -10,12 +10,15 @@ public struct LedgerBatch {
     private(set) var lastRecordedMillis: Int64?
     /// Set when an append failed half-way: the transaction must not be committed.
     private(set) var poisoned = false
+    /// The batch's frame for the append log; nil while records are taken in from the log.
+    private(set) var frame: AppendLogFrame.Builder?
 
     /// Records durable before this batch began.
     public let committedSize: UInt64
 
-    init(store: LedgerStore, txn: OpaquePointer, frontier: MerkleFrontier, head: LedgerHead) {
+    init(store: LedgerStore, txn: OpaquePointer, frontier: MerkleFrontier, head: LedgerHead, logging: Bool) {
         self.store = store
+        self.frame = logging ? AppendLogFrame.Builder(firstSeq: head.size + 1) : nil
         self.txn = txn
         self.frontier = frontier
         self.lastRecordedMillis = head.recordedMillis
@@ -78,6 +81,7 @@ public struct LedgerBatch {
         for (address, hash) in frontier.append(leaf: leaf) {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
+        frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")
         lastRecordedMillis = recordedMillis

@@ -1,13 +1,17 @@
 import CLMDB
+import Foundation
 import Glibc
 import GongkaiMerkle
 
-/// The append-only ledger on LMDB: records by seq, the id index and the Merkle nodes, all
-/// changed together in one transaction per batch. Reads may come from any thread; appends
-/// only from the single writer thread, which owns the in-memory frontier.
+/// The append-only ledger: the append log (`AppendLog`) is its source of truth, one frame
+/// and one fdatasync per group commit; LMDB indexes it: records by seq, the id index and the
+/// Merkle nodes, all changed together in one transaction per frame. Reads may come from any
+/// thread; appends only from the single writer thread, which owns the in-memory frontier.
 public final class LedgerStore: @unchecked Sendable {
     /// Default initial map; it grows by itself when full.
     public static let defaultInitialMapBytes = 1 << 30
+    /// Records per transaction when LMDB takes in frames from the log at open.
+    static let maxReplayTransactionRecords = 16_384
 
     let env: LMDBEnvironment
     let meta: MDB_dbi
@@ -15,15 +19,41 @@ public final class LedgerStore: @unchecked Sendable {
     let ids: MDB_dbi
     let tree: MDB_dbi
     let commits: MDB_dbi
+    let appendLog: AppendLog
+    let directory: String
 
     /// Reader slots of dead processes cleared at open.
     public let staleReadersCleared: Int
+    /// What opening had to do to bring LMDB in line with the append log.
+    public let recovery: LedgerRecovery
     /// The head as of the last commit; read and written only by the writer after open.
     public private(set) var head: LedgerHead
     private var frontier: MerkleFrontier
+    private var closed = false
 
-    /// Opens or creates the ledger in `directory` (which must exist).
-    public init(directory: String, initialMapBytes: Int = LedgerStore.defaultInitialMapBytes) throws {
+    /// Opens or creates the ledger in `directory` (which must exist). `boot` names this boot
+    /// of the machine (`IndexMarker.currentBoot()`); an index left open in another boot is
+    /// rebuilt from the append log.
+    public init(directory: String, initialMapBytes: Int = LedgerStore.defaultInitialMapBytes,
+                boot: String? = IndexMarker.currentBoot()) throws {
+        self.directory = directory
+        let logPath = directory + "/" + AppendLog.fileName
+        let dataPath = directory + "/data.mdb"
+        let logExists = FileManager.default.fileExists(atPath: logPath)
+        // Before the log exists every LMDB commit was fsynced (a ledger from before the log,
+        // or one whose log is still being written from it), so the index is whole.
+        let marker = try IndexMarker.read(directory: directory)
+        let indexTrusted = !logExists || (marker?.trusted(inBoot: boot) ?? false)
+        if !indexTrusted {
+            for file in [dataPath, directory + "/lock.mdb"] where unlink(file) != 0 && errno != ENOENT {
+                throw StorageError("remove \(file)", message: AppendLog.lastError())
+            }
+        }
+        // A new ledger gets its log before LMDB is written, so its index is never trusted alone.
+        let freshLedger = !logExists && LMDBEnvironment.fileSize(dataPath) == 0
+        let existingLog = logExists || freshLedger ? try AppendLog(directory: directory) : nil
+        try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+
         env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
         staleReadersCleared = try env.clearStaleReaders()
         let environment = env
@@ -36,8 +66,21 @@ public final class LedgerStore: @unchecked Sendable {
             try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
             return (meta, log, ids, tree, commits)
         }
-        let (log, tree) = (log, tree)
-        (frontier, head) = try env.read { txn in
+        (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
+        if let existingLog {
+            appendLog = existingLog
+            recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+        } else {
+            appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits)
+            recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
+        }
+        try takeInLogTail()
+        precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
+    }
+
+    /// The head and frontier of what LMDB holds.
+    private static func readHead(env: LMDBEnvironment, log: MDB_dbi, tree: MDB_dbi) throws -> (MerkleFrontier, LedgerHead) {
+        try env.read { txn in
             guard let lastKey = try LMDBValues.lastKey(txn, log) else {
                 return (MerkleFrontier(), LedgerHead(size: 0, root: RFC6962.emptyRoot, recordedMillis: nil))
             }
@@ -52,7 +95,72 @@ public final class LedgerStore: @unchecked Sendable {
             }
             return (frontier, LedgerHead(size: size, root: frontier.root, recordedMillis: last.recordedMillis))
         }
-        precondition(frontier.size == head.size, "the tree covers exactly the log")
+    }
+
+    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's fsync and
+    /// LMDB's commit, or all of them after a rebuild) are committed in order; a log shorter
+    /// than the index, or a last record that differs, stops the open.
+    private func takeInLogTail() throws {
+        guard appendLog.lastSeq >= head.size else {
+            throw StorageError("open \(directory)", message:
+                "the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
+                "the log is the ledger's source of truth and lacks acknowledged records: restore a backup")
+        }
+        if head.size > 0 {
+            guard let lastRecord = try record(head.size), let frame = try appendLog.frame(holding: head.size),
+                  frame.entries[Int(head.size - frame.firstSeq)].record == lastRecord else {
+                throw StorageError("open \(directory)", message: "record \(head.size) differs between the append log and the LMDB index")
+            }
+        }
+        var pending: [AppendLogFrame] = []
+        var pendingRecords = 0
+        func commitPending() throws {
+            guard !pending.isEmpty else { return }
+            try replay(pending)
+            pending.removeAll(keepingCapacity: true)
+            pendingRecords = 0
+        }
+        let takeIn = { (frame: AppendLogFrame) throws in
+            pending.append(frame)
+            pendingRecords += frame.entries.count
+            if pendingRecords >= Self.maxReplayTransactionRecords { try commitPending() }
+        }
+        if head.size == 0 {
+            try appendLog.forEachFrame { frame, _ in try takeIn(frame) }
+        } else {
+            for frame in try appendLog.frames(after: head.size) { try takeIn(frame) }
+        }
+        try commitPending()
+    }
+
+    /// Commits frames read from the log into LMDB, exactly as their batches were.
+    private func replay(_ frames: [AppendLogFrame]) throws {
+        let batch = try env.write { txn -> LedgerBatch in
+            var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head, logging: false)
+            for frame in frames {
+                guard frame.firstSeq == batch.size + 1 else {
+                    throw StorageError("open \(directory)", message: "the append log skips from seq \(batch.size) to \(frame.firstSeq)")
+                }
+                for entry in frame.entries {
+                    _ = try batch.append(idKey: entry.idKey, eventDigest: entry.eventDigest, record: entry.record,
+                                         recordedMillis: frame.commitMillis)
+                }
+                try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(frame.lastSeq),
+                                   value: LedgerLayout.seqKey(UInt64(bitPattern: frame.commitMillis)), flags: MDB_APPEND)
+            }
+            return batch
+        }
+        frontier = batch.frontier
+        head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
+    }
+
+    /// Flushes LMDB and marks the index clean, so the next open trusts it in any boot. The
+    /// writer must have stopped; no append is taken after this.
+    public func close() throws {
+        guard !closed else { return }
+        closed = true
+        try env.sync()
+        try IndexMarker.clean.write(directory: directory)
     }
 
     /// A ledger of a format this code does not know is refused, never guessed at.
@@ -126,26 +234,53 @@ public final class LedgerStore: @unchecked Sendable {
 
     // MARK: Appends (the writer thread only)
 
-    /// Runs `body` with a batch over one write transaction, commits it with one fsync, and
-    /// returns the new head. On any error nothing of the batch is kept. After a full map the
+    /// Runs `body` with a batch over one write transaction, writes the batch's frame to the
+    /// append log with one fdatasync, commits the transaction, and returns the new head. On
+    /// any error nothing of the batch is kept, in the log or in LMDB. After a full map the
     /// batch runs again from the start on a grown map, so `body` must keep its results
     /// inside what it returns.
     public func appendBatch<T>(_ body: (inout LedgerBatch) throws -> T) throws -> (T, LedgerHead) {
-        let (result, batch) = try env.write { txn -> (T, LedgerBatch) in
-            var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head)
-            let result = try body(&batch)
-            // A half-written append (its error caught by `body`) must never be committed.
-            guard !batch.poisoned else { throw StorageError("append", message: "an append failed inside the batch") }
-            if batch.size > batch.committedSize {
-                let millis = UInt64(bitPattern: batch.latestRecordedMillis ?? 0)
-                try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size), value: LedgerLayout.seqKey(millis), flags: MDB_APPEND)
+        precondition(!closed, "no append after close")
+        let (logEnd, logSeq) = (appendLog.endOffset, appendLog.lastSeq)
+        let appendLog = appendLog
+        let result: T, batch: LedgerBatch
+        do {
+            (result, batch) = try env.write { txn -> (T, LedgerBatch) in
+                // A commit refused after its frame was written runs again: take the frame back first.
+                if appendLog.endOffset != logEnd { try appendLog.truncate(to: logEnd, lastSeq: logSeq) }
+                var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head, logging: true)
+                let result = try body(&batch)
+                // A half-written append (its error caught by `body`) must never be committed.
+                guard !batch.poisoned else { throw StorageError("append", message: "an append failed inside the batch") }
+                if batch.size > batch.committedSize, let frame = batch.frame {
+                    let millis = batch.latestRecordedMillis ?? 0
+                    try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size),
+                                       value: LedgerLayout.seqKey(UInt64(bitPattern: millis)), flags: MDB_APPEND)
+                    // Durable in the log before LMDB commits: readers see only what a crash keeps.
+                    try appendLog.append(frame.finish(commitMillis: millis), lastSeq: batch.size)
+                }
+                return (result, batch)
             }
-            return (result, batch)
+        } catch {
+            // LMDB refused the commit after the frame was written: the log must not keep it.
+            if appendLog.endOffset != logEnd { try? appendLog.truncate(to: logEnd, lastSeq: logSeq) }
+            throw error
         }
         frontier = batch.frontier
         head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
+        precondition(appendLog.lastSeq == head.size, "the log and the index end at the same seq")
         return (result, head)
     }
+}
+
+/// What opening a ledger did to bring its LMDB index in line with the append log.
+public struct LedgerRecovery: Equatable, Sendable {
+    /// LMDB was thrown away and rebuilt from the log (left open in another boot).
+    public let indexRebuilt: Bool
+    /// The log was written from LMDB (a ledger from before the log).
+    public let logWritten: Bool
+    /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
+    public let discardedTailBytes: UInt64
 }
 
 /// Stored perfect subtrees read inside one transaction.

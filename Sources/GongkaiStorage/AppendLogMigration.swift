@@ -1,0 +1,64 @@
+import CLMDB
+import Glibc
+import GongkaiJSON
+
+/// Writes the append log of a ledger made before the log existed, from its LMDB index (every
+/// commit of which was fsynced): one frame per stored commit, as if the log had always been
+/// there. Written beside the ledger and renamed into place when whole and durable, so a
+/// crash half-way leaves no log and the next open starts again.
+enum AppendLogMigration {
+    static let temporaryFileName = AppendLog.fileName + ".new"
+
+    static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, ids: MDB_dbi, commits: MDB_dbi) throws -> AppendLog {
+        let temporaryPath = directory + "/" + temporaryFileName
+        guard unlink(temporaryPath) == 0 || errno == ENOENT else {
+            throw AppendLogError.io("remove \(temporaryPath): \(AppendLog.lastError())")
+        }
+        let target = try AppendLog(directory: directory, fileName: temporaryFileName)
+        try env.read { txn in
+            var nextSeq: UInt64 = 1
+            try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(1)) { key, value in
+                let lastSeq = LedgerLayout.seq(fromKey: key)
+                let millis = Int64(bitPattern: LedgerLayout.seq(fromKey: value))
+                guard lastSeq >= nextSeq else { throw AppendLogError.damaged("commits out of order at seq \(lastSeq)") }
+                var frame = AppendLogFrame.Builder(firstSeq: nextSeq)
+                try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(nextSeq)) { recordKey, record in
+                    let seq = LedgerLayout.seq(fromKey: recordKey)
+                    guard seq == nextSeq else { throw AppendLogError.damaged("the LMDB log skips from \(nextSeq - 1) to \(seq)") }
+                    let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, ids: ids)
+                    frame.add(idKey: idKey, eventDigest: eventDigest, record: Array(record))
+                    nextSeq += 1
+                    return seq < lastSeq
+                }
+                guard nextSeq == lastSeq + 1 else { throw AppendLogError.damaged("the commit ending at \(lastSeq) lacks records") }
+                try target.append(frame.finish(commitMillis: millis), lastSeq: lastSeq, sync: false)
+                return true
+            }
+            guard try LMDBValues.lastKey(txn, log).map({ $0.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } }) ?? 0 == nextSeq - 1 else {
+                throw AppendLogError.damaged("records after seq \(nextSeq - 1) belong to no commit")
+            }
+        }
+        try target.sync()
+        guard rename(temporaryPath, directory + "/" + AppendLog.fileName) == 0 else {
+            throw AppendLogError.io("rename \(temporaryPath): \(AppendLog.lastError())")
+        }
+        try AppendLog.syncDirectory(directory)
+        return try AppendLog(directory: directory)
+    }
+
+    /// The id key of a stored record's event and the digest the id index keeps for it; the
+    /// index must name this very record.
+    private static func indexEntry(of record: UnsafeRawBufferPointer, seq: UInt64, txn: OpaquePointer, ids: MDB_dbi) throws -> ([UInt8], [UInt8]) {
+        let bytes = record.bindMemory(to: UInt8.self)
+        guard let event = RecordFormat.scan(bytes)?.event,
+              case .object(let members) = try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[event])),
+              let id = members["id"]?.stringValue else {
+            throw AppendLogError.damaged("record \(seq) has no readable event id")
+        }
+        let idKey = LedgerLayout.idKey(id)
+        guard let entry = try LMDBValues.get(txn, ids, key: idKey).flatMap({ IdEntry(bytes: $0) }), entry.seq == seq else {
+            throw AppendLogError.damaged("the id index does not point event \(id) at record \(seq)")
+        }
+        return (idKey, entry.eventDigest)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// Says whether LMDB, which commits without fsync because the append log is durable first,
+/// can be trusted when the ledger opens. A process that dies leaves its writes in the
+/// kernel's page cache, so the index stays whole as long as the machine did not restart;
+/// a power loss or kernel crash may leave LMDB's pages half on disk. So the daemon writes
+/// "open in boot B" before its first commit and "clean" after a final LMDB sync; an index
+/// last opened in another boot, without a clean close, is rebuilt from the log.
+public enum IndexMarker: Equatable, Sendable {
+    case clean
+    case openInBoot(String)
+
+    static let fileName = "index-state"
+
+    /// Whether an index with this marker may be used in boot `currentBoot` (nil: unknown).
+    func trusted(inBoot currentBoot: String?) -> Bool {
+        switch self {
+        case .clean: true
+        case .openInBoot(let boot): currentBoot != nil && boot == currentBoot
+        }
+    }
+
+    /// The marker in `directory`, nil when there is none.
+    static func read(directory: String) throws -> IndexMarker? {
+        let path = directory + "/" + fileName
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw AppendLogError.io("cannot read \(path)")
+        }
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if line == "clean" { return .clean }
+        if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
+        // An unreadable marker trusts nothing: the index is rebuilt from the log.
+        return .openInBoot("unreadable marker")
+    }
+
+    /// Replaces the marker durably: a new file, fsynced, renamed over the old one.
+    func write(directory: String) throws {
+        let path = directory + "/" + Self.fileName
+        let temporary = path + ".new"
+        let text: String
+        switch self {
+        case .clean: text = "clean\n"
+        case .openInBoot(let boot): text = "open-in-boot \(boot)\n"
+        }
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AppendLogError.io("open \(temporary): \(AppendLog.lastError())") }
+        let bytes = Array(text.utf8)
+        let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = wrote == bytes.count && fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, path) == 0 else { throw AppendLogError.io("write \(path): \(AppendLog.lastError())") }
+        try AppendLog.syncDirectory(directory)
+    }
+
+    /// This boot of the machine (Linux's random boot id), nil where the kernel does not say.
+    public static func currentBoot() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8) else { return nil }
+        let boot = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return boot.isEmpty ? nil : boot
+    }
+}
