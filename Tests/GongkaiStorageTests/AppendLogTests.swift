@@ -1,0 +1,117 @@
+import Foundation
+import XCTest
+@testable import GongkaiStorage
+
+final class AppendLogTests: LedgerTestCase {
+    private func frame(firstSeq: UInt64, count: Int, millis: Int64 = 1_700_000_000_000) -> AppendLogFrame {
+        AppendLogFrame(firstSeq: firstSeq, commitMillis: millis, entries: (0..<count).map { index in
+            let item = TestRecord(seq: firstSeq + UInt64(index), millis: millis, padding: index * 7)
+            return .init(idKey: IdEntry.key(forId: item.id), eventDigest: item.digest, record: item.record)
+        })
+    }
+
+    private func writeFrames(_ sizes: [Int]) throws -> [AppendLogFrame] {
+        let log = try AppendLog(directory: directory.path)
+        var frames: [AppendLogFrame] = []
+        var next: UInt64 = 1
+        for size in sizes {
+            let made = frame(firstSeq: next, count: size, millis: 1_700_000_000_000 + Int64(next))
+            try log.append(made.bytes, lastSeq: made.lastSeq)
+            frames.append(made)
+            next += UInt64(size)
+        }
+        return frames
+    }
+
+    private func readAll(_ log: AppendLog) throws -> [AppendLogFrame] {
+        var frames: [AppendLogFrame] = []
+        try log.forEachFrame { frame, _ in frames.append(frame) }
+        return frames
+    }
+
+    private var logPath: String { directory.path + "/" + AppendLog.fileName }
+
+    func testFramesRoundTripThroughTheirBytes() throws {
+        for count in [1, 2, 17] {
+            let made = frame(firstSeq: 40, count: count, millis: 5)
+            let decoded = try made.bytes.withUnsafeBytes { try AppendLogFrame.decode($0) }
+            XCTAssertEqual(decoded, made)
+            XCTAssertEqual(decoded.lastSeq, 40 + UInt64(count) - 1)
+        }
+    }
+
+    func testEveryChangedByteOfAFrameIsCaught() throws {
+        let bytes = frame(firstSeq: 3, count: 2).bytes
+        for index in bytes.indices {
+            var damaged = bytes
+            damaged[index] ^= 0x20
+            XCTAssertThrowsError(try damaged.withUnsafeBytes { try AppendLogFrame.decode($0) }, "byte \(index) changed") { error in
+                guard case AppendLogError.damaged = error else { return XCTFail("byte \(index): \(error)") }
+            }
+        }
+        XCTAssertThrowsError(try Array(bytes.dropLast()).withUnsafeBytes { try AppendLogFrame.decode($0) })
+    }
+
+    func testFramesAreReadBackInOrderAfterReopening() throws {
+        let frames = try writeFrames([1, 3, 1, 8])
+        let log = try AppendLog(directory: directory.path)
+        XCTAssertEqual(log.lastSeq, 13)
+        XCTAssertEqual(log.discardedTailBytes, 0)
+        XCTAssertEqual(try readAll(log), frames)
+        XCTAssertEqual(try log.frames(after: 4), Array(frames[2...]))
+        XCTAssertEqual(try log.frames(after: 13), [])
+        XCTAssertEqual(try log.frame(holding: 3), frames[1])
+        XCTAssertEqual(try log.frame(holding: 13), frames[3])
+        XCTAssertNil(try log.frame(holding: 14))
+        XCTAssertThrowsError(try log.frames(after: 3), "seq 3 is inside a frame")
+    }
+
+    func testATornLastFrameIsCutOffAndTheLogGoesOn() throws {
+        let frames = try writeFrames([2, 3])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        let lastBytes = frames[1].bytes.count
+        for kept in [1, AppendLogFrame.headerBytes, AppendLogFrame.headerBytes + 5, lastBytes / 2, lastBytes - 1] {
+            try whole.prefix(whole.count - lastBytes + kept).write(to: URL(fileURLWithPath: logPath))
+            let log = try AppendLog(directory: directory.path)
+            XCTAssertEqual(log.lastSeq, 2, "kept \(kept) bytes of the last frame")
+            XCTAssertEqual(log.discardedTailBytes, UInt64(kept))
+            XCTAssertEqual(try readAll(log), [frames[0]])
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int, whole.count - lastBytes)
+        }
+        let log = try AppendLog(directory: directory.path)
+        try log.append(frames[1].bytes, lastSeq: frames[1].lastSeq)
+        XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), frames)
+    }
+
+    func testADamagedLastFrameIsCutOffButADamagedEarlierOneStopsTheReader() throws {
+        let frames = try writeFrames([2, 2, 2])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        bytes[bytes.count - frames[2].bytes.count + 60] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: logPath))
+        XCTAssertEqual(try AppendLog(directory: directory.path).lastSeq, 4)
+
+        bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        bytes[Int(AppendLog.startOffset) + 60] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: logPath))
+        let log = try AppendLog(directory: directory.path)
+        XCTAssertThrowsError(try readAll(log)) { error in
+            guard case AppendLogError.damaged = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testAFileThatIsNotALogIsRefused() throws {
+        try Data("not a log at all, just some bytes".utf8).write(to: URL(fileURLWithPath: logPath))
+        XCTAssertThrowsError(try AppendLog(directory: directory.path))
+    }
+
+    func testTruncateTakesBackTheLastFrame() throws {
+        let log = try AppendLog(directory: directory.path)
+        let first = frame(firstSeq: 1, count: 2), second = frame(firstSeq: 3, count: 1)
+        try log.append(first.bytes, lastSeq: 2)
+        let end = log.endOffset
+        try log.append(second.bytes, lastSeq: 3)
+        try log.truncate(to: end, lastSeq: 2)
+        XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), [first])
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import XCTest
+@testable import GongkaiStorage
+
+/// The append log is the ledger's source of truth and LMDB its index: every way the two can
+/// part (a crash between the log's fsync and LMDB's commit, a machine restart with LMDB
+/// half on disk, a ledger from before the log) must end in the same ledger.
+final class LedgerRecoveryTests: LedgerTestCase {
+    private let thisBoot = "boot-a"
+    private var path: String { directory.path }
+
+    private func open(boot: String? = nil) throws -> LedgerStore {
+        try LedgerStore(directory: path, boot: boot ?? thisBoot)
+    }
+
+    /// Appends `batches` batches of 1–4 records from seq `from`; returns the records.
+    @discardableResult
+    private func appendBatches(_ store: LedgerStore, count batches: Int) throws -> [TestRecord] {
+        var items: [TestRecord] = []
+        for batch in 0..<batches {
+            let start = store.head.size + 1
+            let made = (0..<(batch % 4 + 1)).map { TestRecord(seq: start + UInt64($0), millis: 1_700_000_000_000 + Int64(start)) }
+            try store.append(made)
+            items += made
+        }
+        return items
+    }
+
+    private func copyFiles(_ names: [String], from source: String, to target: String) throws {
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in names {
+            try? FileManager.default.removeItem(atPath: target + "/" + name)
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: target + "/" + name)
+        }
+    }
+
+    /// Everything a ledger answers from LMDB: head, records, id lookups and receipts.
+    private struct Answers: Equatable {
+        let head: LedgerHead
+        let records: [[UInt8]]
+        let lookups: [IdEntry?]
+        let receipts: [RecordReceipt?]
+
+        init(_ store: LedgerStore) throws {
+            head = store.head
+            records = try store.allRecords()
+            let sampled = Array(stride(from: UInt64(1), through: max(head.size, 1), by: 3))
+            lookups = try sampled.map { try store.lookup(id: "evt-\($0)") }
+            receipts = try store.appendBatch { batch in try sampled.map { try batch.receipt(forExisting: $0) } }.0
+        }
+    }
+
+    func testEveryBatchIsOneFrameHoldingExactlyItsRecords() throws {
+        let store = try open()
+        let items = try appendBatches(store, count: 9)
+        _ = try store.appendBatch { _ in }  // an empty batch writes no frame
+        var frames: [AppendLogFrame] = []
+        try store.appendLog.forEachFrame { frame, _ in frames.append(frame) }
+        XCTAssertEqual(frames.map(\.entries.count), (0..<9).map { $0 % 4 + 1 })
+        XCTAssertEqual(frames.flatMap(\.entries).map(\.record), items.map(\.record))
+        XCTAssertEqual(frames.flatMap(\.entries).map(\.idKey), items.map { IdEntry.key(forId: $0.id) })
+        XCTAssertEqual(store.appendLog.lastSeq, store.head.size)
+    }
+
+    func testAFailedBatchLeavesNoFrame() throws {
+        let store = try open()
+        try appendBatches(store, count: 2)
+        let end = store.appendLog.endOffset
+        XCTAssertThrowsError(try store.appendBatch { batch in
+            try batch.append(TestRecord(seq: batch.size + 1, millis: 1_800_000_000_000))
+            throw StorageError("test", message: "refused after an append")
+        })
+        // A taken id fails inside LMDB, after the batch's first record.
+        let late: Int64 = 1_800_000_000_000
+        XCTAssertThrowsError(try store.append([TestRecord(seq: store.head.size + 1, id: "x", millis: late),
+                                               TestRecord(seq: store.head.size + 2, id: "evt-1", millis: late)]))
+        XCTAssertEqual(store.appendLog.endOffset, end)
+        try appendBatches(store, count: 1)
+        let head = store.head
+        XCTAssertEqual(store.appendLog.lastSeq, head.size)
+    }
+
+    func testFramesLMDBLacksAfterAProcessCrashAreTakenIn() throws {
+        let snapshot = path + "-snapshot"
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        let expected: Answers
+        do {
+            let store = try open()
+            try appendBatches(store, count: 5)
+            // LMDB as a process killed after batch 5 left it; the log got three more frames.
+            try copyFiles(["data.mdb", IndexMarker.fileName], from: path, to: snapshot)
+            try appendBatches(store, count: 3)
+            try copyFiles([AppendLog.fileName], from: path, to: snapshot)
+            expected = try Answers(store)
+        }
+        let head: LedgerHead
+        do {
+            let recovered = try LedgerStore(directory: snapshot, boot: thisBoot)
+            XCTAssertFalse(recovered.recovery.indexRebuilt)
+            XCTAssertEqual(try Answers(recovered), expected)
+            try appendBatches(recovered, count: 1)
+            head = recovered.head
+        }
+        XCTAssertEqual(try LedgerStore(directory: snapshot, boot: thisBoot).head, head)
+    }
+
+    func testAnIndexLeftOpenInAnotherBootIsRebuiltFromTheLog() throws {
+        let expected: Answers
+        do {
+            let store = try open()
+            try appendBatches(store, count: 12)
+            expected = try Answers(store)
+        }
+        // The machine lost power: LMDB's file is garbage from its first page on.
+        let data = try FileHandle(forWritingTo: URL(fileURLWithPath: path + "/data.mdb"))
+        try data.write(contentsOf: Data(repeating: 0xA5, count: 3 * 4096))
+        try data.close()
+        do {
+            let rebuilt = try open(boot: "boot-b")
+            XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+            XCTAssertEqual(try Answers(rebuilt), expected)
+        }
+        XCTAssertFalse(try open(boot: "boot-b").recovery.indexRebuilt, "the rebuilt index is trusted in its own boot")
+    }
+
+    func testACleanCloseIsTrustedInAnyBoot() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            try store.close()
+            head = store.head
+        }
+        XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
+        let reopened = try open(boot: "boot-b")
+        XCTAssertFalse(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.head, head)
+        XCTAssertEqual(try IndexMarker.read(directory: path), .openInBoot("boot-b"), "open again: no longer clean")
+    }
+
+    func testAnUnknownBootOrAMissingMarkerTrustsNothing() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            head = store.head
+        }
+        XCTAssertTrue(try LedgerStore(directory: path, boot: nil).recovery.indexRebuilt)
+        XCTAssertTrue(try LedgerStore(directory: path, boot: nil).recovery.indexRebuilt, "unknown never equals unknown")
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        let reopened = try open()
+        XCTAssertTrue(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.head, head)
+    }
+
+    func testALedgerFromBeforeTheLogGetsItsLogWrittenFromLMDB() throws {
+        let expected: Answers, items: [TestRecord], written: [AppendLogFrame]
+        do {
+            let store = try open()
+            items = try appendBatches(store, count: 7)
+            expected = try Answers(store)
+            written = try frames(of: store)
+            try store.close()
+        }
+        for name in [AppendLog.fileName, IndexMarker.fileName] { try FileManager.default.removeItem(atPath: path + "/" + name) }
+        do {
+            let migrated = try open()
+            XCTAssertTrue(migrated.recovery.logWritten)
+            XCTAssertEqual(try Answers(migrated), expected)
+            let frames = try frames(of: migrated)
+            XCTAssertEqual(frames, written, "the same frames as the log written by the appends")
+            XCTAssertEqual(frames.map(\.entries.count), (0..<7).map { $0 % 4 + 1 }, "one frame per stored commit")
+            XCTAssertEqual(frames.flatMap(\.entries).map(\.record), items.map(\.record))
+        }
+        // The written log alone rebuilds the same ledger.
+        let rebuilt = try open(boot: "boot-b")
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(try Answers(rebuilt), expected)
+    }
+
+    private func frames(of store: LedgerStore) throws -> [AppendLogFrame] {
+        var frames: [AppendLogFrame] = []
+        try store.appendLog.forEachFrame { frame, _ in frames.append(frame) }
+        return frames
+    }
+
+    func testALogShorterThanTheIndexStopsTheOpen() throws {
+        let older = path + "-older"
+        defer { try? FileManager.default.removeItem(atPath: older) }
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            try copyFiles([AppendLog.fileName], from: path, to: older)
+            try appendBatches(store, count: 2)
+        }
+        try copyFiles([AppendLog.fileName], from: older, to: path)
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("lacks acknowledged records"), "\(error)")
+        }
+    }
+
+    func testALastRecordThatDiffersStopsTheOpen() throws {
+        let other = path + "-other"
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let size: UInt64
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            size = store.head.size
+        }
+        // Another ledger of the same length whose last record differs.
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        do {
+            let second = try LedgerStore(directory: other, boot: thisBoot)
+            try second.append((1...size).map { TestRecord(seq: $0, padding: $0 == size ? 3 : 0) })
+        }
+        try copyFiles([AppendLog.fileName], from: other, to: path)
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("differs"), "\(error)")
+        }
+    }
+}
