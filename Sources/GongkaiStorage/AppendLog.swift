@@ -97,19 +97,39 @@ public final class AppendLog {
 
     // MARK: Reading
 
-    /// Calls `body` with every whole frame from `offset` on, in order, with the offset
-    /// after it. Reads through its own descriptor, so it may run beside appends.
-    public func forEachFrame(from offset: UInt64 = AppendLog.startOffset, through end: UInt64? = nil,
-                             _ body: (AppendLogFrame, UInt64) throws -> Void) throws {
-        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard reader >= 0 else { throw AppendLogError.io("open \(path): \(Self.lastError())") }
-        defer { close(reader) }
-        let limit = end ?? endOffset
-        var position = offset
-        while position < limit {
-            let frame = try Self.readFrame(reader, at: position, limit: limit, path: path)
-            position += UInt64(frame.bytes)
-            try body(frame.frame, position)
+    /// Calls `body` with every whole frame, in order, with the offset after it.
+    public func forEachFrame(_ body: (AppendLogFrame, UInt64) throws -> Void) throws {
+        let reader = try FrameReader(path: path)
+        let end = endOffset
+        while reader.offset < end, let frame = try reader.next() { try body(frame, reader.offset) }
+    }
+
+    /// Reads frames from the start through its own descriptor, so it may run on any thread
+    /// beside appends as long as it reads only frames that were already committed.
+    public func reader() throws -> FrameReader { try FrameReader(path: path) }
+
+    public final class FrameReader {
+        private let descriptor: Int32
+        private let path: String
+        /// Where the next frame starts.
+        public private(set) var offset = AppendLog.startOffset
+
+        init(path: String) throws {
+            self.path = path
+            descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(AppendLog.lastError())") }
+        }
+
+        deinit { close(descriptor) }
+
+        /// The next frame; nil at the end of the file. A frame cut off or damaged throws.
+        public func next() throws -> AppendLogFrame? {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { throw AppendLogError.io("stat \(path): \(AppendLog.lastError())") }
+            guard offset < UInt64(info.st_size) else { return nil }
+            let (frame, bytes) = try AppendLog.readFrame(descriptor, at: offset, limit: UInt64(info.st_size), path: path)
+            offset += UInt64(bytes)
+            return frame
         }
     }
 
@@ -182,7 +202,7 @@ public final class AppendLog {
         return length
     }
 
-    private static func readFrame(_ fd: Int32, at offset: UInt64, limit: UInt64, path: String) throws -> (frame: AppendLogFrame, bytes: Int) {
+    static func readFrame(_ fd: Int32, at offset: UInt64, limit: UInt64, path: String) throws -> (frame: AppendLogFrame, bytes: Int) {
         guard limit - offset >= UInt64(AppendLogFrame.headerBytes) else { throw AppendLogError.damaged("a frame header at \(offset) is cut off") }
         let headerBytes = try readBytes(fd, at: offset, count: AppendLogFrame.headerBytes, path: path)
         guard let header = headerBytes.withUnsafeBytes({ AppendLogFrame.Header($0) }) else {

@@ -22,11 +22,13 @@ extension LedgerStore {
     /// Rehashes records 1…`head.size` as of `head`: each record must be canonical with the
     /// pinned shape and its own seq, each id must map back to it in the index, every perfect
     /// subtree rebuilt from the records must equal the stored node, and the rebuilt root must
-    /// equal `head.root`. Call it from any thread but the writer.
+    /// equal `head.root`; and the append log, the source of truth, must hold the same records
+    /// with the same id keys and event digests as the index. Call it from any thread but the writer.
     public func verify(head: LedgerHead) throws -> VerificationReport {
         var frontier = MerkleFrontier()
         var next: UInt64 = 1
         var failure: (UInt64?, String)?
+        var logged = LoggedRecords(reader: try appendLog.reader())
         while next <= head.size, failure == nil {
             try env.read { txn in
                 let source = TreeNodeSource(txn: txn, tree: tree)
@@ -50,9 +52,14 @@ extension LedgerStore {
                         failure = (seq, "record says it is seq \(decoded.seq)")
                         return false
                     }
-                    if let id = decoded.event["id"]?.stringValue,
-                       try LMDBValues.get(txn, ids, key: LedgerLayout.idKey(id)).flatMap(IdEntry.init(bytes:))?.seq != seq {
+                    guard let id = decoded.event["id"]?.stringValue,
+                          let entry = try LMDBValues.get(txn, ids, key: LedgerLayout.idKey(id)).flatMap(IdEntry.init(bytes:)),
+                          entry.seq == seq else {
                         failure = (seq, "the id index does not point at this record")
+                        return false
+                    }
+                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: LedgerLayout.idKey(id), eventDigest: entry.eventDigest) {
+                        failure = (seq, why)
                         return false
                     }
                     for (address, hash) in frontier.append(leaf: RFC6962.leafHash(bytes)) {
@@ -69,6 +76,9 @@ extension LedgerStore {
             }
             releaseResidentPages()  // one chunk's pages at a time in RSS, not the whole ledger
         }
+        if failure == nil, !logged.endsFrame {
+            failure = (head.size, "the append log's frame holding record \(head.size) goes on past the head")
+        }
         if let (seq, reason) = failure {
             return VerificationReport(size: head.size, root: head.root, ok: false, badSeq: seq, reason: reason)
         }
@@ -77,5 +87,34 @@ extension LedgerStore {
                                       reason: "the root rebuilt from the records differs from the head")
         }
         return VerificationReport(size: head.size, root: head.root, ok: true, badSeq: nil, reason: nil)
+    }
+}
+
+/// The append log's records, one at a time, for VERIFY to compare with the index.
+private struct LoggedRecords {
+    let reader: AppendLog.FrameReader
+    private var pending: ArraySlice<AppendLogFrame.Entry> = []
+
+    init(reader: AppendLog.FrameReader) { self.reader = reader }
+
+    var endsFrame: Bool { pending.isEmpty }
+
+    /// Why record `seq` in the log differs from what the index holds; nil when it agrees.
+    mutating func mismatch(seq: UInt64, record: [UInt8], idKey: [UInt8], eventDigest: [UInt8]) throws -> String? {
+        if pending.isEmpty {
+            let frame: AppendLogFrame?
+            do {
+                frame = try reader.next()
+            } catch {
+                return "the append log cannot be read at record \(seq): \(error)"
+            }
+            guard let frame else { return "the append log ends before record \(seq)" }
+            guard frame.firstSeq == seq else { return "the append log's next frame starts at seq \(frame.firstSeq), not \(seq)" }
+            pending = frame.entries[...]
+        }
+        let entry = pending.removeFirst()
+        guard entry.record == record else { return "the append log holds other bytes for this record" }
+        guard entry.idKey == idKey, entry.eventDigest == eventDigest else { return "the append log's id key or event digest differs from the index" }
+        return nil
     }
 }

@@ -219,4 +219,36 @@ final class LedgerRecoveryTests: LedgerTestCase {
             XCTAssertTrue("\(error)".contains("differs"), "\(error)")
         }
     }
+
+    func testVerifyComparesTheLogWithTheIndex() throws {
+        let other = path + "-other"
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let items = (1...9).map { TestRecord(seq: UInt64($0)) }
+        let altered = items.map { $0.seq == 5 ? TestRecord(seq: 5, padding: 2) : $0 }
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        for (directory, records) in [(path, items), (other, altered)] {
+            let store = try LedgerStore(directory: directory, boot: thisBoot)
+            try store.append(Array(records[..<4]))
+            try store.append(Array(records[4...]))
+            XCTAssertTrue(try store.verify(head: store.head).ok)
+        }
+        // A log that differs from the index before its last record still opens; VERIFY finds it.
+        try copyFiles([AppendLog.fileName], from: other, to: path)
+        do {
+            let store = try open()
+            let report = try store.verify(head: store.head)
+            XCTAssertFalse(report.ok)
+            XCTAssertEqual(report.badSeq, 5)
+            XCTAssertEqual(report.reason, "the append log holds other bytes for this record")
+        }
+        // A damaged byte inside the first frame.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: other + "/" + AppendLog.fileName))
+        bytes[Int(AppendLog.startOffset) + 100] ^= 4
+        try bytes.write(to: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
+        let store = try open()
+        let report = try store.verify(head: store.head)
+        XCTAssertFalse(report.ok)
+        XCTAssertEqual(report.badSeq, 1)
+        XCTAssertTrue(report.reason?.hasPrefix("the append log cannot be read at record 1") ?? false, "\(report)")
+    }
 }
