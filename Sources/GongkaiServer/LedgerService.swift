@@ -80,7 +80,8 @@ final class LedgerService: @unchecked Sendable {
         return stats.snapshot(extra: [
             "size": .number(Double(head.size)),
             "tails": .number(Double(tails.count)),
-            "storage": ["fileBytes": .number(Double(bytes.file)), "mapBytes": .number(Double(bytes.map))],
+            "storage": ["fileBytes": .number(Double(bytes.file)), "mapBytes": .number(Double(bytes.map)),
+                        "logBytes": .number(Double(store.appendLogBytes))],
         ])
     }
 }

@@ -222,6 +222,9 @@ public final class LedgerStore: @unchecked Sendable {
         (LMDBEnvironment.fileSize(pathOfData), env.mapSizeBytes)
     }
 
+    /// Bytes of the append log.
+    public var appendLogBytes: Int { LMDBEnvironment.fileSize(appendLog.path) }
+
     private var pathOfData: String {
         var path: UnsafePointer<CChar>?
         mdb_env_get_path(env.handle, &path)

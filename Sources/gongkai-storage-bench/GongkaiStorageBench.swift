@@ -4,7 +4,7 @@ import GongkaiJSON
 import GongkaiStorage
 
 /// `gongkai-storage-bench`: the storage limit. It appends the same records the daemon would
-/// write straight into a fresh LMDB ledger through `LedgerStore.appendBatch`, in large
+/// write straight into a fresh ledger (append log and LMDB) through `LedgerStore.appendBatch`, in large
 /// transactions with one fsync each, doing per record exactly the storage work of the
 /// daemon's writer thread (id lookup, record encoding, id index, log, Merkle nodes) and none
 /// of the rest (sockets, parsing, validation, projections). The daemon's appends/s divided
@@ -80,9 +80,9 @@ struct GongkaiStorageBench: ParsableCommand {
             let rank = Int((p * Double(commitNanos.count)).rounded(.up))
             return Double(commitNanos[max(0, min(commitNanos.count - 1, rank - 1))]) / 1e6
         }
-        print(String(format: "records=%d batch=%d transactions=%d seconds=%.3f records/s=%.0f commit_p50=%.3fms commit_p99=%.3fms data_bytes=%d",
+        print(String(format: "records=%d batch=%d transactions=%d seconds=%.3f records/s=%.0f commit_p50=%.3fms commit_p99=%.3fms data_bytes=%d log_bytes=%d",
                      prepared.count, batch, commitNanos.count, seconds, Double(prepared.count) / seconds,
-                     percentileMillis(0.50), percentileMillis(0.99), store.storageBytes.file))
+                     percentileMillis(0.50), percentileMillis(0.99), store.storageBytes.file, store.appendLogBytes))
     }
 
     private func makeDirectory() throws -> String {
