@@ -40,10 +40,17 @@ public final class LedgerStore: @unchecked Sendable {
         let logPath = directory + "/" + AppendLog.fileName
         let dataPath = directory + "/data.mdb"
         let logExists = FileManager.default.fileExists(atPath: logPath)
-        // Before the log exists every LMDB commit was fsynced (a ledger from before the log,
-        // or one whose log is still being written from it), so the index is whole.
+        // The marker is written only once the log exists, before LMDB's first commit without
+        // fsync. So without a log every LMDB commit was fsynced (a ledger from before the log,
+        // a restored backup, or a crash while its log was being written from it): the index
+        // is whole. A marker without a log means the log was lost after it existed.
         let marker = try IndexMarker.read(directory: directory)
-        let indexTrusted = !logExists || (marker?.trusted(inBoot: boot) ?? false)
+        let markerTrusted = marker?.trusted(inBoot: boot) ?? false
+        if !logExists, marker != nil, !markerTrusted {
+            throw StorageError("open \(directory)", message:
+                "the append log is missing and the LMDB index was left open in an earlier boot, so it may be torn; restore a backup")
+        }
+        let indexTrusted = !logExists || markerTrusted
         if !indexTrusted {
             for file in [dataPath, directory + "/lock.mdb"] where unlink(file) != 0 && errno != ENOENT {
                 throw StorageError("remove \(file)", message: AppendLog.lastError())
@@ -52,7 +59,8 @@ public final class LedgerStore: @unchecked Sendable {
         // A new ledger gets its log before LMDB is written, so its index is never trusted alone.
         let freshLedger = !logExists && LMDBEnvironment.fileSize(dataPath) == 0
         let existingLog = logExists || freshLedger ? try AppendLog(directory: directory) : nil
-        try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+        let openMarker = IndexMarker.openInBoot(boot ?? "unknown")
+        if existingLog != nil { try openMarker.write(directory: directory) }
 
         env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
         staleReadersCleared = try env.clearStaleReaders()
@@ -66,12 +74,15 @@ public final class LedgerStore: @unchecked Sendable {
             try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
             return (meta, log, ids, tree, commits)
         }
+        // Without a log (and marker) yet, that transaction must be as durable as the ledger's own.
+        if existingLog == nil { try env.sync() }
         (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
         if let existingLog {
             appendLog = existingLog
             recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
         } else {
             appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits)
+            try openMarker.write(directory: directory)
             recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
         }
         try takeInLogTail()

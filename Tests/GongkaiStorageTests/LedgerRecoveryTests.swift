@@ -184,6 +184,18 @@ final class LedgerRecoveryTests: LedgerTestCase {
         return frames
     }
 
+    func testALostLogWithAnIndexLeftOpenInAnotherBootStopsTheOpen() throws {
+        do { try appendBatches(try open(), count: 2) }
+        try FileManager.default.removeItem(atPath: path + "/" + AppendLog.fileName)
+        XCTAssertThrowsError(try open(boot: "boot-b")) { error in
+            XCTAssertTrue("\(error)".contains("the append log is missing"), "\(error)")
+        }
+        // In the boot that left it open the index is whole, and the log is written from it.
+        let store = try open()
+        XCTAssertTrue(store.recovery.logWritten)
+        XCTAssertEqual(store.head.size, 3)
+    }
+
     func testALogShorterThanTheIndexStopsTheOpen() throws {
         let older = path + "-older"
         defer { try? FileManager.default.removeItem(atPath: older) }
