@@ -39,6 +39,12 @@ public final class AppendLog {
                 try Self.sync(fd, path: path)
                 try Self.syncDirectory(directory)
                 (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
+            } else if try Self.creationCutShort(fd, fileBytes: UInt64(info.st_size), path: path) {
+                // A crash while the log was created: it holds nothing; write its header again.
+                guard ftruncate(fd, 0) == 0 else { throw AppendLogError.io("truncate \(path): \(Self.lastError())") }
+                try Self.writeAll(fd, Self.fileMagic, at: 0, path: path)
+                try Self.sync(fd, path: path)
+                (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else {
                 let found = try Self.findEnd(fd, fileBytes: UInt64(info.st_size), path: path)
                 (endOffset, lastSeq) = (found.end, found.lastSeq)
@@ -99,7 +105,11 @@ public final class AppendLog {
 
     /// Calls `body` with every whole frame, in order, with the offset after it.
     public func forEachFrame(_ body: (AppendLogFrame, UInt64) throws -> Void) throws {
-        let reader = try FrameReader(path: path)
+        try forEachFrame(from: Self.startOffset, body)
+    }
+
+    private func forEachFrame(from offset: UInt64, _ body: (AppendLogFrame, UInt64) throws -> Void) throws {
+        let reader = try FrameReader(path: path, offset: offset)
         let end = endOffset
         while reader.offset < end, let frame = try reader.next() { try body(frame, reader.offset) }
     }
@@ -112,10 +122,11 @@ public final class AppendLog {
         private let descriptor: Int32
         private let path: String
         /// Where the next frame starts.
-        public private(set) var offset = AppendLog.startOffset
+        public private(set) var offset: UInt64
 
-        init(path: String) throws {
+        init(path: String, offset: UInt64 = AppendLog.startOffset) throws {
             self.path = path
+            self.offset = offset
             descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(AppendLog.lastError())") }
         }
@@ -133,39 +144,36 @@ public final class AppendLog {
         }
     }
 
-    /// The frames holding the records after `seq`, which must end a frame: the tail that
-    /// LMDB lacks after a crash between the log's fsync and LMDB's commit. Found from the
-    /// end backwards, so a long log costs only the frames returned.
-    public func frames(after seq: UInt64) throws -> [AppendLogFrame] {
-        guard seq < lastSeq else { return [] }
-        var frames: [AppendLogFrame] = []
-        try walkBack { frame in
-            frames.append(frame)
-            guard frame.firstSeq <= seq + 1 else { return true }
-            guard frame.firstSeq == seq + 1 else { throw AppendLogError.damaged("seq \(seq) does not end a frame") }
-            return false
-        }
-        return frames.reversed()
+    /// Calls `body` with the frames holding the records after `seq`, which must end a frame,
+    /// in order: the tail that LMDB lacks after a crash between the log's fsync and LMDB's
+    /// commit. The first of them is found from the end backwards by trailers and headers
+    /// alone, then the frames are read forwards one at a time, so a long tail costs no memory.
+    public func forEachFrame(after seq: UInt64, _ body: (AppendLogFrame, UInt64) throws -> Void) throws {
+        guard seq < lastSeq else { return }
+        let (start, header) = try lastFrameStart { $0.firstSeq <= seq + 1 }
+        guard header.firstSeq == seq + 1 else { throw AppendLogError.damaged("seq \(seq) does not end a frame") }
+        try forEachFrame(from: start, body)
     }
 
     /// The frame holding record `seq`, found from the end backwards; nil past the end.
     public func frame(holding seq: UInt64) throws -> AppendLogFrame? {
         guard seq >= 1, seq <= lastSeq else { return nil }
-        var found: AppendLogFrame?
-        try walkBack { frame in
-            guard frame.firstSeq <= seq else { return true }
-            found = frame
-            return false
-        }
-        return found
+        let (start, header) = try lastFrameStart { $0.firstSeq <= seq }
+        return try Self.readFrame(descriptor, at: start, limit: start + header.frameBytes, path: path).frame
     }
 
-    /// Calls `body` with each frame from the last backwards while it returns true.
-    private func walkBack(_ body: (AppendLogFrame) throws -> Bool) throws {
+    /// The offset and header of the last frame whose header satisfies `wanted`, walking back
+    /// from the end through each frame's trailer and header (neither payload nor digest read).
+    private func lastFrameStart(where wanted: (AppendLogFrame.Header) -> Bool) throws -> (UInt64, AppendLogFrame.Header) {
         var end = endOffset
         while end > Self.startOffset {
-            let start = end - (try Self.frameLength(descriptor, endingAt: end, path: path))
-            guard try body(try Self.readFrame(descriptor, at: start, limit: end, path: path).frame) else { return }
+            let length = try Self.frameLength(descriptor, endingAt: end, path: path)
+            let start = end - length
+            let bytes = try Self.readBytes(descriptor, at: start, count: AppendLogFrame.headerBytes, path: path)
+            guard let header = bytes.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes == length else {
+                throw AppendLogError.damaged("the frame ending at byte \(end) of \(path) has no matching header")
+            }
+            if wanted(header) { return (start, header) }
             end = start
         }
         throw AppendLogError.damaged("the log's first frame was reached without finding the frame sought")
@@ -173,24 +181,71 @@ public final class AppendLog {
 
     // MARK: File plumbing
 
+    /// Whether a file no longer than its header is a log whose creation a crash cut short
+    /// (a prefix of the header, or zeros); anything else there is not a log of ours.
+    private static func creationCutShort(_ fd: Int32, fileBytes: UInt64, path: String) throws -> Bool {
+        guard fileBytes <= startOffset else { return false }
+        let bytes = try readBytes(fd, at: 0, count: Int(fileBytes), path: path)
+        guard bytes.elementsEqual(fileMagic.prefix(bytes.count)) || bytes.allSatisfy({ $0 == 0 }) else {
+            throw AppendLogError.damaged("\(path) is not a gongkai append log")
+        }
+        return fileBytes < startOffset || bytes.allSatisfy { $0 == 0 }
+    }
+
+    /// The end of the last whole frame and its last seq. Only a torn last frame, a write that
+    /// never finished its fsync, may be left out: a damaged frame with a whole frame anywhere
+    /// after it is acknowledged data gone bad, and stops the open rather than being cut off.
     private static func findEnd(_ fd: Int32, fileBytes: UInt64, path: String) throws -> (end: UInt64, lastSeq: UInt64) {
-        guard fileBytes >= startOffset else { throw AppendLogError.damaged("\(path) is shorter than its header") }
         let magic = try readBytes(fd, at: 0, count: fileMagic.count, path: path)
         guard magic == fileMagic else { throw AppendLogError.damaged("\(path) is not a gongkai append log") }
         if fileBytes == startOffset { return (startOffset, 0) }
         // The common case: the last frame is whole, and its trailer says where it starts.
-        if let length = try? frameLength(fd, endingAt: fileBytes, path: path), fileBytes - length >= startOffset,
-           let last = try? readFrame(fd, at: fileBytes - length, limit: fileBytes, path: path) {
+        if let length = try damagedAsNil({ try frameLength(fd, endingAt: fileBytes, path: path) }), fileBytes - length >= startOffset,
+           let last = try damagedAsNil({ try readFrame(fd, at: fileBytes - length, limit: fileBytes, path: path) }) {
             return (fileBytes, last.frame.lastSeq)
         }
         // After a crash in a write: read forward and keep every whole frame before the tear.
         var position = startOffset, lastSeq: UInt64 = 0
-        while position < fileBytes, let next = try? readFrame(fd, at: position, limit: fileBytes, path: path) {
-            guard lastSeq == 0 || next.frame.firstSeq == lastSeq + 1 else { break }
+        while position < fileBytes, let next = try damagedAsNil({ try readFrame(fd, at: position, limit: fileBytes, path: path) }) {
+            guard next.frame.firstSeq == lastSeq + 1 else {
+                throw AppendLogError.damaged("the frame at byte \(position) of \(path) starts at seq \(next.frame.firstSeq), after seq \(lastSeq)")
+            }
             position += UInt64(next.bytes)
             lastSeq = next.frame.lastSeq
         }
+        try checkTornTail(fd, from: position, fileBytes: fileBytes, path: path)
         return (position, lastSeq)
+    }
+
+    /// Throws unless the bytes from `start` to the end can be one unfinished write: at most
+    /// one frame long, not longer than their own header says, and with no whole frame inside.
+    private static func checkTornTail(_ fd: Int32, from start: UInt64, fileBytes: UInt64, path: String) throws {
+        let tailBytes = fileBytes - start
+        guard tailBytes > 0 else { return }
+        let refusal = AppendLogError.damaged(
+            "the frame at byte \(start) of \(path) is damaged but is not a torn last write (\(tailBytes) bytes follow it); " +
+            "it may hold acknowledged records, so it is not cut off: restore a backup")
+        guard tailBytes <= AppendLogFrame.maxFrameBytes else { throw refusal }
+        let tail = try readBytes(fd, at: start, count: Int(tailBytes), path: path)
+        if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes < tailBytes { throw refusal }
+        let magic = AppendLogFrame.headerMagic
+        var index = 1
+        while index + AppendLogFrame.headerBytes <= tail.count {
+            if tail[index] == magic[0], tail[index..<(index + magic.count)].elementsEqual(magic),
+               (try damagedAsNil({ try readFrame(fd, at: start + UInt64(index), limit: fileBytes, path: path) })) != nil {
+                throw refusal
+            }
+            index += 1
+        }
+    }
+
+    /// Runs `body`, turning "damaged" into nil; read errors of the disk itself are thrown.
+    private static func damagedAsNil<T>(_ body: () throws -> T) throws -> T? {
+        do {
+            return try body()
+        } catch AppendLogError.damaged {
+            return nil
+        }
     }
 
     private static func frameLength(_ fd: Int32, endingAt end: UInt64, path: String) throws -> UInt64 {

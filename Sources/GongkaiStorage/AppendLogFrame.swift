@@ -44,7 +44,8 @@ public struct AppendLogFrame: Equatable, Sendable {
     static let entryOverheadBytes = 4 + 32 + 32
     static let headerMagic: [UInt8] = Array("GKF1".utf8)
     static let trailerMagic: [UInt8] = Array("GKT1".utf8)
-    /// Bound on one frame: the writer's largest batch of the largest events fits many times over.
+    /// Bound on one frame, header to trailer. The writer's largest batch (8,192 records of
+    /// events of at most 256 KiB, ProtocolLimits) is about 2 GiB, half of it.
     static let maxFrameBytes: UInt64 = 1 << 32
 
     /// The frame's bytes, ready for one write.
@@ -92,6 +93,7 @@ public struct AppendLogFrame: Equatable, Sendable {
             appendLittleEndian(UInt64(frame.count + 16), to: &frame)
             frame.append(contentsOf: AppendLogFrame.trailerMagic)
             appendLittleEndian(UInt32(0), to: &frame)
+            precondition(UInt64(frame.count) <= AppendLogFrame.maxFrameBytes, "a frame the log could not read back is never written")
             return frame
         }
     }
@@ -113,7 +115,7 @@ public struct AppendLogFrame: Equatable, Sendable {
             payloadBytes = readLittleEndian(bytes, at: 24)
             guard count > 0, firstSeq >= 1,
                   payloadBytes >= UInt64(count) * UInt64(AppendLogFrame.entryOverheadBytes),
-                  payloadBytes <= AppendLogFrame.maxFrameBytes else { return nil }
+                  payloadBytes <= AppendLogFrame.maxFrameBytes - UInt64(AppendLogFrame.headerBytes + AppendLogFrame.trailerBytes) else { return nil }
         }
     }
 

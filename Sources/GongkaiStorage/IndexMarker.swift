@@ -25,9 +25,8 @@ public enum IndexMarker: Equatable, Sendable {
     static func read(directory: String) throws -> IndexMarker? {
         let path = directory + "/" + fileName
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw AppendLogError.io("cannot read \(path)")
-        }
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw AppendLogError.io("cannot read \(path)") }
+        let text = String(decoding: bytes, as: UTF8.self)
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if line == "clean" { return .clean }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }

@@ -139,7 +139,7 @@ public final class LedgerStore: @unchecked Sendable {
         if head.size == 0 {
             try appendLog.forEachFrame { frame, _ in try takeIn(frame) }
         } else {
-            for frame in try appendLog.frames(after: head.size) { try takeIn(frame) }
+            try appendLog.forEachFrame(after: head.size) { frame, _ in try takeIn(frame) }
         }
         try commitPending()
     }

@@ -58,12 +58,19 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(log.lastSeq, 13)
         XCTAssertEqual(log.discardedTailBytes, 0)
         XCTAssertEqual(try readAll(log), frames)
-        XCTAssertEqual(try log.frames(after: 4), Array(frames[2...]))
-        XCTAssertEqual(try log.frames(after: 13), [])
+        XCTAssertEqual(try framesOf(log, after: 4), Array(frames[2...]))
+        XCTAssertEqual(try framesOf(log, after: 0), frames)
+        XCTAssertEqual(try framesOf(log, after: 13), [])
         XCTAssertEqual(try log.frame(holding: 3), frames[1])
         XCTAssertEqual(try log.frame(holding: 13), frames[3])
         XCTAssertNil(try log.frame(holding: 14))
-        XCTAssertThrowsError(try log.frames(after: 3), "seq 3 is inside a frame")
+        XCTAssertThrowsError(try framesOf(log, after: 3), "seq 3 is inside a frame")
+    }
+
+    private func framesOf(_ log: AppendLog, after seq: UInt64) throws -> [AppendLogFrame] {
+        var frames: [AppendLogFrame] = []
+        try log.forEachFrame(after: seq) { frame, _ in frames.append(frame) }
+        return frames
     }
 
     func testATornLastFrameIsCutOffAndTheLogGoesOn() throws {
@@ -96,6 +103,41 @@ final class AppendLogTests: LedgerTestCase {
         let log = try AppendLog(directory: directory.path)
         XCTAssertThrowsError(try readAll(log)) { error in
             guard case AppendLogError.damaged = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testADamagedFrameWithWholeFramesAfterItIsNeverCutOff() throws {
+        let frames = try writeFrames([2, 2, 2])
+        let original = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        // The middle frame and the last one both damaged: the last could be a torn write,
+        // but the middle one was acknowledged, and so was nothing after it cut.
+        var bytes = original
+        bytes[Int(AppendLog.startOffset) + frames[0].bytes.count + 60] ^= 1
+        bytes[bytes.count - 10] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: logPath))
+        XCTAssertThrowsError(try AppendLog(directory: directory.path)) { error in
+            XCTAssertTrue("\(error)".contains("not a torn last write"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: logPath)), bytes, "nothing was cut")
+        // A torn write is never longer than its own header says.
+        bytes = original
+        bytes.append(contentsOf: frames[0].bytes)
+        bytes[bytes.count - 10] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: logPath))
+        XCTAssertEqual(try AppendLog(directory: directory.path).lastSeq, 6, "one whole bad frame at the end is a torn write")
+        bytes.append(contentsOf: [1, 2, 3])
+        try bytes.write(to: URL(fileURLWithPath: logPath))
+        XCTAssertThrowsError(try AppendLog(directory: directory.path), "bytes after a frame's own end")
+    }
+
+    func testALogWhoseCreationWasCutShortStartsAgain() throws {
+        for prefix in [Data(), Data("gongkai-app".utf8), Data(repeating: 0, count: Int(AppendLog.startOffset))] {
+            try prefix.write(to: URL(fileURLWithPath: logPath))
+            let log = try AppendLog(directory: directory.path)
+            XCTAssertTrue(log.isEmpty)
+            let made = frame(firstSeq: 1, count: 1)
+            try log.append(made.bytes, lastSeq: 1)
+            XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), [made])
         }
     }
 
