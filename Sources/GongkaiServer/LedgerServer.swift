@@ -44,7 +44,12 @@ public final class LedgerServer {
         let ledgerDirectory = stateDirectory + "/ledger"
         try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let store = try LedgerStore(directory: ledgerDirectory, initialMapBytes: configuration.initialMapBytes)
+        let boot = IndexMarker.currentBoot()
+        if boot == nil {
+            logger.warning("this machine's boot id (/proc/sys/kernel/random/boot_id) cannot be read: after any unclean stop the LMDB index is rebuilt from the append log")
+        }
+        let store = try LedgerStore(directory: ledgerDirectory, initialMapBytes: configuration.initialMapBytes, boot: boot,
+                                    progress: IndexRebuildProgress(logger: logger, notifier: notifier).report)
         if store.staleReadersCleared > 0 { logger.notice("cleared \(store.staleReadersCleared) stale LMDB reader slots") }
         let recovery = store.recovery
         if recovery.discardedTailBytes > 0 {
@@ -93,7 +98,7 @@ public final class LedgerServer {
         }
         logger.info("listening", metadata: ["socket": "\(activatedSocket.map { "fd \($0) from systemd" } ?? configuration.socketPath)", "pid": "\(getpid())"])
         ready.withLockedValue { $0 = true }
-        notifier.notify("READY=1\nSTATUS=serving \(store.head.size) records")
+        notifier.notify("READY=1\nSTATUS=serving \(service.head.size) records")
 
         let signals = installStopSignals()
         stopRequested.wait()

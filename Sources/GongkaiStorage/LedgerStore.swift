@@ -33,34 +33,40 @@ public final class LedgerStore: @unchecked Sendable {
 
     /// Opens or creates the ledger in `directory` (which must exist). `boot` names this boot
     /// of the machine (`IndexMarker.currentBoot()`); an index left open in another boot is
-    /// rebuilt from the append log.
+    /// rebuilt from the append log. `progress` hears (records in the index, records in the
+    /// log) after each transaction that takes in frames, for a long rebuild to report.
     public init(directory: String, initialMapBytes: Int = LedgerStore.defaultInitialMapBytes,
-                boot: String? = IndexMarker.currentBoot()) throws {
+                boot: String? = IndexMarker.currentBoot(), progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         self.directory = directory
         let logPath = directory + "/" + AppendLog.fileName
         let dataPath = directory + "/data.mdb"
+        let asidePath = dataPath + ".before-rebuild"
         let logExists = FileManager.default.fileExists(atPath: logPath)
+        let dataExists = LMDBEnvironment.fileSize(dataPath) > 0
         // The marker is written only once the log exists, before LMDB's first commit without
         // fsync. So without a log every LMDB commit was fsynced (a ledger from before the log,
         // a restored backup, or a crash while its log was being written from it): the index
         // is whole. A marker without a log means the log was lost after it existed.
         let marker = try IndexMarker.read(directory: directory)
         let markerTrusted = marker?.trusted(inBoot: boot) ?? false
-        if !logExists, marker != nil, !markerTrusted {
-            throw StorageError("open \(directory)", message:
-                "the append log is missing and the LMDB index was left open in an earlier boot, so it may be torn; restore a backup")
-        }
-        let indexTrusted = !logExists || markerTrusted
-        if !indexTrusted {
-            for file in [dataPath, directory + "/lock.mdb"] where unlink(file) != 0 && errno != ENOENT {
-                throw StorageError("remove \(file)", message: AppendLog.lastError())
+        if !logExists, marker != nil {
+            guard markerTrusted else {
+                throw StorageError("open \(directory)", message:
+                    "the append log is missing and the LMDB index was left open in an earlier boot, so it may be torn; restore a backup")
+            }
+            guard dataExists else {
+                throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
             }
         }
-        // A new ledger gets its log before LMDB is written, so its index is never trusted alone.
-        let freshLedger = !logExists && LMDBEnvironment.fileSize(dataPath) == 0
-        let existingLog = logExists || freshLedger ? try AppendLog(directory: directory) : nil
-        let openMarker = IndexMarker.openInBoot(boot ?? "unknown")
-        if existingLog != nil { try openMarker.write(directory: directory) }
+        // The log is opened before LMDB is touched: a log that cannot be read stops here.
+        let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
+        let indexTrusted = !logExists || markerTrusted
+        if !indexTrusted && dataExists {
+            // Kept aside, not deleted, until the index rebuilt from the log is in place.
+            guard rename(dataPath, asidePath) == 0, unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
+                throw StorageError("move \(dataPath) aside", message: AppendLog.lastError())
+            }
+        }
 
         env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
         staleReadersCleared = try env.clearStaleReaders()
@@ -74,19 +80,24 @@ public final class LedgerStore: @unchecked Sendable {
             try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
             return (meta, log, ids, tree, commits)
         }
-        // Without a log (and marker) yet, that transaction must be as durable as the ledger's own.
-        if existingLog == nil { try env.sync() }
+        // Without a log yet, that transaction must be as durable as the ledger's own. An index
+        // trusted because this boot left it open is flushed now, so a write-back error of the
+        // last run stops the open instead of going unseen.
+        if existingLog == nil || (logExists && marker != .clean) { try env.sync() }
         (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
         if let existingLog {
+            // Checked before the marker changes: a refused open stays refused in later boots.
+            try Self.checkLog(existingLog, covers: head, env: env, log: log, directory: directory)
             appendLog = existingLog
             recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
         } else {
             appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits)
-            try openMarker.write(directory: directory)
             recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
         }
-        try takeInLogTail()
+        try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+        try takeInLogTail(progress: progress)
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
+        guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: AppendLog.lastError()) }
     }
 
     /// The head and frontier of what LMDB holds.
@@ -108,21 +119,24 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
-    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's fsync and
-    /// LMDB's commit, or all of them after a rebuild) are committed in order; a log shorter
-    /// than the index, or a last record that differs, stops the open.
-    private func takeInLogTail() throws {
+    /// The log must hold at least what the index holds, ending with the same record there.
+    private static func checkLog(_ appendLog: AppendLog, covers head: LedgerHead, env: LMDBEnvironment, log: MDB_dbi, directory: String) throws {
         guard appendLog.lastSeq >= head.size else {
             throw StorageError("open \(directory)", message:
                 "the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
                 "the log is the ledger's source of truth and lacks acknowledged records: restore a backup")
         }
-        if head.size > 0 {
-            guard let lastRecord = try record(head.size), let frame = try appendLog.frame(holding: head.size),
-                  frame.entries[Int(head.size - frame.firstSeq)].record == lastRecord else {
-                throw StorageError("open \(directory)", message: "record \(head.size) differs between the append log and the LMDB index")
-            }
+        guard head.size > 0 else { return }
+        let indexed = try env.read { txn in try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(head.size)).map { Array($0) } }
+        guard let indexed, let frame = try appendLog.frame(holding: head.size),
+              frame.entries[Int(head.size - frame.firstSeq)].record == indexed else {
+            throw StorageError("open \(directory)", message: "record \(head.size) differs between the append log and the LMDB index")
         }
+    }
+
+    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's fsync and
+    /// LMDB's commit, or all of them after a rebuild) are committed in order.
+    private func takeInLogTail(progress: ((UInt64, UInt64) -> Void)?) throws {
         var pending: [AppendLogFrame] = []
         var pendingRecords = 0
         func commitPending() throws {
@@ -130,6 +144,7 @@ public final class LedgerStore: @unchecked Sendable {
             try replay(pending)
             pending.removeAll(keepingCapacity: true)
             pendingRecords = 0
+            progress?(head.size, appendLog.lastSeq)
         }
         let takeIn = { (frame: AppendLogFrame) throws in
             pending.append(frame)

@@ -120,6 +120,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
             XCTAssertTrue(rebuilt.recovery.indexRebuilt)
             XCTAssertEqual(try Answers(rebuilt), expected)
         }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"), "the old index goes once the new one is in place")
         XCTAssertFalse(try open(boot: "boot-b").recovery.indexRebuilt, "the rebuilt index is trusted in its own boot")
     }
 
@@ -184,6 +185,15 @@ final class LedgerRecoveryTests: LedgerTestCase {
         return frames
     }
 
+    func testADamagedLogStopsARebuildAndKeepsTheOldIndexAside() throws {
+        do { try appendBatches(try open(), count: 4) }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
+        bytes[Int(AppendLog.startOffset) + 50] ^= 8
+        try bytes.write(to: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
+        XCTAssertThrowsError(try open(boot: "boot-b"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
+    }
+
     func testALostLogWithAnIndexLeftOpenInAnotherBootStopsTheOpen() throws {
         do { try appendBatches(try open(), count: 2) }
         try FileManager.default.removeItem(atPath: path + "/" + AppendLog.fileName)
@@ -204,10 +214,14 @@ final class LedgerRecoveryTests: LedgerTestCase {
             try appendBatches(store, count: 3)
             try copyFiles([AppendLog.fileName], from: path, to: older)
             try appendBatches(store, count: 2)
+            try store.close()
         }
         try copyFiles([AppendLog.fileName], from: older, to: path)
-        XCTAssertThrowsError(try open()) { error in
-            XCTAssertTrue("\(error)".contains("lacks acknowledged records"), "\(error)")
+        for boot in [thisBoot, "boot-b"] {
+            XCTAssertThrowsError(try open(boot: boot)) { error in
+                XCTAssertTrue("\(error)".contains("lacks acknowledged records"), "\(error)")
+            }
+            XCTAssertEqual(try IndexMarker.read(directory: path), .clean, "a refused open leaves the marker, so it stays refused")
         }
     }
 
