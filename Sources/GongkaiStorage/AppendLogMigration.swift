@@ -8,6 +8,8 @@ import GongkaiJSON
 /// crash half-way leaves no log and the next open starts again.
 enum AppendLogMigration {
     static let temporaryFileName = AppendLog.fileName + ".new"
+    /// Records read per read transaction.
+    static let chunkRecords = 16_384
 
     static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, ids: MDB_dbi, commits: MDB_dbi) throws -> AppendLog {
         let temporaryPath = directory + "/" + temporaryFileName
@@ -15,28 +17,39 @@ enum AppendLogMigration {
             throw AppendLogError.io("remove \(temporaryPath): \(AppendLog.lastError())")
         }
         let target = try AppendLog(directory: directory, fileName: temporaryFileName)
-        try env.read { txn in
-            var nextSeq: UInt64 = 1
-            try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(1)) { key, value in
-                let lastSeq = LedgerLayout.seq(fromKey: key)
-                let millis = Int64(bitPattern: LedgerLayout.seq(fromKey: value))
-                guard lastSeq >= nextSeq else { throw AppendLogError.damaged("commits out of order at seq \(lastSeq)") }
-                var frame = AppendLogFrame.Builder(firstSeq: nextSeq)
-                try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(nextSeq)) { recordKey, record in
-                    let seq = LedgerLayout.seq(fromKey: recordKey)
-                    guard seq == nextSeq else { throw AppendLogError.damaged("the LMDB log skips from \(nextSeq - 1) to \(seq)") }
-                    let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, ids: ids)
-                    frame.add(idKey: idKey, eventDigest: eventDigest, record: Array(record))
-                    nextSeq += 1
-                    return seq < lastSeq
+        var nextSeq: UInt64 = 1
+        var finished = false
+        // Commits in chunks of read transactions, letting go of the pages read after each:
+        // one pass over a large ledger would otherwise count all of it in RSS.
+        while !finished {
+            try env.read { txn in
+                var records = 0
+                finished = true
+                try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(nextSeq)) { key, value in
+                    let lastSeq = LedgerLayout.seq(fromKey: key)
+                    let millis = Int64(bitPattern: LedgerLayout.seq(fromKey: value))
+                    guard lastSeq >= nextSeq else { throw AppendLogError.damaged("commits out of order at seq \(lastSeq)") }
+                    var frame = AppendLogFrame.Builder(firstSeq: nextSeq)
+                    try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(nextSeq)) { recordKey, record in
+                        let seq = LedgerLayout.seq(fromKey: recordKey)
+                        guard seq == nextSeq else { throw AppendLogError.damaged("the LMDB log skips from \(nextSeq - 1) to \(seq)") }
+                        let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, ids: ids)
+                        frame.add(idKey: idKey, eventDigest: eventDigest, record: Array(record))
+                        nextSeq += 1
+                        records += 1
+                        return seq < lastSeq
+                    }
+                    guard nextSeq == lastSeq + 1 else { throw AppendLogError.damaged("the commit ending at \(lastSeq) lacks records") }
+                    try target.append(frame.finish(commitMillis: millis), lastSeq: lastSeq, sync: false)
+                    if records >= chunkRecords { finished = false }
+                    return finished
                 }
-                guard nextSeq == lastSeq + 1 else { throw AppendLogError.damaged("the commit ending at \(lastSeq) lacks records") }
-                try target.append(frame.finish(commitMillis: millis), lastSeq: lastSeq, sync: false)
-                return true
+                if finished {
+                    let lastSeq = try LMDBValues.lastKey(txn, log).map { $0.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } } ?? 0
+                    guard lastSeq == nextSeq - 1 else { throw AppendLogError.damaged("records after seq \(nextSeq - 1) belong to no commit") }
+                }
             }
-            guard try LMDBValues.lastKey(txn, log).map({ $0.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } }) ?? 0 == nextSeq - 1 else {
-                throw AppendLogError.damaged("records after seq \(nextSeq - 1) belong to no commit")
-            }
+            env.releaseResidentPages()
         }
         try target.sync()
         guard rename(temporaryPath, directory + "/" + AppendLog.fileName) == 0 else {

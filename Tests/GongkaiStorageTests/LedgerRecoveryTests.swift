@@ -179,6 +179,29 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try Answers(rebuilt), expected)
     }
 
+    func testALogWrittenFromALedgerOfManyReadChunks() throws {
+        let batch = AppendLogMigration.chunkRecords * 2 / 3
+        let expected: Answers, written: [AppendLogFrame]
+        do {
+            let store = try open()
+            for round in 0..<3 {
+                let start = store.head.size + 1
+                try store.append((0..<UInt64(batch)).map { TestRecord(seq: start + $0, millis: 1_700_000_000_000 + Int64(round)) })
+            }
+            expected = try Answers(store)
+            written = try frames(of: store)
+        }
+        for name in [AppendLog.fileName, IndexMarker.fileName] { try FileManager.default.removeItem(atPath: path + "/" + name) }
+        do {
+            let migrated = try open()
+            XCTAssertTrue(migrated.recovery.logWritten)
+            XCTAssertEqual(try frames(of: migrated), written)
+        }
+        let rebuilt = try open(boot: "boot-b")
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(try Answers(rebuilt), expected)
+    }
+
     private func frames(of store: LedgerStore) throws -> [AppendLogFrame] {
         var frames: [AppendLogFrame] = []
         try store.appendLog.forEachFrame { frame, _ in frames.append(frame) }
