@@ -293,7 +293,16 @@ public final class LedgerStore: @unchecked Sendable {
             }
         } catch {
             // LMDB refused the commit after the frame was written: the log must not keep it.
-            if appendLog.endOffset != logEnd { try? appendLog.truncate(to: logEnd, lastSeq: logSeq) }
+            if appendLog.endOffset != logEnd {
+                do {
+                    try appendLog.truncate(to: logEnd, lastSeq: logSeq)
+                } catch let undo {
+                    // The outcome is unknown, not failed: the next start takes the frame in.
+                    throw StorageError("append", message: "\(error); the batch's frame could not be taken back out of the append log " +
+                                       "(\(undo)), so these appends may be in the ledger after the next start; " +
+                                       "no append is taken before a restart")
+                }
+            }
             throw error
         }
         frontier = batch.frontier
