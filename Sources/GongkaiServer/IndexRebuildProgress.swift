@@ -2,7 +2,7 @@ import Dispatch
 import Logging
 
 /// Reports LMDB taking in the append log at start-up (after a machine restart that is the
-/// whole log, about 70k records/s): a log line and a systemd status at most every few
+/// whole log, about 70k records/s), or the log being written from an older ledger: a log line and a systemd status at most every few
 /// seconds, each with EXTEND_TIMEOUT_USEC so that systemd's start timeout does not kill a
 /// long rebuild half-way, which would only start it again.
 final class IndexRebuildProgress {
@@ -23,7 +23,7 @@ final class IndexRebuildProgress {
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - lastReportNanos >= Self.reportIntervalNanos || indexed == logged else { return }
         lastReportNanos = now
-        logger.notice("taking in the append log", metadata: ["indexed": "\(indexed)", "logged": "\(logged)"])
-        _ = notifier.notify("EXTEND_TIMEOUT_USEC=\(Self.extendTimeoutMicros)\nSTATUS=taking in the append log: \(indexed) of \(logged) records")
+        logger.notice("bringing the LMDB index and the append log in line", metadata: ["done": "\(indexed)", "of": "\(logged)"])
+        _ = notifier.notify("EXTEND_TIMEOUT_USEC=\(Self.extendTimeoutMicros)\nSTATUS=bringing the index and the append log in line: \(indexed) of \(logged) records")
     }
 }

@@ -16,8 +16,10 @@ public final class AppendLog {
     public private(set) var endOffset: UInt64
     /// The seq of the last record in the log, 0 when it holds none.
     public private(set) var lastSeq: UInt64
-    /// Bytes of a torn last frame cut off at open (a write that never finished its fsync).
+    /// Bytes of a torn last frame found at open (a write that never finished its fsync);
+    /// they stay until `cutTornTail()`, which the ledger calls once the index agrees.
     public let discardedTailBytes: UInt64
+    private var tornTailPending = false
     /// Set when a failed append could not be taken back: the file may end in a frame LMDB
     /// does not hold, so no further frame may follow it until a restart reconciles the two.
     private var brokenReason: String?
@@ -49,10 +51,7 @@ public final class AppendLog {
                 let found = try Self.findEnd(fd, fileBytes: UInt64(info.st_size), path: path)
                 (endOffset, lastSeq) = (found.end, found.lastSeq)
                 discardedTailBytes = UInt64(info.st_size) - found.end
-                if discardedTailBytes > 0 {
-                    guard ftruncate(fd, off_t(found.end)) == 0 else { throw AppendLogError.io("truncate the torn tail of \(path): \(Self.lastError())") }
-                    try Self.sync(fd, path: path)
-                }
+                tornTailPending = discardedTailBytes > 0
             }
         } catch {
             close(fd)
@@ -61,6 +60,14 @@ public final class AppendLog {
     }
 
     deinit { close(descriptor) }
+
+    /// Cuts the torn last frame off the file (durably); nothing may be appended before.
+    public func cutTornTail() throws {
+        guard tornTailPending else { return }
+        guard ftruncate(descriptor, off_t(endOffset)) == 0 else { throw AppendLogError.io("truncate the torn tail of \(path): \(Self.lastError())") }
+        try Self.sync(descriptor, path: path)
+        tornTailPending = false
+    }
 
     /// Whether the log holds no frame yet.
     public var isEmpty: Bool { endOffset == Self.startOffset }
@@ -73,6 +80,7 @@ public final class AppendLog {
     public func append(_ frame: [UInt8], lastSeq frameLastSeq: UInt64, sync: Bool = true) throws {
         if let brokenReason { throw AppendLogError.io("no appends until a restart: \(brokenReason)") }
         precondition(frameLastSeq > lastSeq, "the log only grows")
+        precondition(!tornTailPending, "a torn tail is cut before the next frame")
         let start = endOffset
         do {
             try Self.writeAll(descriptor, frame, at: start, path: path)

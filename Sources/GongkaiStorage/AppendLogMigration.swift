@@ -11,7 +11,9 @@ enum AppendLogMigration {
     /// Records read per read transaction.
     static let chunkRecords = 16_384
 
-    static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, ids: MDB_dbi, commits: MDB_dbi) throws -> AppendLog {
+    /// `progress` hears the records written so far after each chunk.
+    static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, ids: MDB_dbi, commits: MDB_dbi,
+                      progress: ((UInt64) -> Void)? = nil) throws -> AppendLog {
         let temporaryPath = directory + "/" + temporaryFileName
         guard unlink(temporaryPath) == 0 || errno == ENOENT else {
             throw AppendLogError.io("remove \(temporaryPath): \(AppendLog.lastError())")
@@ -50,6 +52,7 @@ enum AppendLogMigration {
                 }
             }
             env.releaseResidentPages()
+            progress?(nextSeq - 1)
         }
         try target.sync()
         guard rename(temporaryPath, directory + "/" + AppendLog.fileName) == 0 else {

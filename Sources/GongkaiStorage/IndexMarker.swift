@@ -10,6 +10,13 @@ import Glibc
 public enum IndexMarker: Equatable, Sendable {
     case clean
     case openInBoot(String)
+    /// An open found the log and the index at odds (or the log damaged): every later open is
+    /// refused too, in any boot, until an operator mends the cause and removes the marker,
+    /// so that a reboot never turns the refusal into a rebuild from the lesser copy.
+    case refused(String)
+
+    /// Never trusted: the index could not be flushed, so its pages on disk are not known.
+    static let flushFailed = IndexMarker.openInBoot("index-flush-failed")
 
     static let fileName = "index-state"
 
@@ -18,6 +25,7 @@ public enum IndexMarker: Equatable, Sendable {
         switch self {
         case .clean: true
         case .openInBoot(let boot): currentBoot != nil && boot == currentBoot
+        case .refused: false
         }
     }
 
@@ -30,6 +38,7 @@ public enum IndexMarker: Equatable, Sendable {
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if line == "clean" { return .clean }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
+        if line.hasPrefix("refused ") { return .refused(String(line.dropFirst(8))) }
         // An unreadable marker trusts nothing: the index is rebuilt from the log.
         return .openInBoot("unreadable marker")
     }
@@ -42,6 +51,7 @@ public enum IndexMarker: Equatable, Sendable {
         switch self {
         case .clean: text = "clean\n"
         case .openInBoot(let boot): text = "open-in-boot \(boot)\n"
+        case .refused(let why): text = "refused \(why.replacingOccurrences(of: "\n", with: " "))\n"
         }
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AppendLogError.io("open \(temporary): \(AppendLog.lastError())") }

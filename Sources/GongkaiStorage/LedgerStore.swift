@@ -48,6 +48,10 @@ public final class LedgerStore: @unchecked Sendable {
         // a restored backup, or a crash while its log was being written from it): the index
         // is whole. A marker without a log means the log was lost after it existed.
         let marker = try IndexMarker.read(directory: directory)
+        if case .refused(let why) = marker {
+            throw StorageError("open \(directory)", message:
+                "an earlier start refused this ledger: \(why); restore a backup, or mend the cause and remove \(directory)/\(IndexMarker.fileName)")
+        }
         let markerTrusted = marker?.trusted(inBoot: boot) ?? false
         if !logExists, marker != nil {
             guard markerTrusted else {
@@ -58,46 +62,71 @@ public final class LedgerStore: @unchecked Sendable {
                 throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
             }
         }
-        // The log is opened before LMDB is touched: a log that cannot be read stops here.
-        let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
-        let indexTrusted = !logExists || markerTrusted
-        if !indexTrusted && dataExists {
-            // Kept aside, not deleted, until the index rebuilt from the log is in place.
-            guard rename(dataPath, asidePath) == 0, unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
-                throw StorageError("move \(dataPath) aside", message: AppendLog.lastError())
-            }
-        }
+        do {
+            // The log is opened before LMDB is touched: a log that cannot be read stops here.
+            let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
+            let indexTrusted = !logExists || markerTrusted
+            if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory) }
 
-        env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
-        staleReadersCleared = try env.clearStaleReaders()
-        let environment = env
-        (meta, log, ids, tree, commits) = try env.write { txn in
-            let meta = try environment.openDatabase(LedgerLayout.metaDatabase, txn: txn)
-            let log = try environment.openDatabase(LedgerLayout.logDatabase, txn: txn)
-            let ids = try environment.openDatabase(LedgerLayout.idsDatabase, txn: txn)
-            let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
-            let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
-            try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
-            return (meta, log, ids, tree, commits)
+            env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
+            staleReadersCleared = try env.clearStaleReaders()
+            let environment = env
+            (meta, log, ids, tree, commits) = try env.write { txn in
+                let meta = try environment.openDatabase(LedgerLayout.metaDatabase, txn: txn)
+                let log = try environment.openDatabase(LedgerLayout.logDatabase, txn: txn)
+                let ids = try environment.openDatabase(LedgerLayout.idsDatabase, txn: txn)
+                let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
+                let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
+                try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
+                return (meta, log, ids, tree, commits)
+            }
+            // Flushed at every open (nearly free when clean): a new index's first transaction
+            // is then as durable as the ledger, and a write-back error of the last run stops
+            // the open instead of going unseen. Linux reports such an error to one fsync
+            // only, so the marker must then distrust the index for every later open.
+            do {
+                try env.sync()
+            } catch {
+                try? IndexMarker.flushFailed.write(directory: directory)
+                throw error
+            }
+            (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
+            if let existingLog {
+                try Self.checkLog(existingLog, covers: head, env: env, log: log)
+                // Only now: had the index held records of the torn frame, the check refused.
+                try existingLog.cutTornTail()
+                appendLog = existingLog
+                recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+            } else {
+                let total = head.size
+                appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits,
+                                                         progress: progress.map { report in { report($0, total) } })
+                recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
+            }
+            try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+            try takeInLogTail(progress: progress)
+        } catch let error as LedgerMismatch {
+            try? IndexMarker.refused(error.message).write(directory: directory)
+            throw StorageError("open \(directory)", message: error.message + "; restore a backup")
+        } catch AppendLogError.damaged(let why) {
+            try? IndexMarker.refused("append log damaged: " + why).write(directory: directory)
+            throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup")
         }
-        // Without a log yet, that transaction must be as durable as the ledger's own. An index
-        // trusted because this boot left it open is flushed now, so a write-back error of the
-        // last run stops the open instead of going unseen.
-        if existingLog == nil || (logExists && marker != .clean) { try env.sync() }
-        (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
-        if let existingLog {
-            // Checked before the marker changes: a refused open stays refused in later boots.
-            try Self.checkLog(existingLog, covers: head, env: env, log: log, directory: directory)
-            appendLog = existingLog
-            recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
-        } else {
-            appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits)
-            recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
-        }
-        try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
-        try takeInLogTail(progress: progress)
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: AppendLog.lastError()) }
+    }
+
+    /// Moves an index that cannot be trusted out of the way of its rebuild: aside while the
+    /// disk has room for two and no earlier one is kept there, deleted otherwise (the log
+    /// holds everything it held).
+    private static func setAside(_ dataPath: String, as asidePath: String, directory: String) throws {
+        var space = statvfs()
+        let freeBytes = statvfs(directory, &space) == 0 ? UInt64(space.f_bavail) * UInt64(space.f_frsize) : 0
+        let keep = !FileManager.default.fileExists(atPath: asidePath) && freeBytes > 2 * UInt64(LMDBEnvironment.fileSize(dataPath))
+        guard keep ? rename(dataPath, asidePath) == 0 : unlink(dataPath) == 0,
+              unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
+            throw StorageError("move \(dataPath) aside", message: AppendLog.lastError())
+        }
     }
 
     /// The head and frontier of what LMDB holds.
@@ -119,18 +148,20 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
-    /// The log must hold at least what the index holds, ending with the same record there.
-    private static func checkLog(_ appendLog: AppendLog, covers head: LedgerHead, env: LMDBEnvironment, log: MDB_dbi, directory: String) throws {
+    /// The log must hold at least what the index holds, with a frame ending at the index's
+    /// last record, and the same bytes there.
+    private static func checkLog(_ appendLog: AppendLog, covers head: LedgerHead, env: LMDBEnvironment, log: MDB_dbi) throws {
         guard appendLog.lastSeq >= head.size else {
-            throw StorageError("open \(directory)", message:
-                "the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
-                "the log is the ledger's source of truth and lacks acknowledged records: restore a backup")
+            throw LedgerMismatch("the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
+                                 "the log is the ledger's source of truth and lacks acknowledged records")
         }
         guard head.size > 0 else { return }
+        guard let frame = try appendLog.frame(holding: head.size), frame.lastSeq == head.size else {
+            throw LedgerMismatch("no frame of the append log ends at the index's last record \(head.size)")
+        }
         let indexed = try env.read { txn in try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(head.size)).map { Array($0) } }
-        guard let indexed, let frame = try appendLog.frame(holding: head.size),
-              frame.entries[Int(head.size - frame.firstSeq)].record == indexed else {
-            throw StorageError("open \(directory)", message: "record \(head.size) differs between the append log and the LMDB index")
+        guard frame.entries.last?.record == indexed else {
+            throw LedgerMismatch("record \(head.size) differs between the append log and the LMDB index")
         }
     }
 
@@ -166,7 +197,7 @@ public final class LedgerStore: @unchecked Sendable {
             var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head, logging: false)
             for frame in frames {
                 guard frame.firstSeq == batch.size + 1 else {
-                    throw StorageError("open \(directory)", message: "the append log skips from seq \(batch.size) to \(frame.firstSeq)")
+                    throw LedgerMismatch("the append log skips from seq \(batch.size) to \(frame.firstSeq)")
                 }
                 for entry in frame.entries {
                     _ = try batch.append(idKey: entry.idKey, eventDigest: entry.eventDigest, record: entry.record,
@@ -186,7 +217,13 @@ public final class LedgerStore: @unchecked Sendable {
     public func close() throws {
         guard !closed else { return }
         closed = true
-        try env.sync()
+        do {
+            try env.sync()
+        } catch {
+            // Reported to this fsync only: the next open in this boot must not trust the index.
+            try? IndexMarker.flushFailed.write(directory: directory)
+            throw error
+        }
         try IndexMarker.clean.write(directory: directory)
     }
 
@@ -310,6 +347,12 @@ public final class LedgerStore: @unchecked Sendable {
         precondition(appendLog.lastSeq == head.size, "the log and the index end at the same seq")
         return (result, head)
     }
+}
+
+/// The append log and the LMDB index disagree in a way no crash explains.
+struct LedgerMismatch: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
 
 /// What opening a ledger did to bring its LMDB index in line with the append log.

@@ -83,9 +83,13 @@ final class AppendLogTests: LedgerTestCase {
             XCTAssertEqual(log.lastSeq, 2, "kept \(kept) bytes of the last frame")
             XCTAssertEqual(log.discardedTailBytes, UInt64(kept))
             XCTAssertEqual(try readAll(log), [frames[0]])
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int, whole.count - lastBytes + kept,
+                           "left until the ledger says to cut it")
+            try log.cutTornTail()
             XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int, whole.count - lastBytes)
         }
         let log = try AppendLog(directory: directory.path)
+        try log.cutTornTail()
         try log.append(frames[1].bytes, lastSeq: frames[1].lastSeq)
         XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), frames)
     }
@@ -95,7 +99,9 @@ final class AppendLogTests: LedgerTestCase {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))
         bytes[bytes.count - frames[2].bytes.count + 60] ^= 1
         try bytes.write(to: URL(fileURLWithPath: logPath))
-        XCTAssertEqual(try AppendLog(directory: directory.path).lastSeq, 4)
+        let cut = try AppendLog(directory: directory.path)
+        XCTAssertEqual(cut.lastSeq, 4)
+        try cut.cutTornTail()
 
         bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))
         bytes[Int(AppendLog.startOffset) + 60] ^= 1

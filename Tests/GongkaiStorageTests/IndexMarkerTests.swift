@@ -1,0 +1,30 @@
+import Foundation
+import XCTest
+@testable import GongkaiStorage
+
+final class IndexMarkerTests: LedgerTestCase {
+    func testMarkersRoundTripAndOnlyCleanOrThisBootIsTrusted() throws {
+        let cases: [(IndexMarker, trusted: Bool)] = [
+            (.clean, true), (.openInBoot("boot-a"), true), (.openInBoot("boot-b"), false),
+            (.flushFailed, false), (.refused("the log lacks records\nsecond line"), false),
+        ]
+        for (marker, trusted) in cases {
+            try marker.write(directory: directory.path)
+            let read = try IndexMarker.read(directory: directory.path)
+            if case .refused = marker {
+                XCTAssertEqual(read, .refused("the log lacks records second line"), "one line on disk")
+            } else {
+                XCTAssertEqual(read, marker)
+            }
+            XCTAssertEqual(marker.trusted(inBoot: "boot-a"), trusted, "\(marker)")
+        }
+        XCTAssertFalse(IndexMarker.openInBoot("boot-a").trusted(inBoot: nil), "an unknown boot trusts nothing left open")
+    }
+
+    func testAnUnreadableMarkerTrustsNothing() throws {
+        try Data([0xFF, 0xFE, 0x00, 0x41]).write(to: URL(fileURLWithPath: directory.path + "/" + IndexMarker.fileName))
+        let marker = try IndexMarker.read(directory: directory.path)
+        XCTAssertEqual(marker?.trusted(inBoot: "boot-a"), false)
+        XCTAssertNil(try IndexMarker.read(directory: directory.path + "/absent"))
+    }
+}
