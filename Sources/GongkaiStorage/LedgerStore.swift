@@ -10,8 +10,10 @@ import GongkaiMerkle
 public final class LedgerStore: @unchecked Sendable {
     /// Default initial map; it grows by itself when full.
     public static let defaultInitialMapBytes = 1 << 30
-    /// Records per transaction when LMDB takes in frames from the log at open.
-    static let maxReplayTransactionRecords = 16_384
+    /// Records per transaction when LMDB takes in frames from the log at open. Each one
+    /// maps the index pages it touches until the next release: at 1M records 16,384 per
+    /// transaction peaked at 545–695 MB RSS, 4,096 at 317 MB, taking 15 s instead of 12–14 s.
+    static let maxReplayTransactionRecords = 4_096
 
     let env: LMDBEnvironment
     let meta: MDB_dbi
