@@ -8,8 +8,8 @@ import GongkaiJSON
 /// crash half-way leaves no log and the next open starts again.
 enum AppendLogMigration {
     static let temporaryFileName = AppendLog.fileName + ".new"
-    /// Records read per read transaction.
-    static let chunkRecords = 16_384
+    /// Records read per read transaction; the pages each one maps stay in RSS until it ends.
+    static let chunkRecords = 4_096
 
     /// `progress` hears the records written so far after each chunk.
     static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, ids: MDB_dbi, commits: MDB_dbi,
