@@ -1,3 +1,4 @@
+import CLMDB
 import GongkaiMerkle
 
 /// The outcome of rehashing the whole log: either every record, node and the root agree, or
@@ -12,6 +13,16 @@ public struct VerificationReport: Equatable, Sendable {
 }
 
 extension LedgerStore {
+    /// The first commit of the index ending at or after `seq`: its last seq and recorded time.
+    static func commit(endingFrom seq: UInt64, txn: OpaquePointer, commits: MDB_dbi) throws -> (lastSeq: UInt64, millis: Int64)? {
+        var found: (UInt64, Int64)?
+        try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(seq)) { key, value in
+            found = (LedgerLayout.seq(fromKey: key), Int64(bitPattern: LedgerLayout.seq(fromKey: value)))
+            return false
+        }
+        return found
+    }
+
     /// Records read per read transaction: verification never holds one snapshot for long, so
     /// it runs beside live appends without blocking them or pinning old pages. The ledger's
     /// pages are let go after each chunk. Each record's random id-index lookup maps up to
@@ -58,7 +69,8 @@ extension LedgerStore {
                         failure = (seq, "the id index does not point at this record")
                         return false
                     }
-                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: LedgerLayout.idKey(id), eventDigest: entry.eventDigest) {
+                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: LedgerLayout.idKey(id), eventDigest: entry.eventDigest,
+                                                     commits: { try Self.commit(endingFrom: $0, txn: txn, commits: commits) }) {
                         failure = (seq, why)
                         return false
                     }
@@ -100,7 +112,10 @@ private struct LoggedRecords {
     var endsFrame: Bool { pending.isEmpty }
 
     /// Why record `seq` in the log differs from what the index holds; nil when it agrees.
-    mutating func mismatch(seq: UInt64, record: [UInt8], idKey: [UInt8], eventDigest: [UInt8]) throws -> String? {
+    /// `commits(seq)` gives the index's first commit ending at or after `seq`: each frame
+    /// must be exactly one commit, with the same recorded time.
+    mutating func mismatch(seq: UInt64, record: [UInt8], idKey: [UInt8], eventDigest: [UInt8],
+                           commits: (UInt64) throws -> (lastSeq: UInt64, millis: Int64)?) throws -> String? {
         if pending.isEmpty {
             let frame: AppendLogFrame?
             do {
@@ -110,6 +125,9 @@ private struct LoggedRecords {
             }
             guard let frame else { return "the append log ends before record \(seq)" }
             guard frame.firstSeq == seq else { return "the append log's next frame starts at seq \(frame.firstSeq), not \(seq)" }
+            guard let commit = try commits(seq), commit.lastSeq == frame.lastSeq, commit.millis == frame.commitMillis else {
+                return "the append log's frame of records \(seq)…\(frame.lastSeq) is not one commit of the index"
+            }
             pending = frame.entries[...]
         }
         let entry = pending.removeFirst()

@@ -285,6 +285,26 @@ final class LedgerRecoveryTests: LedgerTestCase {
         }
     }
 
+    func testVerifyWantsEachFrameToBeOneCommitOfTheIndex() throws {
+        let other = path + "-other"
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let items = (1...9).map { TestRecord(seq: UInt64($0)) }
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        do {
+            let store = try open()
+            try store.append(Array(items[..<4]))
+            try store.append(Array(items[4...]))
+        }
+        do { try LedgerStore(directory: other, boot: thisBoot).append(items) }
+        // The same records in one frame instead of two: every record agrees, the commits do not.
+        try copyFiles([AppendLog.fileName], from: other, to: path)
+        let store = try open()
+        let report = try store.verify(head: store.head)
+        XCTAssertFalse(report.ok)
+        XCTAssertEqual(report.badSeq, 1)
+        XCTAssertEqual(report.reason, "the append log's frame of records 1…9 is not one commit of the index")
+    }
+
     func testVerifyComparesTheLogWithTheIndex() throws {
         let other = path + "-other"
         defer { try? FileManager.default.removeItem(atPath: other) }
