@@ -48,6 +48,9 @@ public final class AppendLog {
                 try Self.sync(fd, path: path)
                 (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else {
+                // A frame written by a process killed before its fdatasync is whole in the page
+                // cache; make it durable before anything trusts it or takes it in.
+                try Self.sync(fd, path: path)
                 let found = try Self.findEnd(fd, fileBytes: UInt64(info.st_size), path: path)
                 (endOffset, lastSeq) = (found.end, found.lastSeq)
                 discardedTailBytes = UInt64(info.st_size) - found.end

@@ -108,14 +108,24 @@ public final class LedgerStore: @unchecked Sendable {
             try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
-            try? IndexMarker.refused(error.message).write(directory: directory)
+            Self.refuse(error.message, directory: directory)
             throw StorageError("open \(directory)", message: error.message + "; restore a backup")
         } catch AppendLogError.damaged(let why) {
-            try? IndexMarker.refused("append log damaged: " + why).write(directory: directory)
+            Self.refuse("append log damaged: " + why, directory: directory)
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup")
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: AppendLog.lastError()) }
+    }
+
+    /// Makes the refusal stick. Should even the marker fail to be written, the index is kept
+    /// out of reach of a rebuild, so a later boot cannot replace it from the lesser copy.
+    private static func refuse(_ why: String, directory: String) {
+        do {
+            try IndexMarker.refused(why).write(directory: directory)
+        } catch {
+            _ = rename(directory + "/data.mdb", directory + "/data.mdb.refused")
+        }
     }
 
     /// Moves an index that cannot be trusted out of the way of its rebuild: aside while the
@@ -220,6 +230,7 @@ public final class LedgerStore: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         do {
+            try appendLog.sync()
             try env.sync()
         } catch {
             // Reported to this fsync only: the next open in this boot must not trust the index.
