@@ -29,8 +29,8 @@ public final class LedgerStore: @unchecked Sendable {
     /// What opening had to do to bring LMDB in line with the append log.
     public let recovery: LedgerRecovery
     /// The head as of the last commit; read and written only by the writer after open.
-    public private(set) var head: LedgerHead
-    private var frontier: MerkleFrontier
+    public internal(set) var head: LedgerHead
+    var frontier: MerkleFrontier
     private var closed = false
 
     /// Opens or creates the ledger in `directory` (which must exist). `boot` names this boot
@@ -118,29 +118,6 @@ public final class LedgerStore: @unchecked Sendable {
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: AppendLog.lastError()) }
     }
 
-    /// Makes the refusal stick. Should even the marker fail to be written, the index is kept
-    /// out of reach of a rebuild, so a later boot cannot replace it from the lesser copy.
-    private static func refuse(_ why: String, directory: String) {
-        do {
-            try IndexMarker.refused(why).write(directory: directory)
-        } catch {
-            _ = rename(directory + "/data.mdb", directory + "/data.mdb.refused")
-        }
-    }
-
-    /// Moves an index that cannot be trusted out of the way of its rebuild: aside while the
-    /// disk has room for two and no earlier one is kept there, deleted otherwise (the log
-    /// holds everything it held).
-    private static func setAside(_ dataPath: String, as asidePath: String, directory: String) throws {
-        var space = statvfs()
-        let freeBytes = statvfs(directory, &space) == 0 ? UInt64(space.f_bavail) * UInt64(space.f_frsize) : 0
-        let keep = !FileManager.default.fileExists(atPath: asidePath) && freeBytes > 2 * UInt64(LMDBEnvironment.fileSize(dataPath))
-        guard keep ? rename(dataPath, asidePath) == 0 : unlink(dataPath) == 0,
-              unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
-            throw StorageError("move \(dataPath) aside", message: AppendLog.lastError())
-        }
-    }
-
     /// The head and frontier of what LMDB holds.
     private static func readHead(env: LMDBEnvironment, log: MDB_dbi, tree: MDB_dbi) throws -> (MerkleFrontier, LedgerHead) {
         try env.read { txn in
@@ -158,70 +135,6 @@ public final class LedgerStore: @unchecked Sendable {
             }
             return (frontier, LedgerHead(size: size, root: frontier.root, recordedMillis: last.recordedMillis))
         }
-    }
-
-    /// The log must hold at least what the index holds, with a frame ending at the index's
-    /// last record, and the same bytes there.
-    private static func checkLog(_ appendLog: AppendLog, covers head: LedgerHead, env: LMDBEnvironment, log: MDB_dbi) throws {
-        guard appendLog.lastSeq >= head.size else {
-            throw LedgerMismatch("the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
-                                 "the log is the ledger's source of truth and lacks acknowledged records")
-        }
-        guard head.size > 0 else { return }
-        guard let frame = try appendLog.frame(holding: head.size), frame.lastSeq == head.size else {
-            throw LedgerMismatch("no frame of the append log ends at the index's last record \(head.size)")
-        }
-        let indexed = try env.read { txn in try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(head.size)).map { Array($0) } }
-        guard frame.entries.last?.record == indexed else {
-            throw LedgerMismatch("record \(head.size) differs between the append log and the LMDB index")
-        }
-    }
-
-    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's fsync and
-    /// LMDB's commit, or all of them after a rebuild) are committed in order.
-    private func takeInLogTail(progress: ((UInt64, UInt64) -> Void)?) throws {
-        var pending: [AppendLogFrame] = []
-        var pendingRecords = 0
-        func commitPending() throws {
-            guard !pending.isEmpty else { return }
-            try replay(pending)
-            env.releaseResidentPages()  // a rebuild touches every page of the index once
-            pending.removeAll(keepingCapacity: true)
-            pendingRecords = 0
-            progress?(head.size, appendLog.lastSeq)
-        }
-        let takeIn = { (frame: AppendLogFrame) throws in
-            pending.append(frame)
-            pendingRecords += frame.entries.count
-            if pendingRecords >= Self.maxReplayTransactionRecords { try commitPending() }
-        }
-        if head.size == 0 {
-            try appendLog.forEachFrame { frame, _ in try takeIn(frame) }
-        } else {
-            try appendLog.forEachFrame(after: head.size) { frame, _ in try takeIn(frame) }
-        }
-        try commitPending()
-    }
-
-    /// Commits frames read from the log into LMDB, exactly as their batches were.
-    private func replay(_ frames: [AppendLogFrame]) throws {
-        let batch = try env.write { txn -> LedgerBatch in
-            var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head, logging: false)
-            for frame in frames {
-                guard frame.firstSeq == batch.size + 1 else {
-                    throw LedgerMismatch("the append log skips from seq \(batch.size) to \(frame.firstSeq)")
-                }
-                for entry in frame.entries {
-                    _ = try batch.append(idKey: entry.idKey, eventDigest: entry.eventDigest, record: entry.record,
-                                         recordedMillis: frame.commitMillis)
-                }
-                try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(frame.lastSeq),
-                                   value: LedgerLayout.seqKey(UInt64(bitPattern: frame.commitMillis)), flags: MDB_APPEND)
-            }
-            return batch
-        }
-        frontier = batch.frontier
-        head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
     }
 
     /// Flushes LMDB and marks the index clean, so the next open trusts it in any boot. The
@@ -360,22 +273,6 @@ public final class LedgerStore: @unchecked Sendable {
         precondition(appendLog.lastSeq == head.size, "the log and the index end at the same seq")
         return (result, head)
     }
-}
-
-/// The append log and the LMDB index disagree in a way no crash explains.
-struct LedgerMismatch: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-}
-
-/// What opening a ledger did to bring its LMDB index in line with the append log.
-public struct LedgerRecovery: Equatable, Sendable {
-    /// LMDB was thrown away and rebuilt from the log (left open in another boot).
-    public let indexRebuilt: Bool
-    /// The log was written from LMDB (a ledger from before the log).
-    public let logWritten: Bool
-    /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
-    public let discardedTailBytes: UInt64
 }
 
 /// Stored perfect subtrees read inside one transaction.
