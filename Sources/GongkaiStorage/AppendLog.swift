@@ -28,22 +28,22 @@ public final class AppendLog {
     public init(directory: String, fileName: String = AppendLog.fileName) throws {
         path = directory + "/" + fileName
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AppendLogError.io("open \(path): \(Self.lastError())") }
+        guard fd >= 0 else { throw AppendLogError.io("open \(path): \(FileSync.lastError())") }
         descriptor = fd
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             close(fd)
-            throw AppendLogError.io("stat \(path): \(Self.lastError())")
+            throw AppendLogError.io("stat \(path): \(FileSync.lastError())")
         }
         do {
             if info.st_size == 0 {
                 try Self.writeAll(fd, Self.fileMagic, at: 0, path: path)
                 try Self.sync(fd, path: path)
-                try Self.syncDirectory(directory)
+                try FileSync.fsync(path: directory, directory: true)
                 (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else if try Self.creationCutShort(fd, fileBytes: UInt64(info.st_size), path: path) {
                 // A crash while the log was created: it holds nothing; write its header again.
-                guard ftruncate(fd, 0) == 0 else { throw AppendLogError.io("truncate \(path): \(Self.lastError())") }
+                guard ftruncate(fd, 0) == 0 else { throw AppendLogError.io("truncate \(path): \(FileSync.lastError())") }
                 try Self.writeAll(fd, Self.fileMagic, at: 0, path: path)
                 try Self.sync(fd, path: path)
                 (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
@@ -67,7 +67,7 @@ public final class AppendLog {
     /// Cuts the torn last frame off the file (durably); nothing may be appended before.
     public func cutTornTail() throws {
         guard tornTailPending else { return }
-        guard ftruncate(descriptor, off_t(endOffset)) == 0 else { throw AppendLogError.io("truncate the torn tail of \(path): \(Self.lastError())") }
+        guard ftruncate(descriptor, off_t(endOffset)) == 0 else { throw AppendLogError.io("truncate the torn tail of \(path): \(FileSync.lastError())") }
         try Self.sync(descriptor, path: path)
         tornTailPending = false
     }
@@ -104,7 +104,7 @@ public final class AppendLog {
     public func truncate(to offset: UInt64, lastSeq seq: UInt64) throws {
         precondition(offset >= Self.startOffset, "the file's header stays")
         guard ftruncate(descriptor, off_t(offset)) == 0, fdatasync(descriptor) == 0 else {
-            let reason = "cutting \(path) back to \(offset) bytes failed: \(Self.lastError())"
+            let reason = "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
             brokenReason = reason
             throw AppendLogError.io(reason)
         }
@@ -139,7 +139,7 @@ public final class AppendLog {
             self.path = path
             self.offset = offset
             descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(AppendLog.lastError())") }
+            guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(FileSync.lastError())") }
         }
 
         deinit { close(descriptor) }
@@ -147,7 +147,7 @@ public final class AppendLog {
         /// The next frame; nil at the end of the file. A frame cut off or damaged throws.
         public func next() throws -> AppendLogFrame? {
             var info = stat()
-            guard fstat(descriptor, &info) == 0 else { throw AppendLogError.io("stat \(path): \(AppendLog.lastError())") }
+            guard fstat(descriptor, &info) == 0 else { throw AppendLogError.io("stat \(path): \(FileSync.lastError())") }
             guard offset < UInt64(info.st_size) else { return nil }
             let (frame, bytes) = try AppendLog.readFrame(descriptor, at: offset, limit: UInt64(info.st_size), path: path)
             offset += UInt64(bytes)
@@ -286,7 +286,7 @@ public final class AppendLog {
             while done < count {
                 let got = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if got < 0 && errno == EINTR { continue }
-                guard got > 0 else { throw AppendLogError.io("read \(path) at \(offset): \(got == 0 ? "unexpected end" : lastError())") }
+                guard got > 0 else { throw AppendLogError.io("read \(path) at \(offset): \(got == 0 ? "unexpected end" : FileSync.lastError())") }
                 done += got
             }
         }
@@ -299,22 +299,13 @@ public final class AppendLog {
             while done < buffer.count {
                 let wrote = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
                 if wrote < 0 && errno == EINTR { continue }
-                guard wrote > 0 else { throw AppendLogError.io("write \(path): \(lastError())") }
+                guard wrote > 0 else { throw AppendLogError.io("write \(path): \(FileSync.lastError())") }
                 done += wrote
             }
         }
     }
 
     private static func sync(_ fd: Int32, path: String) throws {
-        guard fdatasync(fd) == 0 else { throw AppendLogError.io("fdatasync \(path): \(lastError())") }
+        guard fdatasync(fd) == 0 else { throw AppendLogError.io("fdatasync \(path): \(FileSync.lastError())") }
     }
-
-    static func syncDirectory(_ directory: String) throws {
-        let fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw AppendLogError.io("open \(directory): \(lastError())") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw AppendLogError.io("fsync \(directory): \(lastError())") }
-    }
-
-    static func lastError() -> String { String(cString: strerror(errno)) }
 }

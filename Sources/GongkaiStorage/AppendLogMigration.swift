@@ -16,7 +16,7 @@ enum AppendLogMigration {
                       progress: ((UInt64) -> Void)? = nil) throws -> AppendLog {
         let temporaryPath = directory + "/" + temporaryFileName
         guard unlink(temporaryPath) == 0 || errno == ENOENT else {
-            throw AppendLogError.io("remove \(temporaryPath): \(AppendLog.lastError())")
+            throw AppendLogError.io("remove \(temporaryPath): \(FileSync.lastError())")
         }
         let target = try AppendLog(directory: directory, fileName: temporaryFileName)
         var nextSeq: UInt64 = 1
@@ -56,9 +56,9 @@ enum AppendLogMigration {
         }
         try target.sync()
         guard rename(temporaryPath, directory + "/" + AppendLog.fileName) == 0 else {
-            throw AppendLogError.io("rename \(temporaryPath): \(AppendLog.lastError())")
+            throw AppendLogError.io("rename \(temporaryPath): \(FileSync.lastError())")
         }
-        try AppendLog.syncDirectory(directory)
+        try FileSync.fsync(path: directory, directory: true)
         return try AppendLog(directory: directory)
     }
 

@@ -33,9 +33,9 @@ extension LedgerStore {
         let data = directory + "/data.mdb"
         do {
             try env.copy(to: directory)
-            guard chmod(data, 0o600) == 0 else { throw StorageError("chmod \(data)", message: String(cString: strerror(errno))) }
-            try Self.fsync(path: data, flags: O_RDONLY)
-            try Self.fsync(path: directory, flags: O_RDONLY | O_DIRECTORY)
+            guard chmod(data, 0o600) == 0 else { throw StorageError("chmod \(data)", message: FileSync.lastError()) }
+            try FileSync.fsync(path: data)
+            try FileSync.fsync(path: directory, directory: true)
             let head = try Self.headOfCopy(directory)
             return BackupResult(directory: directory, head: head, bytes: LMDBEnvironment.fileSize(data))
         } catch {
@@ -54,7 +54,7 @@ extension LedgerStore {
         if stat(directory, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw BackupRefusal("\(directory) exists and is not a directory") }
             guard let handle = opendir(directory) else {
-                throw StorageError("opendir \(directory)", message: String(cString: strerror(errno)))
+                throw StorageError("opendir \(directory)", message: FileSync.lastError())
             }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
@@ -65,9 +65,9 @@ extension LedgerStore {
             }
             return false
         }
-        guard errno == ENOENT else { throw StorageError("stat \(directory)", message: String(cString: strerror(errno))) }
+        guard errno == ENOENT else { throw StorageError("stat \(directory)", message: FileSync.lastError()) }
         guard mkdir(directory, 0o700) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = FileSync.lastError()
             switch errno {
             case ENOENT, ENOTDIR: throw BackupRefusal("cannot create \(directory): its parent directory does not exist")
             case EEXIST: throw BackupRefusal("\(directory) appeared while the backup started; try again with a new directory")
@@ -75,18 +75,11 @@ extension LedgerStore {
             }
         }
         if chmod(directory, 0o700) != 0 {
-            let reason = String(cString: strerror(errno))
+            let reason = FileSync.lastError()
             rmdir(directory)
             throw StorageError("chmod \(directory)", message: reason)
         }
         return true
-    }
-
-    private static func fsync(path: String, flags: Int32) throws {
-        let descriptor = open(path, flags | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StorageError("open \(path)", message: String(cString: strerror(errno))) }
-        defer { Glibc.close(descriptor) }
-        guard Glibc.fsync(descriptor) == 0 else { throw StorageError("fsync \(path)", message: String(cString: strerror(errno))) }
     }
 
     /// The head held by a copied environment: opened read-only and without a lock file, so

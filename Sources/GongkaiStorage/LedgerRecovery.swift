@@ -26,7 +26,7 @@ extension LedgerStore {
         let keep = !FileManager.default.fileExists(atPath: asidePath) && freeBytes > 2 * UInt64(LMDBEnvironment.fileSize(dataPath))
         guard keep ? rename(dataPath, asidePath) == 0 : unlink(dataPath) == 0,
               unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
-            throw StorageError("move \(dataPath) aside", message: AppendLog.lastError())
+            throw StorageError("move \(dataPath) aside", message: FileSync.lastError())
         }
     }
 

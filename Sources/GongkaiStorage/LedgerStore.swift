@@ -115,7 +115,7 @@ public final class LedgerStore: @unchecked Sendable {
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup")
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
-        guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: AppendLog.lastError()) }
+        guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
     }
 
     /// The head and frontier of what LMDB holds.
