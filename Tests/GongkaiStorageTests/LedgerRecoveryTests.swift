@@ -26,8 +26,15 @@ final class LedgerRecoveryTests: LedgerTestCase {
         return items
     }
 
+    /// A directory beside the test's ledger, for a second ledger or a copy; removed afterwards.
+    private func siblingDirectory(_ name: String) throws -> String {
+        let sibling = path + "-" + name
+        try FileManager.default.createDirectory(atPath: sibling, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: sibling) }
+        return sibling
+    }
+
     private func copyFiles(_ names: [String], from source: String, to target: String) throws {
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for name in names {
             try? FileManager.default.removeItem(atPath: target + "/" + name)
             try FileManager.default.copyItem(atPath: source + "/" + name, toPath: target + "/" + name)
@@ -81,8 +88,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testFramesLMDBLacksAfterAProcessCrashAreTakenIn() throws {
-        let snapshot = path + "-snapshot"
-        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        let snapshot = try siblingDirectory("snapshot")
         let expected: Answers
         do {
             let store = try open()
@@ -230,8 +236,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testALogShorterThanTheIndexStopsTheOpen() throws {
-        let older = path + "-older"
-        defer { try? FileManager.default.removeItem(atPath: older) }
+        let older = try siblingDirectory("older")
         do {
             let store = try open()
             try appendBatches(store, count: 3)
@@ -265,8 +270,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testALastRecordThatDiffersStopsTheOpen() throws {
-        let other = path + "-other"
-        defer { try? FileManager.default.removeItem(atPath: other) }
+        let other = try siblingDirectory("other")
         let size: UInt64
         do {
             let store = try open()
@@ -274,7 +278,6 @@ final class LedgerRecoveryTests: LedgerTestCase {
             size = store.head.size
         }
         // Another ledger of the same length whose last record differs.
-        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         do {
             let second = try LedgerStore(directory: other, boot: thisBoot)
             try second.append((1...size).map { TestRecord(seq: $0, padding: $0 == size ? 3 : 0) })
@@ -286,10 +289,8 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testVerifyWantsEachFrameToBeOneCommitOfTheIndex() throws {
-        let other = path + "-other"
-        defer { try? FileManager.default.removeItem(atPath: other) }
+        let other = try siblingDirectory("other")
         let items = (1...9).map { TestRecord(seq: UInt64($0)) }
-        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         do {
             let store = try open()
             try store.append(Array(items[..<4]))
@@ -306,11 +307,9 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testVerifyComparesTheLogWithTheIndex() throws {
-        let other = path + "-other"
-        defer { try? FileManager.default.removeItem(atPath: other) }
+        let other = try siblingDirectory("other")
         let items = (1...9).map { TestRecord(seq: UInt64($0)) }
         let altered = items.map { $0.seq == 5 ? TestRecord(seq: 5, padding: 2) : $0 }
-        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         for (directory, records) in [(path, items), (other, altered)] {
             let store = try LedgerStore(directory: directory, boot: thisBoot)
             try store.append(Array(records[..<4]))
