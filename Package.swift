@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "gongkai-storage-bench", targets: ["gongkai-storage-bench"]),
         // The pure modules, for the fuzz package in Fuzz/ (which depends on this one by path).
         .library(name: "GongkaiPure", targets: ["GongkaiJSON", "GongkaiProtocol", "GongkaiDomain", "GongkaiProjections"]),
+        // The ledger's storage, for the fuzz package's append-log target (links the system's liblmdb).
+        .library(name: "GongkaiStorage", targets: ["GongkaiStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

@@ -1,9 +1,10 @@
 // swift-tools-version:5.10
-// libFuzzer targets for the pure modules, kept out of the main package because every module
+// libFuzzer targets for the pure modules and the append log's reader, kept out of the main package because every module
 // they reach must be built with `-sanitize=fuzzer`. Build and run them with `scripts/fuzz`.
 import PackageDescription
 
 let pure: Target.Dependency = .product(name: "GongkaiPure", package: "gongkai")
+let storage: Target.Dependency = .product(name: "GongkaiStorage", package: "gongkai")
 // No `main`: libFuzzer's own main calls `LLVMFuzzerTestOneInput`.
 let fuzzerSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
@@ -22,5 +23,8 @@ let package = Package(
         .executableTarget(name: "fuzz-event", dependencies: ["FuzzLedger"], swiftSettings: fuzzerSettings),
         // The same, then the query verbs on the ledger the events built.
         .executableTarget(name: "fuzz-query", dependencies: ["FuzzLedger", pure], swiftSettings: fuzzerSettings),
+        // A file as the append log: opening it (its end, torn tails, damage), reading its
+        // frames, cutting a torn tail; well-formed logs built from the input, cut or changed.
+        .executableTarget(name: "fuzz-log", dependencies: ["FuzzLedger", storage], swiftSettings: fuzzerSettings),
     ]
 )
