@@ -66,9 +66,10 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         guard depth <= Self.maxNestingDepth else { throw JSONParseError("nesting deeper than \(Self.maxNestingDepth)", at: position) }
         position += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
-        if current == UInt8(ascii: "}") { position += 1; return .object(members) }
+        if current == UInt8(ascii: "}") { position += 1; return .object([:]) }
+        // Room for a typical event's members up front: growing 1 → 2 → 4 → 8 rehashed them.
+        var members = [String: JSONValue](minimumCapacity: 8)
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw JSONParseError("expected a string key", at: position) }
@@ -79,16 +80,17 @@ public struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if let existing = members.index(forKey: key) {
+            // One hash per member; a key already there keeps its first spelling (updateValue
+            // replaces only the value), which names it in the refusal.
+            if members.updateValue(value, forKey: key) != nil {
                 // Swift compares strings by canonical equivalence, so "é" and "e\u0301" collide
                 // here: such keys are refused rather than silently merged.
-                let stored = members[existing].key
+                let stored = members[members.index(forKey: key)!].key
                 if Array(stored.utf8) == Array(key.utf8) {
                     throw JSONParseError("duplicate key \"\(key)\"", at: keyOffset)
                 }
                 throw JSONParseError("keys \"\(stored)\" and \"\(key)\" differ only in Unicode normalisation; refused", at: keyOffset)
             }
-            members[key] = value
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): position += 1

@@ -154,6 +154,25 @@ final class JSONParserRejectionTests: XCTestCase {
         assertParseError(#"{"x":{"k":1,"k":null}}"#, #"duplicate key "k""#, at: 12)
     }
 
+    /// Keys equal as Swift strings (canonical equivalence) but spelled with other bytes are
+    /// refused, not merged; the refusal names the first key as it was spelled, then the second.
+    func testKeysDifferingOnlyInNormalisation() {
+        let precomposed = "\u{E9}", decomposed = "e\u{301}"
+        for (first, second, offset) in [(precomposed, decomposed, 8), (decomposed, precomposed, 9)] {
+            do {
+                let value = try JSONParser.parse("{\"\(first)\":1,\"\(second)\":2}")
+                XCTFail("parsed \(value)")
+            } catch let error as JSONParseError {
+                // Compared as bytes: String's == would not tell the two spellings apart.
+                XCTAssertEqual(Array(error.reason.utf8),
+                               Array("keys \"\(first)\" and \"\(second)\" differ only in Unicode normalisation; refused".utf8))
+                XCTAssertEqual(error.offset, offset)
+            } catch {
+                XCTFail("expected a JSONParseError, got \(error)")
+            }
+        }
+    }
+
     func testSameKeyInDifferentObjectsIsFine() throws {
         XCTAssertEqual(try canonical(#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#), #"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#)
     }
