@@ -118,11 +118,36 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// rebuild, VERIFY, BACKUP): the map is a read-only shared mapping of data.mdb, so the
     /// pages stay in the kernel's page cache and the next read maps them again from there.
     /// Without this the daemon's RSS would count every page of the ledger once it was read.
+    /// Safe at any time, inside transactions too (the map is never written through, and a
+    /// dropped page is mapped again from the page cache on the next read); a recursive read
+    /// lock is fine, glibc's default rwlock prefers readers.
     func releaseResidentPages() {
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
         guard let (address, length) = mapRegion else { return }
         _ = madvise(address, length, MADV_DONTNEED)
+    }
+
+    /// Records put since the map's pages were last let go, and how many times the write path
+    /// let them go (the writer's thread only).
+    private var putsSinceRelease = 0
+    private(set) var putReleases = 0
+    /// Puts between releases. Each record's id key lands on a random page of the `ids`
+    /// B-tree, and Linux maps up to 16 neighbouring cached pages on every fault of a file
+    /// mapping (fault-around; MADV_RANDOM does not turn it off on 6.18): 5,000 random reads
+    /// of 19 MB of pages mapped 303 MB, after 200k appends RSS counted all of data.mdb, and a
+    /// rebuild of 1M records peaked at 309 MB. Every 2,048 puts bounds what appends map to
+    /// about 128 MB; every 1,024 cost 12% of the 32×64 throughput in refaults, 2,048 nothing
+    /// measurable (BENCHMARKS.md, 2026-11-27).
+    static let putsPerRelease = 2_048
+
+    /// Counts one record put by the write path; lets go of the map's pages every `putsPerRelease`.
+    func notePut() {
+        putsSinceRelease += 1
+        guard putsSinceRelease >= Self.putsPerRelease else { return }
+        putsSinceRelease = 0
+        putReleases += 1
+        releaseResidentPages()
     }
 
     /// Where LMDB mapped data.mdb. LMDB does not say (`me_mapaddr` is set only with a fixed

@@ -82,6 +82,7 @@ public struct LedgerBatch {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
         frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
+        store.env.notePut()
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")
         lastRecordedMillis = recordedMillis

@@ -55,7 +55,6 @@ extension LedgerStore {
         func commitPending() throws {
             guard !pending.isEmpty else { return }
             try replay(pending)
-            env.releaseResidentPages()  // a rebuild touches every page of the index once
             pending.removeAll(keepingCapacity: true)
             pendingRecords = 0
             progress?(head.size, appendLog.lastSeq)

@@ -110,6 +110,28 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try LedgerStore(directory: snapshot, boot: thisBoot).head, head)
     }
 
+    /// Appends and a rebuild from the log both let go of LMDB's mapped pages every
+    /// `putsPerRelease` records, so fault-around cannot make RSS count the whole index.
+    func testAppendsAndRebuildsLetGoOfMappedPagesAsTheyGo() throws {
+        let per = LMDBEnvironment.putsPerRelease
+        let total = 2 * per + 5
+        do {
+            let store = try open()
+            var appended = 0
+            while appended < total {
+                let count = min(700, total - appended)
+                let start = store.head.size + 1
+                try store.append((0..<count).map { TestRecord(seq: start + UInt64($0), millis: 1_700_000_000_000) })
+                appended += count
+            }
+            XCTAssertEqual(store.head.size, UInt64(total))
+            XCTAssertEqual(store.env.putReleases, 2, "one release per \(per) records appended, across batches")
+        }
+        let rebuilt = try open(boot: "boot-b")
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.env.putReleases, 2, "the rebuild lets go as it takes the records in")
+    }
+
     func testAnIndexLeftOpenInAnotherBootIsRebuiltFromTheLog() throws {
         let expected: Answers
         do {
