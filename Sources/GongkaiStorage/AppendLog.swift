@@ -6,7 +6,7 @@ import Glibc
 /// rebuilt from it. Only the writer thread appends; reads open their own descriptor.
 public final class AppendLog {
     public static let fileName = "append.log"
-    static let fileMagic: [UInt8] = Array("gongkai-append-log/1\n\0\0\0".utf8)
+    public static let fileMagic: [UInt8] = Array("gongkai-append-log/1\n\0\0\0".utf8)
     /// Bytes before the first frame.
     public static var startOffset: UInt64 { UInt64(fileMagic.count) }
 
@@ -210,9 +210,12 @@ public final class AppendLog {
         let magic = try readBytes(fd, at: 0, count: fileMagic.count, path: path)
         guard magic == fileMagic else { throw AppendLogError.damaged("\(path) is not a gongkai append log") }
         if fileBytes == startOffset { return (startOffset, 0) }
-        // The common case: the last frame is whole, and its trailer says where it starts.
+        // The common case: the last frame is whole, and its trailer says where it starts. The
+        // frame found there must end exactly at the end of the file: a torn tail can hold bytes
+        // that look like a trailer pointing back at an earlier whole frame.
         if let length = try damagedAsNil({ try frameLength(fd, endingAt: fileBytes, path: path) }), fileBytes - length >= startOffset,
-           let last = try damagedAsNil({ try readFrame(fd, at: fileBytes - length, limit: fileBytes, path: path) }) {
+           let last = try damagedAsNil({ try readFrame(fd, at: fileBytes - length, limit: fileBytes, path: path) }),
+           UInt64(last.bytes) == length {
             return (fileBytes, last.frame.lastSeq)
         }
         // After a crash in a write: read forward and keep every whole frame before the tear.

@@ -94,6 +94,32 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), frames)
     }
 
+    /// A torn write can end in bytes that look like a trailer whose length points back at an
+    /// earlier whole frame; the log's end is where whole frames end, not where that claims.
+    func testATornTailEndingInWhatLooksLikeATrailerIsStillATornTail() throws {
+        let frames = try writeFrames([2, 3])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        let firstEnd = AppendLog.fileMagic.count + frames[0].bytes.count
+        let kept = 100
+        // The first bytes of the second frame, then a trailer claiming a frame from the first
+        // frame's start to the end of the file.
+        var fake = [UInt8](repeating: 0x5A, count: 32)
+        fake += withUnsafeBytes(of: UInt64(firstEnd + kept - AppendLog.fileMagic.count).littleEndian) { Array($0) }
+        fake += Array("GKT1".utf8) + [0, 0, 0, 0]
+        XCTAssertEqual(fake.count, AppendLogFrame.trailerBytes)
+        let torn = Data(whole.prefix(firstEnd + kept - fake.count)) + Data(fake)
+        try torn.write(to: URL(fileURLWithPath: logPath))
+
+        let log = try AppendLog(directory: directory.path)
+        XCTAssertEqual(log.endOffset, UInt64(firstEnd))
+        XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertEqual(log.discardedTailBytes, UInt64(kept))
+        XCTAssertEqual(try readAll(log), [frames[0]])
+        try log.cutTornTail()
+        try log.append(frames[1].bytes, lastSeq: frames[1].lastSeq)
+        XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), frames)
+    }
+
     func testADamagedLastFrameIsCutOffButADamagedEarlierOneStopsTheReader() throws {
         let frames = try writeFrames([2, 2, 2])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))
