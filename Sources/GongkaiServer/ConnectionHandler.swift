@@ -271,7 +271,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         fill(number, with: output, isAppend: true)
     }
 
-    /// Puts the answer of a request that finished later into its slot and writes what is ready.
+    /// Puts the answer of a request that finished later into its slot; a flush queued after
+    /// the current task writes what is ready.
     private func fill(_ number: UInt64, with output: [UInt8], isAppend: Bool) {
         guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
         let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))

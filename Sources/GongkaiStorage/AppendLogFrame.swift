@@ -40,7 +40,7 @@ public struct AppendLogFrame: Equatable, Sendable {
     public var lastSeq: UInt64 { firstSeq + UInt64(entries.count) - 1 }
 
     static let headerBytes = 32
-    static let trailerBytes = 48
+    public static let trailerBytes = 48
     static let entryOverheadBytes = 4 + 32 + 32
     static let headerMagic: [UInt8] = Array("GKF1".utf8)
     static let trailerMagic: [UInt8] = Array("GKT1".utf8)

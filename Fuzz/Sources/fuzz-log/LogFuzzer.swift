@@ -13,7 +13,7 @@ public func fuzzAppendLog(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var bytes = ByteSource(Array(input.dropFirst()))
     switch mode % 3 {
     case 0: LogChecks.checkRaw(bytes.rest())
-    case 1: LogChecks.checkRaw(LogFile.magic + bytes.rest())
+    case 1: LogChecks.checkRaw(AppendLog.fileMagic + bytes.rest())
     default: LogChecks.checkBuilt(&bytes)
     }
     return 0
@@ -46,12 +46,11 @@ struct ByteSource {
     }
 }
 
-/// One scratch directory per fuzzing process, on tmpfs when there is one (each open syncs).
+/// One scratch directory per fuzzing process, in $GONGKAI_FUZZ_SCRATCH (scripts/fuzz makes it
+/// on tmpfs, since each open syncs, and removes it), else in $TMPDIR or /tmp.
 enum LogFile {
-    static let magic = Array("gongkai-append-log/1\n\0\0\0".utf8)
-
     static let directory: String = {
-        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        let base = ["GONGKAI_FUZZ_SCRATCH", "TMPDIR"].lazy.compactMap { (name: String) in getenv(name).map { String(cString: $0) } }.first ?? "/tmp"
         var template = Array("\(base)/gongkai-fuzz-log.XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { broken("mkdtemp in \(base) failed") }
         return String(cString: made)
@@ -82,6 +81,21 @@ enum LogChecks {
         _ = openAndRead()
     }
 
+    /// What opening a log and reading it back gave.
+    enum Outcome: Equatable {
+        /// The open refused the file as damaged.
+        case refusedAtOpen
+        /// The open took the file, but reading its frames found damage. The open trusts the
+        /// frames before a whole last frame, so this is right only for damage before it.
+        case refusedWhileReading
+        case frames([AppendLogFrame])
+
+        var frames: [AppendLogFrame]? {
+            if case .frames(let frames) = self { return frames }
+            return nil
+        }
+    }
+
     /// A log of whole frames built from the input, then left alone, cut short, changed in one
     /// byte or followed by stray bytes.
     static func checkBuilt(_ input: inout ByteSource) {
@@ -97,62 +111,91 @@ enum LogChecks {
             frames.append(frame)
             nextSeq = frame.lastSeq + 1
         }
-        var file = LogFile.magic
+        var file = AppendLog.fileMagic
         var ends: [Int] = []
         for frame in frames {
             file += frame.bytes
             ends.append(file.count)
         }
-        let damage = input.byte() % 4
+        let damage = input.byte() % 5
         let place = input.u16() % (file.count + 1)
         switch damage {
         case 0:
             LogFile.write(file)
             let read = openAndRead()
-            require(read == frames, "a well-formed log read back as \(String(describing: read?.count)) of \(frames.count) frames")
+            require(read == .frames(frames), "a well-formed log read back as \(read), not its \(frames.count) frames")
         case 1:
             // Cut short anywhere: a crash in the write of a last frame, or of the file's header.
             LogFile.write(Array(file.prefix(place)))
-            guard place >= LogFile.magic.count else {
+            guard place >= AppendLog.fileMagic.count else {
                 // A header cut short is a log whose creation did not finish: it opens empty.
-                require(openAndRead() == [], "a log cut inside its header did not open empty")
+                require(openAndRead() == .frames([]), "a log cut inside its header did not open empty")
                 return
             }
             // Every frame wholly before the cut is kept; a cut inside an earlier frame with
             // whole frames after it cannot happen here, as the cut removes them.
             let whole = ends.filter { $0 <= place }.count
             let read = openAndRead()
-            require(read == Array(frames.prefix(whole)), "a log cut at \(place) kept \(String(describing: read?.count)) frames, not \(whole)")
+            require(read == .frames(Array(frames.prefix(whole))), "a log cut at \(place) gave \(read), not its first \(whole) frames")
         case 2:
             // One byte changed: never a changed frame read back. (The open trusts the frames
             // before a whole last one; reading them finds the change.)
             let index = min(place, file.count - 1)
             file[index] ^= 0x01 | input.byte()
             LogFile.write(file)
-            guard let read = openAndRead() else { return }
+            let outcome = openAndRead()
+            guard index >= AppendLog.fileMagic.count else {
+                require(outcome == .refusedAtOpen, "a log with a changed file header gave \(outcome)")
+                return
+            }
             let damagedFrame = ends.firstIndex { index < $0 } ?? ends.count
-            require(index >= LogFile.magic.count, "a log with a changed file header opened")
-            require(damagedFrame == frames.count - 1, "a change in frame \(damagedFrame) of \(frames.count) was not refused")
-            require(read == Array(frames.prefix(damagedFrame)), "a log changed in its last frame read back as \(read.count) frames")
+            guard damagedFrame == frames.count - 1 else {
+                // An earlier frame: refused, at open or while reading.
+                require(outcome.frames == nil, "a log changed at byte \(index) (frame \(damagedFrame) of \(frames.count)) read back whole")
+                return
+            }
+            // The last frame: a torn write as far as anyone can tell, or refused at open; the
+            // open never takes the changed frame as the log's end.
+            require(outcome != .refusedWhileReading, "a log changed in its last frame opened, then failed to read")
+            if let read = outcome.frames {
+                require(read == Array(frames.prefix(damagedFrame)), "a log changed in its last frame read back as \(read.count) frames")
+            }
+        case 3:
+            // A torn write whose last bytes look like a trailer pointing back at the start of a
+            // whole frame: still a torn tail (or refused), never the end of a frame.
+            let target = Int(input.byte()) % frames.count
+            let start = target == 0 ? AppendLog.fileMagic.count : ends[target - 1]
+            let cut = max(place, ends[target])
+            let claimed = UInt64(cut + AppendLogFrame.trailerBytes - start)
+            let fake = input.take(32) + withUnsafeBytes(of: claimed.littleEndian) { Array($0) } + Array("GKT1".utf8) + [0, 0, 0, 0]
+            LogFile.write(Array(file.prefix(cut)) + fake)
+            let whole = ends.filter { $0 <= cut }.count
+            let outcome = openAndRead()
+            require(outcome == .refusedAtOpen || outcome == .frames(Array(frames.prefix(whole))),
+                    "a torn tail ending in a trailer back to byte \(start) gave \(outcome), not the first \(whole) frames")
         default:
             // Stray bytes after the last frame: at most the set-aside tail, never a frame.
             let stray = input.take(Int(input.byte()))
             LogFile.write(file + stray)
-            guard let read = openAndRead() else { return }
-            // (Stray bytes that are themselves a whole next frame would be taken in.)
-            require(Array(read.prefix(frames.count)) == frames, "stray bytes after a log changed its frames: \(read.count) of \(frames.count)")
+            // Refused at open (stray bytes that cannot be a torn write), or every frame read back.
+            let outcome = openAndRead()
+            require(outcome != .refusedWhileReading, "stray bytes after a log made it open, then fail to read")
+            if let read = outcome.frames {
+                // (Stray bytes that are themselves a whole next frame would be taken in.)
+                require(Array(read.prefix(frames.count)) == frames, "stray bytes after a log changed its frames: \(read.count) of \(frames.count)")
+            }
         }
     }
 
-    /// Opens the log, reads every frame and checks what the open promised; nil when the open
-    /// or the reading refused the file as damaged (any other error is a finding).
-    static func openAndRead() -> [AppendLogFrame]? {
+    /// Opens the log, reads every frame and checks what the open promised. Refusals are
+    /// damage reports; any other error is a finding.
+    static func openAndRead() -> Outcome {
         let fileBytes = LogFile.size
         let log: AppendLog
         do {
             log = try AppendLog(directory: LogFile.directory)
         } catch AppendLogError.damaged {
-            return nil
+            return .refusedAtOpen
         } catch {
             broken("opening the log threw \(error), not a damage report")
         }
@@ -171,7 +214,7 @@ enum LogChecks {
                 frames.append(frame)
             }
         } catch AppendLogError.damaged {
-            return nil
+            return .refusedWhileReading
         } catch {
             broken("reading the frames of a log that opened threw \(error), not a damage report")
         }
@@ -189,6 +232,6 @@ enum LogChecks {
         } catch {
             broken("cutting the torn tail or reopening failed: \(error)")
         }
-        return frames
+        return .frames(frames)
     }
 }
