@@ -24,11 +24,12 @@ final class DomainAdmission: EventAdmission {
 
     func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope {
         let checked: DomainEvent
+        let given: DomainEvent
         do {
-            let decoded = try decoded.get()
+            given = try decoded.get()
             let role = try Self.role(by: principal)
-            if let role, !AccessPolicy.mayAppend(role, type: decoded.type) {
-                throw ProtocolError(.denied, "\(role) may not append \(decoded.type.rawValue) events")
+            if let role, !AccessPolicy.mayAppend(role, type: given.type) {
+                throw ProtocolError(.denied, "\(role) may not append \(given.type.rawValue) events")
             }
             checked = try state.writerRead { facts in
                 precondition(facts.size + 1 == seq, "the projection is one record behind the batch")
@@ -36,18 +37,19 @@ final class DomainAdmission: EventAdmission {
                 if case .office(let own)? = role {
                     let catalog = LedgerView(facts: facts, known: facts.size).catalog
                     let ownId = catalog?.unitId(for: own) ?? own
-                    let unit = decoded.unit.map { catalog?.unitId(for: $0) ?? $0 }
+                    let unit = given.unit.map { catalog?.unitId(for: $0) ?? $0 }
                     guard unit == ownId else {
                         throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
                     }
                 }
-                return try EventValidator.validate(decoded, facts: facts, today: today())
+                return try EventValidator.validate(given, facts: facts, today: today())
             }
         } catch let error as DomainError {
             throw ProtocolError(.invalidEvent, error.description)
         }
         state.write { $0.apply(seq: seq, event: checked) }
-        guard let unit = checked.unit, unit != event.value["unit"]?.stringValue,
+        // `given.unit` is the event's "unit" string as sent.
+        guard let unit = checked.unit, unit != given.unit,
               case .object(var members) = event.value else { return event }
         // The Chinese name is accepted on input and stored as the id (DESIGN.md section 1).
         members["unit"] = .string(unit)
