@@ -110,7 +110,7 @@ struct AuditVerification {
 
     static func root(of leaves: ArraySlice<MerkleHash>) -> MerkleHash {
         var frontier = MerkleFrontier()
-        for leaf in leaves { _ = frontier.append(leaf: leaf) { _, _ in } }
+        for leaf in leaves { frontier.append(leaf: leaf) { _, _ in } }
         return frontier.root
     }
 
