@@ -155,6 +155,82 @@ public final class AppendLog {
         }
     }
 
+    /// A reader of the log's records in seq order from seq 1, up to the end of the log as it
+    /// is now: start-up folds from it instead of from LMDB.
+    public func recordCursor() throws -> RecordCursor { try RecordCursor(path: path, end: endOffset, lastSeq: lastSeq) }
+
+    /// Reads records in seq order, frame by frame, into one buffer it reuses: no page of the
+    /// file is mapped, so nothing has to be let go of afterwards. Frames are checked for
+    /// header, trailer, lengths and seq, not for their SHA-256: like LMDB's records at
+    /// start-up, the log was written by this daemon, and VERIFY checks every byte. One thread
+    /// at a time.
+    public final class RecordCursor {
+        private let descriptor: Int32
+        private let path: String
+        private let end: UInt64
+        public let lastSeq: UInt64
+        private var offset = AppendLog.startOffset
+        private var frame: [UInt8] = []
+        /// The current frame's records, as byte ranges of `frame`, and how many were read.
+        private var records: [Range<Int>] = []
+        private var taken = 0
+        /// The seq of the next record `read` gives.
+        public private(set) var nextSeq: UInt64 = 1
+
+        init(path: String, end: UInt64, lastSeq: UInt64) throws {
+            self.path = path
+            self.end = end
+            self.lastSeq = lastSeq
+            descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(FileSync.lastError())") }
+        }
+
+        deinit { close(descriptor) }
+
+        /// Calls `body` with the next `count` records and their seqs; throws if the log holds
+        /// fewer.
+        public func read(count: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+            precondition(count >= 0)
+            var left = count
+            while left > 0 {
+                if taken == records.count { try nextFrame() }
+                let batch = taken..<min(records.count, taken + left)
+                try frame.withUnsafeBytes { bytes in
+                    for index in batch {
+                        try body(nextSeq, UnsafeRawBufferPointer(rebasing: bytes[records[index]]))
+                        nextSeq += 1
+                    }
+                }
+                taken = batch.upperBound
+                left -= batch.count
+            }
+        }
+
+        private func nextFrame() throws {
+            guard offset < end else {
+                throw AppendLogError.damaged("\(path) ends at seq \(nextSeq - 1); more records were asked for")
+            }
+            let headerBytes = try AppendLog.readBytes(descriptor, at: offset, count: AppendLogFrame.headerBytes, path: path)
+            guard let header = headerBytes.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes <= end - offset else {
+                throw AppendLogError.damaged("no whole frame at byte \(offset) of \(path)")
+            }
+            guard header.firstSeq == nextSeq else {
+                throw AppendLogError.damaged("the frame at byte \(offset) of \(path) starts at seq \(header.firstSeq), not \(nextSeq)")
+            }
+            frame.removeAll(keepingCapacity: true)
+            frame.append(contentsOf: repeatElement(0, count: Int(header.frameBytes)))
+            try frame.withUnsafeMutableBytes { buffer in
+                try AppendLog.readInto(descriptor, buffer, at: offset, path: path)
+            }
+            records.removeAll(keepingCapacity: true)
+            _ = try frame.withUnsafeBytes { bytes in
+                try AppendLogFrame.walk(bytes, checkDigest: false) { _, record in records.append(record) }
+            }
+            taken = 0
+            offset += header.frameBytes
+        }
+    }
+
     /// Calls `body` with the frames holding the records after `seq`, which must end a frame,
     /// in order: the tail that LMDB lacks after a crash between the log's fsync and LMDB's
     /// commit. The first of them is found from the end backwards by trailers and headers
@@ -284,16 +360,19 @@ public final class AppendLog {
 
     private static func readBytes(_ fd: Int32, at offset: UInt64, count: Int, path: String) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while done < count {
-                let got = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else { throw AppendLogError.io("read \(path) at \(offset): \(got == 0 ? "unexpected end" : FileSync.lastError())") }
-                done += got
-            }
-        }
+        try bytes.withUnsafeMutableBytes { try readInto(fd, $0, at: offset, path: path) }
         return bytes
+    }
+
+    /// Fills `buffer` from `offset` on.
+    private static func readInto(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws {
+        var done = 0
+        while done < buffer.count {
+            let got = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw AppendLogError.io("read \(path) at \(offset): \(got == 0 ? "unexpected end" : FileSync.lastError())") }
+            done += got
+        }
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws {

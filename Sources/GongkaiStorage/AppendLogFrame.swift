@@ -130,30 +130,43 @@ public struct AppendLogFrame: Equatable, Sendable {
         return length
     }
 
-    /// Decodes a whole frame, checking its digest, lengths and the seq it should start at.
+    /// Decodes a whole frame, checking its digest and lengths.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> AppendLogFrame {
+        var entries: [Entry] = []
+        let header = try walk(bytes, checkDigest: true) { entry, record in
+            // The header's count is bounded by the frame's length once `walk` calls back.
+            if entries.isEmpty, let header = Header(bytes) { entries.reserveCapacity(Int(header.count)) }
+            entries.append(Entry(idKey: Array(bytes[(entry + 4)..<(entry + 36)]),
+                                 eventDigest: Array(bytes[(entry + 36)..<record.lowerBound]),
+                                 record: Array(bytes[record])))
+        }
+        return AppendLogFrame(firstSeq: header.firstSeq, commitMillis: header.commitMillis, entries: entries)
+    }
+
+    /// Checks a whole frame's header, trailer and lengths (and its SHA-256 when `checkDigest`),
+    /// calling `body` with each entry's offset and its record's byte range, in order.
+    static func walk(_ bytes: UnsafeRawBufferPointer, checkDigest: Bool,
+                     _ body: (_ entry: Int, _ record: Range<Int>) throws -> Void) throws -> Header {
         guard let header = Header(bytes) else { throw AppendLogError.damaged("frame header is not readable") }
         guard UInt64(bytes.count) == header.frameBytes else { throw AppendLogError.damaged("frame is \(bytes.count) bytes, its header says \(header.frameBytes)") }
         let bodyEnd = bytes.count - trailerBytes
         let trailer = UnsafeRawBufferPointer(rebasing: bytes[bodyEnd...])
         guard frameBytes(endingWith: trailer) == header.frameBytes else { throw AppendLogError.damaged("frame trailer does not match its header") }
-        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd]))
-        guard digest.elementsEqual(trailer[0..<32]) else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) fails its SHA-256") }
-        var entries: [Entry] = []
-        entries.reserveCapacity(Int(header.count))
+        if checkDigest {
+            let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd]))
+            guard digest.elementsEqual(trailer[0..<32]) else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) fails its SHA-256") }
+        }
         var offset = headerBytes
         for _ in 0..<header.count {
             guard bodyEnd - offset >= entryOverheadBytes else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) ends inside a record") }
             let length = Int(readLittleEndian(bytes, at: offset) as UInt32)
             let recordStart = offset + entryOverheadBytes
             guard bodyEnd - recordStart >= length else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) ends inside a record") }
-            entries.append(Entry(idKey: Array(bytes[(offset + 4)..<(offset + 36)]),
-                                 eventDigest: Array(bytes[(offset + 36)..<recordStart]),
-                                 record: Array(bytes[recordStart..<(recordStart + length)])))
+            try body(offset, recordStart..<(recordStart + length))
             offset = recordStart + length
         }
         guard offset == bodyEnd else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) has bytes after its last record") }
-        return AppendLogFrame(firstSeq: header.firstSeq, commitMillis: header.commitMillis, entries: entries)
+        return header
     }
 }
 

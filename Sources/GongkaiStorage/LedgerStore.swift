@@ -200,6 +200,10 @@ public final class LedgerStore: @unchecked Sendable {
         return next
     }
 
+    /// The records in seq order straight from the append log (start-up's fold); see
+    /// `AppendLog.RecordCursor`.
+    public func recordCursor() throws -> AppendLog.RecordCursor { try appendLog.recordCursor() }
+
     /// The id index entry for `id`, if an event with that id was committed.
     public func lookup(id: String) throws -> IdEntry? {
         try env.read { txn in

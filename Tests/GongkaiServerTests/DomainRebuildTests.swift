@@ -79,12 +79,19 @@ final class DomainRebuildTests: XCTestCase {
             let id = event.objectValue!["id"]!.stringValue!
             return (id, canonical, RecordFormat.encode(by: "admin/uid:0", canonicalEvent: canonical, recordedMillis: 1_700_000_000_000, seq: UInt64(offset + 1)))
         }
-        _ = try store.appendBatch { batch in
-            for record in records {
-                _ = try batch.append(id: record.id, eventDigest: IdEntry.digest(ofCanonicalEvent: record.canonical),
-                                     record: record.record, recordedMillis: 1_700_000_000_000)
+        // In batches of several sizes, so chunks start and end inside frames of the log.
+        var start = 0
+        for size in [1, 2, 50, 7, 333, Int.max] where start < records.count {
+            let end = min(records.count, size == Int.max ? records.count : start + size)
+            _ = try store.appendBatch { batch in
+                for record in records[start..<end] {
+                    _ = try batch.append(id: record.id, eventDigest: IdEntry.digest(ofCanonicalEvent: record.canonical),
+                                         record: record.record, recordedMillis: 1_700_000_000_000)
+                }
             }
+            start = end
         }
+        XCTAssertEqual(store.head.size, UInt64(records.count))
         // The reference: every record through the full decoder, folded one at a time.
         let reference = LedgerFacts()
         var fastPathMisses = 0

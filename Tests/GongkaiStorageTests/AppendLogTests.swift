@@ -120,6 +120,42 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), frames)
     }
 
+    /// The record cursor gives every record of the log in seq order, in any slicing across
+    /// frames, and refuses to read past the end.
+    func testTheRecordCursorReadsEveryRecordInOrderAcrossFrames() throws {
+        let frames = try writeFrames([1, 4, 2, 7, 3])
+        let expected = frames.flatMap { $0.entries.map(\.record) }
+        for slices in [[17], [1, 1, 1, 14], [5, 5, 5, 2], [3, 0, 9, 5]] {
+            let cursor = try AppendLog(directory: directory.path).recordCursor()
+            XCTAssertEqual(cursor.lastSeq, 17)
+            var read: [[UInt8]] = []
+            for count in slices {
+                try cursor.read(count: count) { seq, record in
+                    XCTAssertEqual(seq, UInt64(read.count + 1))
+                    read.append(Array(record))
+                }
+            }
+            XCTAssertEqual(read, expected, "slices \(slices)")
+            XCTAssertEqual(cursor.nextSeq, 18)
+            XCTAssertThrowsError(try cursor.read(count: 1) { _, _ in XCTFail("a record past the end") })
+        }
+    }
+
+    /// The cursor checks each frame's lengths and seq (not its SHA-256, which VERIFY checks):
+    /// a frame whose header names another seq stops it.
+    func testTheRecordCursorRefusesAFrameOutOfSeq() throws {
+        let log = try AppendLog(directory: directory.path)
+        let first = frame(firstSeq: 1, count: 2), skipping = frame(firstSeq: 4, count: 1)
+        try log.append(first.bytes, lastSeq: first.lastSeq)
+        try log.append(skipping.bytes, lastSeq: skipping.lastSeq)
+        let cursor = try log.recordCursor()
+        var seqs: [UInt64] = []
+        XCTAssertThrowsError(try cursor.read(count: 3) { seq, _ in seqs.append(seq) }) { error in
+            XCTAssertTrue("\(error)".contains("starts at seq 4, not 3"), "\(error)")
+        }
+        XCTAssertEqual(seqs, [1, 2])
+    }
+
     func testADamagedLastFrameIsCutOffButADamagedEarlierOneStopsTheReader() throws {
         let frames = try writeFrames([2, 2, 2])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))

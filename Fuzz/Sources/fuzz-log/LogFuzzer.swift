@@ -223,6 +223,18 @@ enum LogChecks {
         if let last = frames.last {
             require((try? log.frame(holding: last.lastSeq)) == last, "the last frame is not found from the end")
         }
+        // Start-up's record cursor gives exactly the records of the frames just read.
+        do {
+            let cursor = try log.recordCursor()
+            var records: [[UInt8]] = []
+            try cursor.read(count: Int(log.lastSeq)) { seq, record in
+                require(seq == UInt64(records.count + 1), "the cursor gave seq \(seq) as record \(records.count + 1)")
+                records.append(Array(record))
+            }
+            require(records == frames.flatMap { $0.entries.map(\.record) }, "the cursor's records differ from the frames'")
+        } catch {
+            broken("the record cursor failed on a log whose frames read back whole: \(error)")
+        }
         // Cutting the tail leaves exactly the frames found, and a clean file.
         do {
             try log.cutTornTail()

@@ -48,9 +48,13 @@ final class DomainState: @unchecked Sendable {
                  helpers: Int = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)) throws {
         precondition(chunkRecords > 0 && helpers >= 0)
         let size = store.head.size
+        // The records come straight from the append log, which holds exactly what the index
+        // does once the store is open: read with pread, no LMDB page is mapped and let go.
+        let cursor = try store.recordCursor()
+        precondition(cursor.lastSeq == size, "the log and the index end at the same seq")
         func chunk(from first: UInt64) -> StoredChunkDecoding? {
             guard first <= size else { return nil }
-            return StoredChunkDecoding(store: store, from: first, count: Int(min(UInt64(chunkRecords), size - first + 1)),
+            return StoredChunkDecoding(cursor: cursor, from: first, count: Int(min(UInt64(chunkRecords), size - first + 1)),
                                        helpers: helpers)
         }
         let retired = DispatchGroup()

@@ -3,9 +3,10 @@ import GongkaiDomain
 import GongkaiStorage
 import NIOConcurrencyHelpers
 
-/// One chunk of stored records, copied out of LMDB into one buffer and decoded by several
-/// threads that claim slices of it. Start-up folds one chunk while the next is read and
-/// decoded by helper threads; the folding thread then helps with what is left.
+/// One chunk of stored records, copied out of the append log into one buffer and decoded by
+/// several threads that claim slices of it. Start-up folds one chunk while the next is read
+/// and decoded by helper threads; the folding thread then helps with what is left. Chunks
+/// share one cursor over the log, each reading after the one before has finished reading.
 final class StoredChunkDecoding: @unchecked Sendable {
     /// Records a thread claims at a time: large enough that the lock is rare.
     static let claimRecords = 512
@@ -18,7 +19,7 @@ final class StoredChunkDecoding: @unchecked Sendable {
     /// The seq after this chunk's last record.
     var nextSeq: UInt64 { firstSeq + UInt64(count) }
 
-    private let store: LedgerStore
+    private let cursor: AppendLog.RecordCursor
     /// With no helpers, `finish` reads the records itself.
     private let readsInFinish: Bool
     /// Written once by the reading thread before `read` is signalled; read-only after.
@@ -38,11 +39,12 @@ final class StoredChunkDecoding: @unchecked Sendable {
     private let claimed = NIOLockedValueBox(0)
     private let helpers = DispatchGroup()
 
-    /// Starts reading the `count` records from seq `first` on (all of them must be stored)
-    /// and decoding them on `helperCount` background threads; with none, `finish` does it all.
-    init(store: LedgerStore, from first: UInt64, count: Int, helpers helperCount: Int) {
-        precondition(count > 0)
-        self.store = store
+    /// Starts reading the `count` records from seq `first` on (the cursor's next; all of them
+    /// must be in the log) and decoding them on `helperCount` background threads; with none,
+    /// `finish` does it all. The chunk before must have finished reading.
+    init(cursor: AppendLog.RecordCursor, from first: UInt64, count: Int, helpers helperCount: Int) {
+        precondition(count > 0 && cursor.nextSeq == first, "chunks read the log in order")
+        self.cursor = cursor
         self.firstSeq = first
         self.count = count
         readsInFinish = helperCount == 0
@@ -112,15 +114,12 @@ final class StoredChunkDecoding: @unchecked Sendable {
             // Room for records of a typical size up front, so the chunk is not copied again
             // each time the buffer doubles.
             bytes.reserveCapacity(count * Self.typicalRecordBytes)
-            _ = try store.forEachRecord(from: firstSeq, limit: count) { _, record in
+            try cursor.read(count: count) { _, record in
                 bytes.append(contentsOf: record)
                 ends.append(bytes.count)
-                return true
             }
-            precondition(ends.count == count, "records \(firstSeq)..<\(nextSeq) are stored")
+            precondition(ends.count == count, "records \(firstSeq)..<\(nextSeq) are in the log")
             self.ends = ends
-            // The records are copied: their pages can leave this process's memory.
-            store.releaseResidentPages()
         } catch {
             readError = error
         }
