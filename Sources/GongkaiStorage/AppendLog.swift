@@ -156,24 +156,35 @@ public final class AppendLog {
     }
 
     /// A reader of the log's records in seq order from seq 1, up to the end of the log as it
-    /// is now: start-up folds from it instead of from LMDB.
+    /// is now: start-up folds from it instead of from LMDB. For the opening thread, before
+    /// the writer appends (it reads the end and last seq without a lock).
     public func recordCursor() throws -> RecordCursor { try RecordCursor(path: path, end: endOffset, lastSeq: lastSeq) }
 
-    /// Reads records in seq order, frame by frame, into one buffer it reuses: no page of the
-    /// file is mapped, so nothing has to be let go of afterwards. Frames are checked for
-    /// header, trailer, lengths and seq, not for their SHA-256: like LMDB's records at
-    /// start-up, the log was written by this daemon, and VERIFY checks every byte. One thread
-    /// at a time.
+    /// Reads records in seq order through one buffer it reuses, a few MiB of the file per
+    /// `pread` (a log of one-record frames costs no syscall per frame), so no page of the file
+    /// is mapped and nothing has to be let go of afterwards. Each frame's header, trailer,
+    /// lengths and seq are checked, not its SHA-256: like LMDB's records at start-up, the log
+    /// was written by this daemon, and VERIFY checks every byte. After any error every later
+    /// read throws it again. One thread at a time.
     public final class RecordCursor {
+        /// Bytes read per `pread`; a frame longer than this gets a buffer of its own length,
+        /// once its trailer has been found where its header says.
+        static let blockBytes = 4 << 20
+
         private let descriptor: Int32
         private let path: String
         private let end: UInt64
         public let lastSeq: UInt64
+        /// The bytes of the file from `blockStart` on, `blockCount` of them valid.
+        private var block: UnsafeMutableRawBufferPointer
+        private var blockStart = AppendLog.startOffset
+        private var blockCount = 0
+        /// Where the next frame starts.
         private var offset = AppendLog.startOffset
-        private var frame: [UInt8] = []
-        /// The current frame's records, as byte ranges of `frame`, and how many were read.
+        /// The current frame's records, as byte ranges of `block`, and how many were read.
         private var records: [Range<Int>] = []
         private var taken = 0
+        private var failure: Error?
         /// The seq of the next record `read` gives.
         public private(set) var nextSeq: UInt64 = 1
 
@@ -183,51 +194,87 @@ public final class AppendLog {
             self.lastSeq = lastSeq
             descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw AppendLogError.io("open \(path): \(FileSync.lastError())") }
+            // No more than the log holds: a small log gets a small buffer.
+            let logBytes = end > AppendLog.startOffset ? end - AppendLog.startOffset : 0
+            block = .allocate(byteCount: Int(max(UInt64(AppendLogFrame.headerBytes), min(UInt64(Self.blockBytes), logBytes))), alignment: 16)
         }
 
-        deinit { close(descriptor) }
+        deinit {
+            close(descriptor)
+            block.deallocate()
+        }
 
         /// Calls `body` with the next `count` records and their seqs; throws if the log holds
-        /// fewer.
+        /// fewer or a frame is damaged. A record handed to `body` counts as read even if
+        /// `body` throws.
         public func read(count: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
             precondition(count >= 0)
-            var left = count
-            while left > 0 {
-                if taken == records.count { try nextFrame() }
-                let batch = taken..<min(records.count, taken + left)
-                try frame.withUnsafeBytes { bytes in
-                    for index in batch {
-                        try body(nextSeq, UnsafeRawBufferPointer(rebasing: bytes[records[index]]))
-                        nextSeq += 1
+            if let failure { throw failure }
+            for _ in 0..<count {
+                if taken == records.count {
+                    do {
+                        try nextFrame()
+                    } catch {
+                        failure = error
+                        throw error
                     }
                 }
-                taken = batch.upperBound
-                left -= batch.count
+                let range = records[taken]
+                let seq = nextSeq
+                taken += 1
+                nextSeq += 1
+                try body(seq, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[range]))
             }
         }
 
         private func nextFrame() throws {
+            records.removeAll(keepingCapacity: true)
+            taken = 0
             guard offset < end else {
                 throw AppendLogError.damaged("\(path) ends at seq \(nextSeq - 1); more records were asked for")
             }
-            let headerBytes = try AppendLog.readBytes(descriptor, at: offset, count: AppendLogFrame.headerBytes, path: path)
-            guard let header = headerBytes.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes <= end - offset else {
+            guard end - offset >= UInt64(AppendLogFrame.headerBytes) else {
+                throw AppendLogError.damaged("no whole frame at byte \(offset) of \(path)")
+            }
+            try have(AppendLogFrame.headerBytes)
+            let start = Int(offset - blockStart)
+            let headerBytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[start..<(start + AppendLogFrame.headerBytes)])
+            guard let header = AppendLogFrame.Header(headerBytes), header.frameBytes <= end - offset else {
                 throw AppendLogError.damaged("no whole frame at byte \(offset) of \(path)")
             }
             guard header.firstSeq == nextSeq else {
                 throw AppendLogError.damaged("the frame at byte \(offset) of \(path) starts at seq \(header.firstSeq), not \(nextSeq)")
             }
-            frame.removeAll(keepingCapacity: true)
-            frame.append(contentsOf: repeatElement(0, count: Int(header.frameBytes)))
-            try frame.withUnsafeMutableBytes { buffer in
-                try AppendLog.readInto(descriptor, buffer, at: offset, path: path)
+            let length = Int(header.frameBytes)
+            if length > block.count {
+                // A damaged header must not make start-up allocate gigabytes: the frame's
+                // trailer must be where the header says before the buffer grows to hold it.
+                let trailer = try AppendLog.readBytes(descriptor, at: offset + header.frameBytes - UInt64(AppendLogFrame.trailerBytes),
+                                                      count: AppendLogFrame.trailerBytes, path: path)
+                guard trailer.withUnsafeBytes({ AppendLogFrame.frameBytes(endingWith: $0) }) == header.frameBytes else {
+                    throw AppendLogError.damaged("the frame at byte \(offset) of \(path) has no trailer where its header says it ends")
+                }
             }
-            records.removeAll(keepingCapacity: true)
-            _ = try frame.withUnsafeBytes { bytes in
-                try AppendLogFrame.walk(bytes, checkDigest: false) { _, record in records.append(record) }
+            try have(length)
+            let frameStart = Int(offset - blockStart)
+            let frame = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[frameStart..<(frameStart + length)])
+            _ = try AppendLogFrame.walk(frame, checkDigest: false) { _, record in
+                records.append((frameStart + record.lowerBound)..<(frameStart + record.upperBound))
             }
-            taken = 0
             offset += header.frameBytes
+        }
+
+        /// Makes the block hold at least `count` bytes from `offset` on (all within `end`).
+        private func have(_ count: Int) throws {
+            if offset >= blockStart, offset + UInt64(count) <= blockStart + UInt64(blockCount) { return }
+            if count > block.count {
+                block.deallocate()
+                block = .allocate(byteCount: count, alignment: 16)
+            }
+            let wanted = Int(min(UInt64(block.count), end - offset))
+            try AppendLog.readInto(descriptor, UnsafeMutableRawBufferPointer(rebasing: block[0..<wanted]), at: offset, path: path)
+            blockStart = offset
+            blockCount = wanted
         }
     }
 

@@ -114,6 +114,34 @@ final class DomainRebuildTests: XCTestCase {
         }
     }
 
+    /// A frame of the append log damaged in the middle (the open reads only the last one)
+    /// stops the rebuild with a damage report and the advice to restore a backup.
+    func testADamagedFrameOfTheLogStopsTheRebuild() throws {
+        let store = try LedgerStore(directory: directory)
+        for batchStart in stride(from: UInt64(1), through: 11, by: 5) {
+            _ = try store.appendBatch { batch in
+                for seq in batchStart..<(batchStart + 5) {
+                    let event = Array(#"{"at":"2023-03-01","id":"e-\#(seq)","type":"interview.held","unit":"rsj"}"#.utf8)
+                    let record = RecordFormat.encode(by: "admin/uid:0", canonicalEvent: event, recordedMillis: 1, seq: seq)
+                    _ = try batch.append(id: "e-\(seq)", eventDigest: IdEntry.digest(ofCanonicalEvent: event), record: record, recordedMillis: 1)
+                }
+            }
+        }
+        XCTAssertNoThrow(try DomainState().rebuild(from: store))
+        // The second frame's first seq (header bytes 8...15) says 9 instead of 6.
+        let log = try FileHandle(forUpdating: URL(fileURLWithPath: directory + "/" + AppendLog.fileName))
+        try log.seek(toOffset: UInt64(AppendLog.fileMagic.count))
+        let header = try log.read(upToCount: 32) ?? Data()
+        let firstFrameBytes = header.withUnsafeBytes { 32 + Int($0.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian) + 48 }
+        try log.seek(toOffset: UInt64(AppendLog.fileMagic.count + firstFrameBytes + 8))
+        try log.write(contentsOf: [9])
+        try log.close()
+        XCTAssertThrowsError(try DomainState().rebuild(from: store)) { error in
+            XCTAssertTrue("\(error)".contains("starts at seq 9, not 6"), "\(error)")
+            XCTAssertTrue("\(error)".contains("restore a backup"), "\(error)")
+        }
+    }
+
     /// A damaged log stops the rebuild with an error naming the first bad record, whichever
     /// thread decoded it, and nothing traps.
     func testADamagedRecordStopsTheRebuildAtTheFirstBadSeq() throws {

@@ -156,6 +156,38 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(seqs, [1, 2])
     }
 
+    /// Damage in a middle frame stops the cursor with a damage report at that frame, never a
+    /// trap or a read past the frame, and every later read reports it again.
+    func testTheRecordCursorStopsAtADamagedFrameAndStaysStopped() throws {
+        let frames = try writeFrames([2, 3, 2])
+        let secondStart = AppendLog.fileMagic.count + frames[0].bytes.count
+        let whole = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        // Byte offsets inside the second frame: its payload length (header bytes 24...31), the
+        // first record's length (the payload's first 4 bytes), the trailer's length field.
+        let damages: [(at: Int, value: UInt8, reason: String)] = [
+            (secondStart + 24, 0xFF, "trailer does not match"),
+            (secondStart + 31, 0x7F, "no whole frame"),
+            (secondStart + AppendLogFrame.headerBytes + 1, 0x7F, "ends inside a record"),
+            (secondStart + frames[1].bytes.count - 16, 0x01, "trailer"),
+        ]
+        for damage in damages {
+            var bytes = whole
+            bytes[damage.at] = damage.value
+            try bytes.write(to: URL(fileURLWithPath: logPath))
+            // An open that trusts the index reads only the last frame; the cursor reads them all.
+            let cursor = try AppendLog.RecordCursor(path: logPath, end: UInt64(whole.count), lastSeq: 7)
+            var seqs: [UInt64] = []
+            XCTAssertThrowsError(try cursor.read(count: 7) { seq, _ in seqs.append(seq) }) { error in
+                guard case AppendLogError.damaged(let why) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(why.contains(damage.reason), "byte \(damage.at): \(why)")
+            }
+            XCTAssertEqual(seqs, [1, 2], "byte \(damage.at): only the first frame's records")
+            XCTAssertThrowsError(try cursor.read(count: 1) { _, _ in XCTFail("a record after the damage") }) { error in
+                XCTAssertTrue("\(error)".contains(damage.reason), "the same damage again: \(error)")
+            }
+        }
+    }
+
     func testADamagedLastFrameIsCutOffButADamagedEarlierOneStopsTheReader() throws {
         let frames = try writeFrames([2, 2, 2])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: logPath))

@@ -41,17 +41,29 @@ final class DomainState: @unchecked Sendable {
     static let rebuildChunkRecords = 16_384
 
     /// Folds every stored record into the facts, in seq order (start-up). Helper threads
-    /// read each chunk out of LMDB and decode it while this thread folds the chunk before
+    /// read each chunk from the append log and decode it while this thread folds the chunk before
     /// (and then helps decode what is left); the folding stays in seq order. A record that
     /// cannot be decoded stops the rebuild with an error naming the first such seq.
     func rebuild(from store: LedgerStore, chunkRecords: Int = rebuildChunkRecords,
                  helpers: Int = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)) throws {
         precondition(chunkRecords > 0 && helpers >= 0)
         let size = store.head.size
-        // The records come straight from the append log, which holds exactly what the index
-        // does once the store is open: read with pread, no LMDB page is mapped and let go.
+        // The records come straight from the append log, which holds records 1...size once
+        // the store is open (the open compares the last with the index; VERIFY compares all):
+        // read with pread, no LMDB page is mapped and let go.
         let cursor = try store.recordCursor()
         precondition(cursor.lastSeq == size, "the log and the index end at the same seq")
+        do {
+            try fold(cursor: cursor, size: size, chunkRecords: chunkRecords, helpers: helpers)
+        } catch let error as AppendLogError {
+            // The source of truth itself is damaged (its middle frames are read only here and
+            // by VERIFY): no projection is served from it.
+            throw ServerError("\(error); the daemon does not start on a damaged ledger: restore a backup")
+        }
+        precondition(read { $0.size } == size, "the projection covers the whole log")
+    }
+
+    private func fold(cursor: AppendLog.RecordCursor, size: UInt64, chunkRecords: Int, helpers: Int) throws {
         func chunk(from first: UInt64) -> StoredChunkDecoding? {
             guard first <= size else { return nil }
             return StoredChunkDecoding(cursor: cursor, from: first, count: Int(min(UInt64(chunkRecords), size - first + 1)),
@@ -72,7 +84,6 @@ final class DomainState: @unchecked Sendable {
                 DispatchQueue.global().async(group: retired) { decoding.destroyEvents() }
             }
         }
-        precondition(read { $0.size } == size, "the projection covers the whole log")
     }
 
     /// What the projections fold of a stored record's event, decoded as it was when admitted. The daemon trusts its own
