@@ -49,12 +49,7 @@ public struct LedgerBatch {
     /// batch, whose receipt is the head this batch commits.
     public func receipt(forExisting seq: UInt64) throws -> RecordReceipt? {
         guard seq <= committedSize else { return nil }
-        var commitEnd: UInt64?
-        try LMDBValues.scan(txn, store.commits, from: LedgerLayout.seqKey(seq)) { key, _ in
-            commitEnd = LedgerLayout.seq(fromKey: key)
-            return false
-        }
-        guard let size = commitEnd, size <= committedSize else {
+        guard let size = try LedgerStore.commit(endingFrom: seq, txn: txn, commits: store.commits)?.lastSeq, size <= committedSize else {
             throw StorageError("commits", message: "no commit covers record \(seq)")
         }
         let source = TreeNodeSource(txn: txn, tree: store.tree)

@@ -118,6 +118,17 @@ public final class LedgerStore: @unchecked Sendable {
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
     }
 
+    /// The first commit of the index ending at or after `seq` (the commit that made record
+    /// `seq` durable): its last seq and recorded time.
+    static func commit(endingFrom seq: UInt64, txn: OpaquePointer, commits: MDB_dbi) throws -> (lastSeq: UInt64, millis: Int64)? {
+        var found: (UInt64, Int64)?
+        try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(seq)) { key, value in
+            found = (LedgerLayout.seq(fromKey: key), Int64(bitPattern: LedgerLayout.seq(fromKey: value)))
+            return false
+        }
+        return found
+    }
+
     /// The head and frontier of what LMDB holds.
     private static func readHead(env: LMDBEnvironment, log: MDB_dbi, tree: MDB_dbi) throws -> (MerkleFrontier, LedgerHead) {
         try env.read { txn in

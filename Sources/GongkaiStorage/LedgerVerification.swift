@@ -1,4 +1,3 @@
-import CLMDB
 import GongkaiMerkle
 
 /// The outcome of rehashing the whole log: either every record, node and the root agree, or
@@ -13,16 +12,6 @@ public struct VerificationReport: Equatable, Sendable {
 }
 
 extension LedgerStore {
-    /// The first commit of the index ending at or after `seq`: its last seq and recorded time.
-    static func commit(endingFrom seq: UInt64, txn: OpaquePointer, commits: MDB_dbi) throws -> (lastSeq: UInt64, millis: Int64)? {
-        var found: (UInt64, Int64)?
-        try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(seq)) { key, value in
-            found = (LedgerLayout.seq(fromKey: key), Int64(bitPattern: LedgerLayout.seq(fromKey: value)))
-            return false
-        }
-        return found
-    }
-
     /// Records read per read transaction: verification never holds one snapshot for long, so
     /// it runs beside live appends without blocking them or pinning old pages. The ledger's
     /// pages are let go after each chunk. Each record's random id-index lookup maps up to
