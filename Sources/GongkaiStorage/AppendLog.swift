@@ -249,9 +249,7 @@ public final class AppendLog {
             if length > block.count {
                 // A damaged header must not make start-up allocate gigabytes: the frame's
                 // trailer must be where the header says before the buffer grows to hold it.
-                let trailer = try AppendLog.readBytes(descriptor, at: offset + header.frameBytes - UInt64(AppendLogFrame.trailerBytes),
-                                                      count: AppendLogFrame.trailerBytes, path: path)
-                guard trailer.withUnsafeBytes({ AppendLogFrame.frameBytes(endingWith: $0) }) == header.frameBytes else {
+                guard try AppendLog.frameLength(descriptor, endingAt: offset + header.frameBytes, path: path) == header.frameBytes else {
                     throw AppendLogError.damaged("the frame at byte \(offset) of \(path) has no trailer where its header says it ends")
                 }
             }

@@ -134,8 +134,6 @@ public struct AppendLogFrame: Equatable, Sendable {
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> AppendLogFrame {
         var entries: [Entry] = []
         let header = try walk(bytes, checkDigest: true) { entry, record in
-            // The header's count is bounded by the frame's length once `walk` calls back.
-            if entries.isEmpty, let header = Header(bytes) { entries.reserveCapacity(Int(header.count)) }
             entries.append(Entry(idKey: Array(bytes[(entry + 4)..<(entry + 36)]),
                                  eventDigest: Array(bytes[(entry + 36)..<record.lowerBound]),
                                  record: Array(bytes[record])))
