@@ -2,9 +2,10 @@ import Dispatch
 import Logging
 
 /// Reports LMDB taking in the append log at start-up (after a machine restart that is the
-/// whole log, about 70k records/s), or the log being written from an older ledger: a log line and a systemd status at most every few
-/// seconds, each with EXTEND_TIMEOUT_USEC so that systemd's start timeout does not kill a
-/// long rebuild half-way, which would only start it again.
+/// whole log, about 70k records/s), or the log being written from an older ledger: a log
+/// line and a systemd status at most every few seconds, each with EXTEND_TIMEOUT_USEC so
+/// that systemd's start timeout does not kill a long rebuild half-way, which would only
+/// start it again.
 final class IndexRebuildProgress {
     static let reportIntervalNanos: UInt64 = 5_000_000_000
     /// How long systemd is asked to wait after each report: several intervals.

@@ -223,7 +223,7 @@ public final class AppendLog {
                 let seq = nextSeq
                 taken += 1
                 nextSeq += 1
-                try body(seq, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[range]))
+                try body(seq, blockBytes(range))
             }
         }
 
@@ -238,8 +238,8 @@ public final class AppendLog {
             }
             try have(AppendLogFrame.headerBytes)
             let start = Int(offset - blockStart)
-            let headerBytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[start..<(start + AppendLogFrame.headerBytes)])
-            guard let header = AppendLogFrame.Header(headerBytes), header.frameBytes <= end - offset else {
+            guard let header = AppendLogFrame.Header(blockBytes(start..<(start + AppendLogFrame.headerBytes))),
+                  header.frameBytes <= end - offset else {
                 throw AppendLogError.damaged("no whole frame at byte \(offset) of \(path)")
             }
             guard header.firstSeq == nextSeq else {
@@ -255,11 +255,14 @@ public final class AppendLog {
             }
             try have(length)
             let frameStart = Int(offset - blockStart)
-            let frame = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[frameStart..<(frameStart + length)])
-            _ = try AppendLogFrame.walk(frame, checkDigest: false) { _, record in
+            _ = try AppendLogFrame.walk(blockBytes(frameStart..<(frameStart + length)), checkDigest: false) { _, record in
                 records.append((frameStart + record.lowerBound)..<(frameStart + record.upperBound))
             }
             offset += header.frameBytes
+        }
+
+        private func blockBytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[range])
         }
 
         /// Makes the block hold at least `count` bytes from `offset` on (all within `end`).

@@ -10,9 +10,10 @@ import GongkaiMerkle
 public final class LedgerStore: @unchecked Sendable {
     /// Default initial map; it grows by itself when full.
     public static let defaultInitialMapBytes = 1 << 30
-    /// Records per transaction when LMDB takes in frames from the log at open. Each one
-    /// maps the index pages it touches until the next release: at 1M records 16,384 per
-    /// transaction peaked at 545–695 MB RSS, 4,096 at 317 MB, taking 15 s instead of 12–14 s.
+    /// Records per transaction when LMDB takes in frames from the log at open: bounds the
+    /// dirty pages a transaction holds in memory until it commits (mapped pages are let go
+    /// every `LMDBEnvironment.putsPerRelease` puts). A 1M rebuild peaked at 286 MB RSS with
+    /// 4,096 and 330 MB with 16,384, READY after 17.6 s and 16.8 s.
     static let maxReplayTransactionRecords = 4_096
 
     let env: LMDBEnvironment

@@ -41,9 +41,9 @@ final class DomainState: @unchecked Sendable {
     static let rebuildChunkRecords = 16_384
 
     /// Folds every stored record into the facts, in seq order (start-up). Helper threads
-    /// read each chunk from the append log and decode it while this thread folds the chunk before
-    /// (and then helps decode what is left); the folding stays in seq order. A record that
-    /// cannot be decoded stops the rebuild with an error naming the first such seq.
+    /// read each chunk from the append log and decode it while this thread folds the chunk
+    /// before (and then helps decode what is left); the folding stays in seq order. A record
+    /// that cannot be decoded stops the rebuild with an error naming the first such seq.
     func rebuild(from store: LedgerStore, chunkRecords: Int = rebuildChunkRecords,
                  helpers: Int = max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1)) throws {
         precondition(chunkRecords > 0 && helpers >= 0)
