@@ -129,11 +129,12 @@ final class DomainRebuildTests: XCTestCase {
         }
         XCTAssertNoThrow(try DomainState().rebuild(from: store))
         // The second frame's first seq (header bytes 8...15) says 9 instead of 6.
+        var secondFrameStart: UInt64 = 0
+        try AppendLog(directory: directory).forEachFrame { frame, end in
+            if frame.firstSeq == 1 { secondFrameStart = end }
+        }
         let log = try FileHandle(forUpdating: URL(fileURLWithPath: directory + "/" + AppendLog.fileName))
-        try log.seek(toOffset: UInt64(AppendLog.fileMagic.count))
-        let header = try log.read(upToCount: 32) ?? Data()
-        let firstFrameBytes = header.withUnsafeBytes { 32 + Int($0.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian) + 48 }
-        try log.seek(toOffset: UInt64(AppendLog.fileMagic.count + firstFrameBytes + 8))
+        try log.seek(toOffset: secondFrameStart + 8)
         try log.write(contentsOf: [9])
         try log.close()
         XCTAssertThrowsError(try DomainState().rebuild(from: store)) { error in
