@@ -28,11 +28,11 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members).enumerated() {
+            for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                appendString(key, to: &output)
+                appendString(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                append(members[key]!, to: &output)
+                append(member.value, to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -40,12 +40,18 @@ public enum CanonicalJSON {
 
     /// Keys in RFC 8785 order: lexicographic by UTF-16 code units, not by UTF-8 bytes.
     public static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        // Keys are nearly always ASCII, where both orders are byte order: check each key once,
-        // not at every comparison.
+        sortedMembers(members).map(\.key)
+    }
+
+    /// Members in RFC 8785 key order, each with its value, so encoding looks no key up again.
+    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        // Keys are nearly always ASCII, where both orders are byte order and also String's own
+        // order (which compares ASCII bytes directly): check each key once, not at every
+        // comparison.
         if members.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
-            return members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return members.sorted { $0.key < $1.key }
         }
-        return members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+        return members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
     }
 
     public static func appendString(_ text: String, to output: inout [UInt8]) {

@@ -15,20 +15,22 @@ public enum ComplianceEvaluation {
     /// Only periods that have begun by `asof` are judged; a period that has ended without its
     /// minimum is missed, one still running is pending. `dates` are ascending; those after
     /// `asof` do not count.
-    public static func periods(of kind: PeriodKind, minimum: Int, dates: [BusinessDate], year: Int,
+    public static func periods(_ periods: [Period], minimum: Int, dates: [BusinessDate],
                                asof: BusinessDate) -> [(Period, ComplianceEntry.Status, Int)] {
         assert(zip(dates, dates.dropFirst()).allSatisfy { $0 <= $1 }, "dates are ascending")
         // Two binary searches per period: a busy unit publishes thousands of times a year.
-        return Period.all(kind, in: year).filter { $0.start <= asof }.map { period in
+        return periods.filter { $0.start <= asof }.map { period in
             let count = ComplianceInputs.count(dates, from: period.start, through: min(period.end, asof))
             return (period, count >= minimum ? .met : (asof > period.end ? .missed : .pending), count)
         }
     }
 
     /// A deadline is met if done by its due date, late if done after, missed if still not
-    /// done once the date has passed, pending before that.
+    /// done once the date has passed, pending before that. `completions` are ascending, so
+    /// the first is the earliest (a busy unit can record thousands).
     public static func deadline(due: BusinessDate, completions: [BusinessDate], asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
-        if let done = completions.filter({ $0 <= asof }).min() { return (done <= due ? .met : .late, done) }
+        assert(zip(completions, completions.dropFirst()).allSatisfy { $0 <= $1 }, "completions are ascending")
+        if let done = completions.first, done <= asof { return (done <= due ? .met : .late, done) }
         return (asof > due ? .missed : .pending, nil)
     }
 
@@ -45,8 +47,11 @@ public enum ComplianceEvaluation {
         var json: [JSONValue] = []
         var entries: [ComplianceEntry] = []
         for obligation in catalog.obligations(for: unit) {
-            var object: [String: JSONValue] = ["id": .string(obligation.id), "kind": .string(obligation.rule.kindName),
-                                               "title": .string(obligation.title)]
+            // Room for every member up front: growing a dictionary rehashes its keys.
+            var object = [String: JSONValue](minimumCapacity: 8)
+            object["id"] = .string(obligation.id)
+            object["kind"] = .string(obligation.rule.kindName)
+            object["title"] = .string(obligation.title)
             switch obligation.rule {
             case .periodic(let kind, let minimum), .meeting(_, let kind, let minimum):
                 let dates: [BusinessDate]
@@ -58,7 +63,7 @@ public enum ComplianceEvaluation {
                 }
                 object["every"] = .string(kind.rawValue)
                 object["minimum"] = .number(Double(minimum))
-                let judged = periods(of: kind, minimum: minimum, dates: dates, year: catalog.year, asof: asof)
+                let judged = periods(catalog.periods(kind), minimum: minimum, dates: dates, asof: asof)
                 object["periods"] = .array(judged.map { period, status, count in
                     ["period": .string(period.label), "status": .string(status.rawValue), "count": .number(Double(count))]
                 })

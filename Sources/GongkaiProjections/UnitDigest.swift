@@ -68,16 +68,28 @@ public struct UnitDigest: Sendable {
         guard view.catalog != nil else { return result }
         let facts = view.unitFacts(unit)
         let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
+        // Counted per channel in a short list first: a unit has a few channels but can have
+        // hundreds of unanswered inquiries, and each would hash its channel name again.
+        var tallies: [(channel: String, counts: ReplyCounts)] = []
+        func tally(_ channel: String, _ state: InquiryStatus.State) {
+            if let index = tallies.firstIndex(where: { $0.channel == channel }) {
+                tallies[index].counts.add(state)
+            } else {
+                tallies.append((channel, ReplyCounts()))
+                tallies[tallies.count - 1].counts.add(state)
+            }
+        }
         for pending in unsettled {
             if asof >= pending.latestStep {
                 let overdue = pending.due.map { asof > $0 } ?? false
-                result.replies[pending.channel, default: ReplyCounts()].add(overdue ? .overdue : .open)
+                tally(pending.channel, overdue ? .overdue : .open)
             } else if let status = InquiryEvaluation.evaluate(inquiry: pending.inquiry, unit: unit,
                                                               steps: view.countedSteps(facts.inquiries[pending.inquiry] ?? []),
                                                               calendar: view.calendar, asof: asof, replyRule: rules.rule) {
-                result.replies[status.channel, default: ReplyCounts()].add(status.state)
+                tally(status.channel, status.state)
             }
         }
+        for (channel, counts) in tallies { result.replies[channel, default: ReplyCounts()].add(counts) }
         return result
     }
 

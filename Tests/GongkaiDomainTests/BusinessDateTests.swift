@@ -29,6 +29,14 @@ final class BusinessDateTests: XCTestCase {
         XCTAssertEqual(BusinessDate(year: 9999, month: 12, day: 31).dayNumber, 2_932_896)
     }
 
+    func testDescriptionIsAlwaysTenCharactersWithinSupportedYears() {
+        XCTAssertEqual(BusinessDate(year: 1, month: 1, day: 1).description, "0001-01-01")
+        XCTAssertEqual(BusinessDate(year: 987, month: 6, day: 5).description, "0987-06-05")
+        XCTAssertEqual(BusinessDate(year: 9999, month: 12, day: 31).description, "9999-12-31")
+        // Past the supported years (only internal sentinels get there) the year keeps its digits.
+        XCTAssertEqual(BusinessDate(year: 9999, month: 12, day: 31).adding(days: 1).description, "10000-01-01")
+    }
+
     func testRoundTripEveryDayFrom1900To2200() {
         var date = BusinessDate(year: 1900, month: 1, day: 1)
         var expected = (year: 1900, month: 1, day: 1)

@@ -112,6 +112,24 @@ public struct BusinessDate: Comparable, Hashable, Sendable, CustomStringConverti
     /// `YYYY-MM-DD`.
     public var description: String {
         let (year, month, day) = civil
+        // Written digit by digit: a COMPLIANCE answer names a date for every deadline.
+        if (0...9999).contains(year) {
+            return String(unsafeUninitializedCapacity: 10) { text in
+                func digits(_ value: Int, count: Int, endingAt end: Int) {
+                    var rest = value
+                    for position in (end - count..<end).reversed() {
+                        text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                }
+                digits(year, count: 4, endingAt: 4)
+                text[4] = UInt8(ascii: "-")
+                digits(month, count: 2, endingAt: 7)
+                text[7] = UInt8(ascii: "-")
+                digits(day, count: 2, endingAt: 10)
+                return 10
+            }
+        }
         let yearDigits = String(year)
         let paddedYear = String(repeating: "0", count: max(0, 4 - yearDigits.count)) + yearDigits
         return paddedYear + "-" + (month < 10 ? "0" : "") + String(month) + "-" + (day < 10 ? "0" : "") + String(day)

@@ -21,6 +21,9 @@ public final class Catalog: Sendable {
     private let unitIndex: [String: Int]
     private let aliases: [String: String]
     private let obligationIndex: [String: Int]
+    /// The periods of the year per kind (in `PeriodKind.allCases` order), labelled once here
+    /// rather than at every COMPLIANCE.
+    private let periodsByKind: [[Period]]
 
     public init(json: JSONValue) throws {
         guard let root = json.objectValue else { throw DomainError("catalog", "must be an object") }
@@ -76,6 +79,7 @@ public final class Catalog: Sendable {
         }
         self.obligations = obligations
         self.obligationIndex = obligationIndex
+        periodsByKind = PeriodKind.allCases.map { [year = Int(year)] in Period.all($0, in: year) }
 
         var rules: [EscalationRule] = []
         for (position, value) in (root["escalation"]?["rules"]?.arrayValue ?? []).enumerated() {
@@ -104,6 +108,9 @@ public final class Catalog: Sendable {
     public func obligation(_ id: String) -> Obligation? { obligationIndex[id].map { obligations[$0] } }
 
     public func obligations(for unit: String) -> [Obligation] { obligations.filter { $0.applies(to: unit) } }
+
+    /// `Period.all(kind, in: year)`.
+    public func periods(_ kind: PeriodKind) -> [Period] { periodsByKind[PeriodKind.allCases.firstIndex(of: kind)!] }
 
     /// The reply obligation whose channels include `channel` and that binds `unit`.
     public func replyObligation(channel: String, unit: String) -> Obligation? {
