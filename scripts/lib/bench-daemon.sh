@@ -77,3 +77,18 @@ bench_daemon_stop() {
     daemon=""
   fi
 }
+
+# CPU steal: the share of this machine's CPU time the hypervisor gave to other guests
+# (/proc/stat), from `cpu_steal_mark` to `cpu_steal_since_mark`. On a shared VM a latency
+# tail comes with it, so the reports print it beside p99.
+cpu_steal_mark() {
+  steal_mark=$(awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+}
+
+cpu_steal_since_mark() {
+  awk -v mark="$steal_mark" '/^cpu / {
+    split(mark, before, " ")
+    total = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 - before[2]
+    printf "%.1f%%", (total > 0 ? 100 * ($9 - before[1]) / total : 0)
+  }' /proc/stat
+}
