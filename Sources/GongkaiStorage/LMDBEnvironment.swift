@@ -19,7 +19,8 @@ final class LMDBEnvironment: @unchecked Sendable {
     private(set) var mapSizeBytes: Int
     private var mapLock = pthread_rwlock_t()
 
-    init(path: String, initialMapBytes: Int) throws {
+    init(path: String, initialMapBytes: Int, residentFileBudgetBytes: Int = defaultResidentFileBudgetBytes) throws {
+        self.residentFileBudgetBytes = residentFileBudgetBytes
         var env: OpaquePointer?
         try check("mdb_env_create", mdb_env_create(&env))
         guard let env else { throw StorageError("mdb_env_create", message: "no environment") }
@@ -128,26 +129,59 @@ final class LMDBEnvironment: @unchecked Sendable {
         _ = madvise(address, length, MADV_DONTNEED)
     }
 
-    /// Records put since the map's pages were last let go, and how many times the write path
-    /// let them go (the writer's thread only).
-    private var putsSinceRelease = 0
-    private(set) var putReleases = 0
-    /// Puts between releases. Each record's id key lands on a random page of the `ids`
-    /// B-tree, and Linux maps up to 16 neighbouring cached pages on every fault of a file
-    /// mapping (fault-around; MADV_RANDOM does not turn it off on 6.18): 5,000 random reads
-    /// of 19 MB of pages mapped 303 MB, after 200k appends RSS counted all of data.mdb, and a
-    /// rebuild of 1M records peaked at 309 MB. Every 2,048 puts bounds what appends map to
-    /// about 128 MB; every 1,024 cost 12% of the 32×64 throughput in refaults, 2,048 nothing
-    /// measurable (BENCHMARKS.md, 2026-11-27).
-    static let putsPerRelease = 2_048
+    /// File-backed RSS above which the map's pages are let go: data.mdb's mapped pages plus
+    /// the program's own (about 25 MB). Each record's id key lands on a random page of the
+    /// `ids` B-tree, and Linux maps more than the page read on every fault of a file mapping:
+    /// 16 neighbouring cached pages (fault-around; MADV_RANDOM does not turn it off on 6.18),
+    /// or a whole large folio of up to 2 MiB once ext4 has cached the file in large folios.
+    /// Releasing every 2,048 puts held appends to about 128 MB with small folios, but VERIFY
+    /// and appends mapped 300–500 MB between releases with large ones, so the release now
+    /// follows what is actually resident, whatever the kernel maps per fault.
+    let residentFileBudgetBytes: Int
+    static let defaultResidentFileBudgetBytes = 96 << 20
+    /// Records between looks at RSS: reading /proc/self/statm costs a few microseconds.
+    static let recordsPerResidentCheck = 256
 
-    /// Counts one record put by the write path; lets go of the map's pages every `putsPerRelease`.
+    /// Records put since RSS was last looked at, and how many times the write path let the
+    /// map's pages go (the writer's thread only).
+    private var putsSinceCheck = 0
+    private(set) var putReleases = 0
+
+    /// Counts one record put by the write path; every `recordsPerResidentCheck` puts, lets go
+    /// of the map's pages if file-backed RSS is over budget.
     func notePut() {
-        putsSinceRelease += 1
-        guard putsSinceRelease >= Self.putsPerRelease else { return }
-        putsSinceRelease = 0
-        putReleases += 1
+        putsSinceCheck += 1
+        guard putsSinceCheck >= Self.recordsPerResidentCheck else { return }
+        putsSinceCheck = 0
+        if releaseResidentPagesIfOverBudget() { putReleases += 1 }
+    }
+
+    /// Lets go of the map's pages if file-backed RSS is over `residentFileBudgetBytes` (or
+    /// cannot be read); returns whether it did. Safe wherever `releaseResidentPages` is.
+    @discardableResult
+    func releaseResidentPagesIfOverBudget() -> Bool {
+        if let resident = Self.fileBackedResidentBytes(), resident <= residentFileBudgetBytes { return false }
         releaseResidentPages()
+        return true
+    }
+
+    /// This process's resident file-backed and shared memory in bytes (RssFile + RssShmem,
+    /// the third field of /proc/self/statm, in pages); nil if it cannot be read.
+    static func fileBackedResidentBytes() -> Int? {
+        let descriptor = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0, let pages = sharedPages(statm: buffer[..<count]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// The third field of a /proc/[pid]/statm line ("size resident shared text lib data dt").
+    static func sharedPages(statm: ArraySlice<UInt8>) -> Int? {
+        let fields = statm.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") })
+        guard fields.count >= 3 else { return nil }
+        return Int(String(decoding: fields[2], as: UTF8.self))
     }
 
     /// Where LMDB mapped data.mdb. LMDB does not say (`me_mapaddr` is set only with a fixed

@@ -8,11 +8,15 @@ import GongkaiMerkle
 /// Merkle nodes, all changed together in one transaction per frame. Reads may come from any
 /// thread; appends only from the single writer thread, which owns the in-memory frontier.
 public final class LedgerStore: @unchecked Sendable {
+    /// File-backed RSS above which LMDB's mapped pages are let go while records are written
+    /// or verified (`LMDBEnvironment.residentFileBudgetBytes` explains why).
+    public static let defaultResidentFileBudgetBytes = LMDBEnvironment.defaultResidentFileBudgetBytes
+
     /// Default initial map; it grows by itself when full.
     public static let defaultInitialMapBytes = 1 << 30
     /// Records per transaction when LMDB takes in frames from the log at open: bounds the
     /// dirty pages a transaction holds in memory until it commits (mapped pages are let go
-    /// every `LMDBEnvironment.putsPerRelease` puts). A 1M rebuild peaked at 286 MB RSS with
+    /// whenever file-backed RSS passes `residentFileBudgetBytes`). A 1M rebuild peaked at 286 MB RSS with
     /// 4,096 and 330 MB with 16,384, READY after 17.6 s and 16.8 s.
     static let maxReplayTransactionRecords = 4_096
 
@@ -39,7 +43,8 @@ public final class LedgerStore: @unchecked Sendable {
     /// rebuilt from the append log. `progress` hears (records in the index, records in the
     /// log) after each transaction that takes in frames, for a long rebuild to report.
     public init(directory: String, initialMapBytes: Int = LedgerStore.defaultInitialMapBytes,
-                boot: String? = IndexMarker.currentBoot(), progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+                boot: String? = IndexMarker.currentBoot(), progress: ((UInt64, UInt64) -> Void)? = nil,
+                residentFileBudgetBytes: Int = LedgerStore.defaultResidentFileBudgetBytes) throws {
         self.directory = directory
         let logPath = directory + "/" + AppendLog.fileName
         let dataPath = directory + "/data.mdb"
@@ -71,7 +76,7 @@ public final class LedgerStore: @unchecked Sendable {
             let indexTrusted = !logExists || markerTrusted
             if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory) }
 
-            env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes)
+            env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()
             let environment = env
             (meta, log, ids, tree, commits) = try env.write { txn in

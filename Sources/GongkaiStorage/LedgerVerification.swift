@@ -13,11 +13,12 @@ public struct VerificationReport: Equatable, Sendable {
 
 extension LedgerStore {
     /// Records read per read transaction: verification never holds one snapshot for long, so
-    /// it runs beside live appends without blocking them or pinning old pages. The ledger's
-    /// pages are let go after each chunk. Each record's random id-index lookup maps up to
-    /// 64 KiB (the kernel's fault-around), so this also bounds RSS: at 1M records, chunks of
-    /// 8,192 peaked at ~450 MB and chunks of 1,024 at ~250 MB, for about 40% more time.
+    /// it runs beside live appends without blocking them or pinning old pages.
     static let verifyChunkRecords = 1_024
+    /// Records between looks at RSS. Each record's random id-index lookup maps 64 KiB to
+    /// 2 MiB (`LMDBEnvironment.residentFileBudgetBytes`): letting go after each chunk of 1,024
+    /// peaked at ~250 MB with small folios but at 515 MB with large ones.
+    static let verifyRecordsPerResidentCheck = 32
 
     /// Rehashes records 1…`head.size` as of `head`: each record must be canonical with the
     /// pinned shape and its own seq, each id must map back to it in the index, every perfect
@@ -70,13 +71,14 @@ extension LedgerStore {
                         }
                     }
                     expected += 1
+                    if expected % UInt64(Self.verifyRecordsPerResidentCheck) == 0 { env.releaseResidentPagesIfOverBudget() }
                     return expected <= end
                 }
                 if failure == nil && expected <= end { failure = (expected, "record \(expected) is missing") }
                 next = expected
             }
-            releaseResidentPages()  // one chunk's pages at a time in RSS, not the whole ledger
         }
+        releaseResidentPages()
         if failure == nil, !logged.endsFrame {
             failure = (head.size, "the append log's frame holding record \(head.size) goes on past the head")
         }

@@ -110,26 +110,46 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try LedgerStore(directory: snapshot, boot: thisBoot).head, head)
     }
 
-    /// Appends and a rebuild from the log both let go of LMDB's mapped pages every
-    /// `putsPerRelease` records, so fault-around cannot make RSS count the whole index.
-    func testAppendsAndRebuildsLetGoOfMappedPagesAsTheyGo() throws {
-        let per = LMDBEnvironment.putsPerRelease
+    /// Appends and a rebuild from the log both look at RSS every `recordsPerResidentCheck`
+    /// records and let go of LMDB's mapped pages when file-backed RSS is over the budget, so
+    /// fault-around cannot make RSS count the whole index. A budget of 0 is always over; no
+    /// process is over `Int.max`.
+    func testAppendsAndRebuildsLetGoOfMappedPagesWhenOverBudget() throws {
+        let per = LMDBEnvironment.recordsPerResidentCheck
         let total = 2 * per + 5
-        do {
-            let store = try open()
+        func appendAll(_ store: LedgerStore) throws {
             var appended = 0
             while appended < total {
-                let count = min(700, total - appended)
+                let count = min(100, total - appended)
                 let start = store.head.size + 1
                 try store.append((0..<count).map { TestRecord(seq: start + UInt64($0), millis: 1_700_000_000_000) })
                 appended += count
             }
             XCTAssertEqual(store.head.size, UInt64(total))
+        }
+        do {
+            let store = try LedgerStore(directory: path, boot: thisBoot, residentFileBudgetBytes: 0)
+            try appendAll(store)
             XCTAssertEqual(store.env.putReleases, 2, "one release per \(per) records appended, across batches")
         }
-        let rebuilt = try open(boot: "boot-b")
+        let rebuilt = try LedgerStore(directory: path, boot: "boot-b", residentFileBudgetBytes: 0)
         XCTAssertTrue(rebuilt.recovery.indexRebuilt)
         XCTAssertEqual(rebuilt.env.putReleases, 2, "the rebuild lets go as it takes the records in")
+
+        let other = try TemporaryDirectory()
+        defer { other.remove() }
+        let roomy = try LedgerStore(directory: other.path, boot: thisBoot, residentFileBudgetBytes: .max)
+        try appendAll(roomy)
+        XCTAssertEqual(roomy.env.putReleases, 0, "under budget nothing is let go")
+    }
+
+    func testFileBackedResidentMemoryIsReadFromStatm() throws {
+        XCTAssertEqual(LMDBEnvironment.sharedPages(statm: ArraySlice("1057 311 56 7 0 123 0\n".utf8)), 56)
+        XCTAssertNil(LMDBEnvironment.sharedPages(statm: ArraySlice("1057 311".utf8)))
+        XCTAssertNil(LMDBEnvironment.sharedPages(statm: ArraySlice("1057 311 x 7".utf8)))
+        // This test's own process has its program's pages mapped from files.
+        let resident = try XCTUnwrap(LMDBEnvironment.fileBackedResidentBytes())
+        XCTAssertGreaterThan(resident, 1 << 20)
     }
 
     func testAnIndexLeftOpenInAnotherBootIsRebuiltFromTheLog() throws {
