@@ -12,6 +12,8 @@ public struct LedgerBatch {
     private(set) var poisoned = false
     /// The batch's frame for the append log; nil while records are taken in from the log.
     private(set) var frame: AppendLogFrame.Builder?
+    /// The ids of this batch's records, added to the store's id index once it commits.
+    private(set) var newIds = IdSlots()
 
     /// Records durable before this batch began.
     public let committedSize: UInt64
@@ -37,7 +39,12 @@ public struct LedgerBatch {
 
     /// Lookup by a key from `IdEntry.key(forId:)`, computed off the writer's thread.
     public func lookup(idKey: [UInt8]) throws -> IdEntry? {
-        try LMDBValues.get(txn, store.ids, key: idKey).flatMap { IdEntry(bytes: $0) }
+        var found: IdEntry?
+        try newIds.forEachCandidate(prefix: IdSlots.prefix(ofIdKey: idKey)) { seq in
+            found = try LedgerStore.idEntry(seq: seq, idKey: idKey, txn: txn, digests: store.digests)
+            return found == nil
+        }
+        return try found ?? store.committedIdEntry(idKey: idKey, txn: txn)
     }
 
     /// The leaf of an existing record (this batch's included).
@@ -67,16 +74,21 @@ public struct LedgerBatch {
         // Recorded time never decreases (DESIGN.md section 2).
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
         precondition(!poisoned, "no append after a failed one in the same transaction")
-        poisoned = true
         // The id first: a taken id fails before anything of the record is written.
-        try LMDBValues.put(txn, store.ids, key: idKey,
-                           value: IdEntry(seq: seq, eventDigest: eventDigest).bytes, flags: MDB_NOOVERWRITE)
-        try LMDBValues.put(txn, store.log, key: LedgerLayout.seqKey(seq), value: record, flags: MDB_APPEND)
+        if let taken = try lookup(idKey: idKey) {
+            throw StorageError("append", message: "the event id is already taken by record \(taken.seq)")
+        }
+        poisoned = true
+        let key = LedgerLayout.seqKey(seq)
+        try LMDBValues.put(txn, store.digests, key: key, value: LedgerLayout.digestsValue(idKey: idKey, eventDigest: eventDigest),
+                           flags: MDB_APPEND)
+        try LMDBValues.put(txn, store.log, key: key, value: record, flags: MDB_APPEND)
         let leaf = record.withUnsafeBytes { RFC6962.leafHash($0) }
         for (address, hash) in frontier.append(leaf: leaf) {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
         frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
+        newIds.insert(prefix: IdSlots.prefix(ofIdKey: idKey), seq: seq)
         store.env.notePut()
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")

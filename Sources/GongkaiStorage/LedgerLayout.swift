@@ -3,16 +3,21 @@ import GongkaiMerkle
 
 /// How the ledger lays out its LMDB databases. Changing any of this is a new format version.
 enum LedgerLayout {
-    /// Written into `meta` when a ledger is created; a daemon refuses any other value.
-    static let formatVersion = "gongkai-ledger/1"
+    /// Written into `meta` when a ledger is created; a daemon refuses any other value than
+    /// these two, and moves a ledger of the first to the second at open (`IdIndexMigration`).
+    static let formatVersion = "gongkai-ledger/2"
+    static let formatWithIdsDatabase = "gongkai-ledger/1"
     static let formatKey = Array("format".utf8)
 
     /// `meta`: format version and other ledger-wide facts.
     static let metaDatabase = "meta"
     /// `log`: seq (8-byte big-endian) → canonical record bytes. Appended in seq order.
     static let logDatabase = "log"
-    /// `ids`: SHA-256 of the event id → seq (8 bytes) ‖ SHA-256 of the canonical event.
-    /// Hashing makes every key 32 bytes, under LMDB's 511-byte key limit for any id.
+    /// `digests`: seq (8 bytes) → SHA-256 of the event id ‖ SHA-256 of the canonical event.
+    /// Appended in seq order; the id index in memory (`IdIndex`) is built from it at open.
+    static let digestsDatabase = "digests"
+    /// `ids` (format 1 only): SHA-256 of the event id → seq (8 bytes) ‖ SHA-256 of the
+    /// canonical event. Each append put its key on a random page of this B-tree.
     static let idsDatabase = "ids"
     /// `tree`: perfect Merkle subtrees, keyed by the last leaf they cover (8 bytes) then
     /// their level (1 byte), so the nodes an append completes sort after all earlier ones.
@@ -41,6 +46,17 @@ enum LedgerLayout {
     static func idKey(_ id: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(id.utf8)))
     }
+
+    static func digestsValue(idKey: [UInt8], eventDigest: [UInt8]) -> [UInt8] {
+        precondition(idKey.count == 32 && eventDigest.count == 32, "both are SHA-256 digests")
+        return idKey + eventDigest
+    }
+
+    /// Record `seq`'s entry from its `digests` value, if that value files `idKey`.
+    static func idEntry(seq: UInt64, digestsValue bytes: UnsafeRawBufferPointer, idKey: [UInt8]) -> IdEntry? {
+        guard bytes.count == 64, bytes[0..<32].elementsEqual(idKey) else { return nil }
+        return IdEntry(seq: seq, eventDigest: Array(bytes[32..<64]))
+    }
 }
 
 /// What the id index knows about an event id: its record and a digest of its event.
@@ -53,8 +69,7 @@ public struct IdEntry: Equatable, Sendable {
         self.eventDigest = eventDigest
     }
 
-    var bytes: [UInt8] { LedgerLayout.seqKey(seq) + eventDigest }
-
+    /// From a value of the format-1 `ids` database: seq (8 bytes) ‖ event digest.
     init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 40 else { return nil }
         seq = LedgerLayout.seq(fromKey: UnsafeRawBufferPointer(rebasing: bytes[0..<8]))

@@ -90,6 +90,7 @@ extension LedgerStore {
             return batch
         }
         frontier = batch.frontier
+        idIndex.add(batch.newIds)
         head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
     }
 }

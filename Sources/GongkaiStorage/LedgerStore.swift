@@ -4,8 +4,9 @@ import Glibc
 import GongkaiMerkle
 
 /// The append-only ledger: the append log (`AppendLog`) is its source of truth, one frame
-/// and one fdatasync per group commit; LMDB indexes it: records by seq, the id index and the
-/// Merkle nodes, all changed together in one transaction per frame. Reads may come from any
+/// and one fdatasync per group commit; LMDB indexes it: records by seq, their id keys and
+/// event digests by seq, and the Merkle nodes, all changed together in one transaction per
+/// frame. The id index proper lives in memory (`IdIndex`), rebuilt from the digests at open. Reads may come from any
 /// thread; appends only from the single writer thread, which owns the in-memory frontier.
 public final class LedgerStore: @unchecked Sendable {
     /// File-backed RSS above which LMDB's mapped pages are let go while records are written
@@ -23,7 +24,8 @@ public final class LedgerStore: @unchecked Sendable {
     let env: LMDBEnvironment
     let meta: MDB_dbi
     let log: MDB_dbi
-    let ids: MDB_dbi
+    let digests: MDB_dbi
+    let idIndex: IdIndex
     let tree: MDB_dbi
     let commits: MDB_dbi
     let appendLog: AppendLog
@@ -79,14 +81,14 @@ public final class LedgerStore: @unchecked Sendable {
             env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()
             let environment = env
-            (meta, log, ids, tree, commits) = try env.write { txn in
+            (meta, log, digests, tree, commits) = try env.write { txn in
                 let meta = try environment.openDatabase(LedgerLayout.metaDatabase, txn: txn)
                 let log = try environment.openDatabase(LedgerLayout.logDatabase, txn: txn)
-                let ids = try environment.openDatabase(LedgerLayout.idsDatabase, txn: txn)
+                let digests = try environment.openDatabase(LedgerLayout.digestsDatabase, txn: txn)
                 let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
                 let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
-                try Self.checkFormat(txn: txn, meta: meta, log: log, directory: directory)
-                return (meta, log, ids, tree, commits)
+                try Self.checkFormat(txn: txn, env: environment, meta: meta, log: log, digests: digests, directory: directory)
+                return (meta, log, digests, tree, commits)
             }
             // Flushed at every open (nearly free when clean): a new index's first transaction
             // is then as durable as the ledger, and a write-back error of the last run stops
@@ -99,6 +101,7 @@ public final class LedgerStore: @unchecked Sendable {
                 throw error
             }
             (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
+            idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
             if let existingLog {
                 try Self.checkLog(existingLog, covers: head, env: env, log: log)
                 // Only now: had the index held records of the torn frame, the check refused.
@@ -107,7 +110,7 @@ public final class LedgerStore: @unchecked Sendable {
                 recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
             } else {
                 let total = head.size
-                appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, ids: ids, commits: commits,
+                appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
             }
@@ -133,6 +136,42 @@ public final class LedgerStore: @unchecked Sendable {
             return false
         }
         return found
+    }
+
+    /// The id index of records 1…`size` from their stored id keys: seq-ordered pages, read
+    /// once. At 1M records the slots take 32 MB.
+    private static func readIdSlots(env: LMDBEnvironment, digests: MDB_dbi, size: UInt64) throws -> IdSlots {
+        var slots = IdSlots(expected: Int(size))
+        var expected: UInt64 = 1
+        try env.read { txn in
+            try LMDBValues.scan(txn, digests, from: LedgerLayout.seqKey(1)) { key, value in
+                let seq = LedgerLayout.seq(fromKey: key)
+                guard seq == expected, seq <= size, value.count == 64 else {
+                    throw LedgerMismatch("the index's id keys do not match its records at seq \(expected)")
+                }
+                slots.insert(prefix: IdSlots.prefix(ofIdKey: Array(value[0..<8])), seq: seq)
+                expected += 1
+                return true
+            }
+        }
+        guard expected == size + 1 else { throw LedgerMismatch("the index has id keys for \(expected - 1) of its \(size) records") }
+        env.releaseResidentPages()
+        return slots
+    }
+
+    /// Record `seq`'s id entry if the id key stored with it is `idKey`.
+    static func idEntry(seq: UInt64, idKey: [UInt8], txn: OpaquePointer, digests: MDB_dbi) throws -> IdEntry? {
+        try LMDBValues.get(txn, digests, key: LedgerLayout.seqKey(seq)).flatMap {
+            LedgerLayout.idEntry(seq: seq, digestsValue: $0, idKey: idKey)
+        }
+    }
+
+    /// The entry of the record whose event id has `idKey`, as seen in `txn`, among the
+    /// committed records (`idIndex`).
+    func committedIdEntry(idKey: [UInt8], txn: OpaquePointer) throws -> IdEntry? {
+        try idIndex.first(prefix: IdSlots.prefix(ofIdKey: idKey)) { seq in
+            try Self.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests)
+        }
     }
 
     /// The head and frontier of what LMDB holds.
@@ -170,14 +209,21 @@ public final class LedgerStore: @unchecked Sendable {
         try IndexMarker.clean.write(directory: directory)
     }
 
-    /// A ledger of a format this code does not know is refused, never guessed at.
-    private static func checkFormat(txn: OpaquePointer, meta: MDB_dbi, log: MDB_dbi, directory: String) throws {
+    /// A ledger of a format this code does not know is refused, never guessed at; one of the
+    /// format before is moved to this one inside the same transaction.
+    private static func checkFormat(txn: OpaquePointer, env: LMDBEnvironment, meta: MDB_dbi, log: MDB_dbi, digests: MDB_dbi,
+                                    directory: String) throws {
         if let stored = try LMDBValues.get(txn, meta, key: LedgerLayout.formatKey) {
             let format = String(decoding: stored, as: UTF8.self)
+            if format == LedgerLayout.formatWithIdsDatabase {
+                try IdIndexMigration.run(txn: txn, env: env, digests: digests)
+                try LMDBValues.put(txn, meta, key: LedgerLayout.formatKey, value: Array(LedgerLayout.formatVersion.utf8))
+                return
+            }
             guard format == LedgerLayout.formatVersion else {
                 throw StorageError("open \(directory)", message:
-                    "the ledger has storage format \"\(format)\"; this gongkaid reads only \"\(LedgerLayout.formatVersion)\"; " +
-                    "run a gongkaid that knows that format, or restore a backup")
+                    "the ledger has storage format \"\(format)\"; this gongkaid reads only \"\(LedgerLayout.formatVersion)\" " +
+                    "(and moves \"\(LedgerLayout.formatWithIdsDatabase)\" to it); run a gongkaid that knows that format, or restore a backup")
             }
             return
         }
@@ -223,9 +269,7 @@ public final class LedgerStore: @unchecked Sendable {
 
     /// The id index entry for `id`, if an event with that id was committed.
     public func lookup(id: String) throws -> IdEntry? {
-        try env.read { txn in
-            try LMDBValues.get(txn, ids, key: LedgerLayout.idKey(id)).flatMap { IdEntry(bytes: $0) }
-        }
+        try env.read { txn in try committedIdEntry(idKey: LedgerLayout.idKey(id), txn: txn) }
     }
 
     /// Bytes of the data file and of the current map.
@@ -291,6 +335,7 @@ public final class LedgerStore: @unchecked Sendable {
         }
         frontier = batch.frontier
         head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
+        idIndex.add(batch.newIds)
         precondition(appendLog.lastSeq == head.size, "the log and the index end at the same seq")
         return (result, head)
     }

@@ -15,9 +15,10 @@ extension LedgerStore {
     /// Records read per read transaction: verification never holds one snapshot for long, so
     /// it runs beside live appends without blocking them or pinning old pages.
     static let verifyChunkRecords = 1_024
-    /// Records between looks at RSS. Each record's random id-index lookup maps 64 KiB to
-    /// 2 MiB (`LMDBEnvironment.residentFileBudgetBytes`): letting go after each chunk of 1,024
-    /// peaked at ~250 MB with small folios but at 515 MB with large ones.
+    /// Records between looks at RSS (`LMDBEnvironment.residentFileBudgetBytes`). With the id
+    /// index on disk (format 1) each record's lookup mapped 64 KiB to 2 MiB of a random page:
+    /// letting go after each chunk of 1,024 peaked at ~250 MB with small folios but at 515 MB
+    /// with large ones.
     static let verifyRecordsPerResidentCheck = 32
 
     /// Rehashes records 1…`head.size` as of `head`: each record must be canonical with the
@@ -54,12 +55,16 @@ extension LedgerStore {
                         return false
                     }
                     guard let id = decoded.event["id"]?.stringValue,
-                          let entry = try LMDBValues.get(txn, ids, key: LedgerLayout.idKey(id)).flatMap(IdEntry.init(bytes:)),
-                          entry.seq == seq else {
+                          case let idKey = LedgerLayout.idKey(id),
+                          let entry = try Self.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) else {
+                        failure = (seq, "the id key stored with this record is not its event id's")
+                        return false
+                    }
+                    guard try committedIdEntry(idKey: idKey, txn: txn)?.seq == seq else {
                         failure = (seq, "the id index does not point at this record")
                         return false
                     }
-                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: LedgerLayout.idKey(id), eventDigest: entry.eventDigest,
+                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: idKey, eventDigest: entry.eventDigest,
                                                      commits: { try Self.commit(endingFrom: $0, txn: txn, commits: commits) }) {
                         failure = (seq, why)
                         return false

@@ -39,7 +39,7 @@ final class StartupTests: XCTestCase {
         let (status, log) = try daemon.startExpectingFailure()
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(log.contains(#"storage format "gongkai-ledger/99""#), log)
-        XCTAssertTrue(log.contains(#"reads only "gongkai-ledger/1""#), log)
+        XCTAssertTrue(log.contains(#"reads only "gongkai-ledger/2""#), log)
     }
 
     func testMapGrowsByItselfAndRecordsSurviveRestart() throws {

@@ -6,7 +6,7 @@ import XCTest
 private struct RawLedger {
     let path: String
 
-    func write(_ body: (_ txn: OpaquePointer, _ open: (String) throws -> MDB_dbi) throws -> Void) throws {
+    func write(creating: Bool = false, _ body: (_ txn: OpaquePointer, _ open: (String) throws -> MDB_dbi) throws -> Void) throws {
         var env: OpaquePointer?
         XCTAssertEqual(mdb_env_create(&env), 0)
         defer { mdb_env_close(env) }
@@ -18,7 +18,9 @@ private struct RawLedger {
         do {
             try body(txn!) { name in
                 var dbi: MDB_dbi = 0
-                guard mdb_dbi_open(txn, name, 0, &dbi) == 0 else { throw StorageError("test dbi_open", message: name) }
+                guard mdb_dbi_open(txn, name, creating ? UInt32(MDB_CREATE) : 0, &dbi) == 0 else {
+                    throw StorageError("test dbi_open", message: name)
+                }
                 return dbi
             }
         } catch {
@@ -73,23 +75,72 @@ final class LedgerFormatTests: LedgerTestCase {
         }
     }
 
-    func testNewLedgerRecordsFormatVersionOne() throws {
+    func testNewLedgerRecordsFormatVersionTwo() throws {
         do { _ = try openStore() }
         try raw.write { txn, open in
-            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/2".utf8))
         }
     }
 
     func testOtherFormatIsRefusedNamingBothFormats() throws {
         do { try openStore().append([TestRecord(seq: 1)]) }
-        try raw.write { txn, open in RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("gongkai-ledger/2".utf8)) }
-        assertOpenFails(containing: ["open \(directory.path)", #"storage format "gongkai-ledger/2""#, #"reads only "gongkai-ledger/1""#])
+        try raw.write { txn, open in RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("gongkai-ledger/3".utf8)) }
+        assertOpenFails(containing: ["open \(directory.path)", #"storage format "gongkai-ledger/3""#, #"reads only "gongkai-ledger/2""#])
+    }
+
+    /// Turns the closed ledger into format 1: its id index an LMDB database keyed by id key.
+    private func makeFormatOne(records: Int, leaving dropped: UInt64? = nil) throws {
+        try raw.write(creating: true) { txn, open in
+            let digests = try open("digests"), ids = try open("ids")
+            for seq in 1...UInt64(records) where seq != dropped {
+                let value = try XCTUnwrap(RawLedger.get(txn, digests, seqKey(seq)))
+                RawLedger.put(txn, ids, Array(value[0..<32]), seqKey(seq) + Array(value[32..<64]))
+            }
+            XCTAssertEqual(mdb_drop(txn, digests, 1), 0)
+            RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("gongkai-ledger/1".utf8))
+        }
+    }
+
+    func testFormatOneIsMovedToFormatTwoAtOpen() throws {
+        let records = (1...300).map { TestRecord(seq: UInt64($0)) }
+        let head: LedgerHead
+        do {
+            let store = try openStore()
+            for start in stride(from: 0, to: records.count, by: 100) { try store.append(Array(records[start..<start + 100])) }
+            head = store.head
+        }
+        try makeFormatOne(records: records.count)
+        do {
+            let store = try openStore()
+            XCTAssertEqual(store.head, head)
+            for record in records { XCTAssertEqual(try store.lookup(id: record.id), IdEntry(seq: record.seq, eventDigest: record.digest)) }
+            XCTAssertNil(try store.lookup(id: "evt-301x"))
+            XCTAssertThrowsError(try store.append([TestRecord(seq: 301, id: "evt-7")]), "a taken id stays taken")
+            try store.append([TestRecord(seq: 301)])
+            XCTAssertEqual(try store.lookup(id: "evt-301")?.seq, 301)
+            XCTAssertTrue(try store.verify(head: store.head).ok)
+        }
+        try raw.write { txn, open in
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/2".utf8))
+            XCTAssertThrowsError(try open("ids"), "the format-1 index is dropped")
+        }
+        XCTAssertEqual(try openStore().lookup(id: "evt-300")?.seq, 300)
+    }
+
+    func testFormatOneIndexMissingARecordIsRefused() throws {
+        do { try openStore().append((1...20).map { TestRecord(seq: UInt64($0)) }) }
+        try makeFormatOne(records: 20, leaving: 7)
+        assertOpenFails(containing: ["does not name each record once (at seq 7)", "restore a backup"])
+        // Refusing changes nothing of the ledger's format.
+        try raw.write { txn, open in
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+        }
     }
 
     func testOtherFormatIsRefusedEvenWhenEmpty() throws {
         do { _ = try openStore() }
         try raw.write { txn, open in RawLedger.put(txn, try open("meta"), Array("format".utf8), Array("something-else".utf8)) }
-        assertOpenFails(containing: [#""something-else""#, #""gongkai-ledger/1""#])
+        assertOpenFails(containing: [#""something-else""#, #""gongkai-ledger/2""#])
         // Refusing does not rewrite it.
         try raw.write { txn, open in
             XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("something-else".utf8))
@@ -107,7 +158,7 @@ final class LedgerFormatTests: LedgerTestCase {
         try raw.write { txn, open in RawLedger.delete(txn, try open("meta"), Array("format".utf8)) }
         do { XCTAssertEqual(try openStore().head.size, 0) }
         try raw.write { txn, open in
-            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/2".utf8))
         }
     }
 
