@@ -12,7 +12,7 @@ enum AppendLogMigration {
     static let chunkRecords = 4_096
 
     /// `progress` hears the records written so far after each chunk.
-    static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, digests: MDB_dbi, commits: MDB_dbi,
+    static func write(directory: String, env: LMDBEnvironment, log: MDB_dbi, digests: MDB_dbi, idIndex: IdIndex, commits: MDB_dbi,
                       progress: ((UInt64) -> Void)? = nil) throws -> AppendLog {
         let temporaryPath = directory + "/" + temporaryFileName
         guard unlink(temporaryPath) == 0 || errno == ENOENT else {
@@ -35,7 +35,7 @@ enum AppendLogMigration {
                     try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(nextSeq)) { recordKey, record in
                         let seq = LedgerLayout.seq(fromKey: recordKey)
                         guard seq == nextSeq else { throw AppendLogError.damaged("the LMDB log skips from \(nextSeq - 1) to \(seq)") }
-                        let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, digests: digests)
+                        let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, digests: digests, idIndex: idIndex)
                         frame.add(idKey: idKey, eventDigest: eventDigest, record: Array(record))
                         nextSeq += 1
                         records += 1
@@ -63,8 +63,10 @@ enum AppendLogMigration {
     }
 
     /// The id key of a stored record's event and the digest the index keeps for it; the id
-    /// key stored with the record must be its event id's.
-    private static func indexEntry(of record: UnsafeRawBufferPointer, seq: UInt64, txn: OpaquePointer, digests: MDB_dbi) throws -> ([UInt8], [UInt8]) {
+    /// key stored with the record must be its event id's, and the id index must name this
+    /// very record (no earlier one with the same id).
+    private static func indexEntry(of record: UnsafeRawBufferPointer, seq: UInt64, txn: OpaquePointer, digests: MDB_dbi,
+                                   idIndex: IdIndex) throws -> ([UInt8], [UInt8]) {
         let bytes = record.bindMemory(to: UInt8.self)
         guard let event = RecordFormat.scan(bytes)?.event,
               case .object(let members) = try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[event])),
@@ -72,8 +74,8 @@ enum AppendLogMigration {
             throw AppendLogError.damaged("record \(seq) has no readable event id")
         }
         let idKey = LedgerLayout.idKey(id)
-        guard let entry = try LedgerStore.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) else {
-            throw AppendLogError.damaged("the id key stored with record \(seq) is not that of its event \(id)")
+        guard let entry = try LedgerStore.idEntry(idKey: idKey, index: idIndex, txn: txn, digests: digests), entry.seq == seq else {
+            throw AppendLogError.damaged("the id index does not point event \(id) at record \(seq)")
         }
         return (idKey, entry.eventDigest)
     }

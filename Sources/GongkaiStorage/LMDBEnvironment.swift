@@ -87,6 +87,17 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
+    /// Like `write`, but the commit is flushed to disk in LMDB's own order, data pages before
+    /// the meta page that points at them, so even a power cut finds the old or the new
+    /// state whole. Under NOSYNC the two can reach the disk in any order, which only the
+    /// append log makes safe; the transaction that opens a ledger (and may change its
+    /// format) must not rely on that.
+    func writeDurably<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        try check("mdb_env_set_flags(NOSYNC off)", mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 0))
+        defer { mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 1) }
+        return try write(body)
+    }
+
     private func writeOnce<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }

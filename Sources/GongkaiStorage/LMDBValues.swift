@@ -41,7 +41,8 @@ enum LMDBValues {
         return Array(UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size))
     }
 
-    /// Calls `body` for each entry from `startKey` on, in key order, until it returns false.
+    /// Calls `body` for each entry from `startKey` on (from the first when it is empty), in
+    /// key order, until it returns false.
     static func scan(_ txn: OpaquePointer, _ dbi: MDB_dbi, from startKey: [UInt8],
                      _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         var cursor: OpaquePointer?
@@ -51,7 +52,7 @@ enum LMDBValues {
         try keyBytes.withUnsafeMutableBytes { keyBuffer in
             var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
             var dataValue = MDB_val()
-            var operation = MDB_SET_RANGE
+            var operation = startKey.isEmpty ? MDB_FIRST : MDB_SET_RANGE
             while true {
                 let result = mdb_cursor_get(cursor, &keyValue, &dataValue, operation)
                 if result == MDB_NOTFOUND { return }

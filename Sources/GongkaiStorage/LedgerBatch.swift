@@ -40,7 +40,7 @@ public struct LedgerBatch {
     /// Lookup by a key from `IdEntry.key(forId:)`, computed off the writer's thread.
     public func lookup(idKey: [UInt8]) throws -> IdEntry? {
         var found: IdEntry?
-        try newIds.forEachCandidate(prefix: IdSlots.prefix(ofIdKey: idKey)) { seq in
+        try newIds.forEachCandidate(slotKey: IdSlots.slotKey(ofIdKey: idKey)) { seq in
             found = try LedgerStore.idEntry(seq: seq, idKey: idKey, txn: txn, digests: store.digests)
             return found == nil
         }
@@ -88,7 +88,7 @@ public struct LedgerBatch {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
         frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
-        newIds.insert(prefix: IdSlots.prefix(ofIdKey: idKey), seq: seq)
+        newIds.insert(slotKey: IdSlots.slotKey(ofIdKey: idKey), seq: seq)
         store.env.notePut()
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")

@@ -81,7 +81,8 @@ public final class LedgerStore: @unchecked Sendable {
             env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()
             let environment = env
-            (meta, log, digests, tree, commits) = try env.write { txn in
+            // Flushed in order: this transaction may move the ledger to a new format.
+            (meta, log, digests, tree, commits) = try env.writeDurably { txn in
                 let meta = try environment.openDatabase(LedgerLayout.metaDatabase, txn: txn)
                 let log = try environment.openDatabase(LedgerLayout.logDatabase, txn: txn)
                 let digests = try environment.openDatabase(LedgerLayout.digestsDatabase, txn: txn)
@@ -110,7 +111,8 @@ public final class LedgerStore: @unchecked Sendable {
                 recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
             } else {
                 let total = head.size
-                appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, commits: commits,
+                appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,
+                                                         commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
             }
@@ -149,8 +151,9 @@ public final class LedgerStore: @unchecked Sendable {
                 guard seq == expected, seq <= size, value.count == 64 else {
                     throw LedgerMismatch("the index's id keys do not match its records at seq \(expected)")
                 }
-                slots.insert(prefix: IdSlots.prefix(ofIdKey: Array(value[0..<8])), seq: seq)
+                slots.insert(slotKey: IdSlots.slotKey(ofIdKey: UnsafeRawBufferPointer(rebasing: value[0..<32])), seq: seq)
                 expected += 1
+                if expected % 4_096 == 0 { env.releaseResidentPagesIfOverBudget() }
                 return true
             }
         }
@@ -169,9 +172,14 @@ public final class LedgerStore: @unchecked Sendable {
     /// The entry of the record whose event id has `idKey`, as seen in `txn`, among the
     /// committed records (`idIndex`).
     func committedIdEntry(idKey: [UInt8], txn: OpaquePointer) throws -> IdEntry? {
-        try idIndex.first(prefix: IdSlots.prefix(ofIdKey: idKey)) { seq in
-            try Self.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests)
+        try Self.idEntry(idKey: idKey, index: idIndex, txn: txn, digests: digests)
+    }
+
+    static func idEntry(idKey: [UInt8], index: IdIndex, txn: OpaquePointer, digests: MDB_dbi) throws -> IdEntry? {
+        for seq in index.candidates(slotKey: IdSlots.slotKey(ofIdKey: idKey)) {
+            if let entry = try idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) { return entry }
         }
+        return nil
     }
 
     /// The head and frontier of what LMDB holds.
@@ -216,7 +224,7 @@ public final class LedgerStore: @unchecked Sendable {
         if let stored = try LMDBValues.get(txn, meta, key: LedgerLayout.formatKey) {
             let format = String(decoding: stored, as: UTF8.self)
             if format == LedgerLayout.formatWithIdsDatabase {
-                try IdIndexMigration.run(txn: txn, env: env, digests: digests)
+                try IdIndexMigration.run(txn: txn, env: env, log: log, digests: digests)
                 try LMDBValues.put(txn, meta, key: LedgerLayout.formatKey, value: Array(LedgerLayout.formatVersion.utf8))
                 return
             }
@@ -267,7 +275,9 @@ public final class LedgerStore: @unchecked Sendable {
     /// `AppendLog.RecordCursor`.
     public func recordCursor() throws -> AppendLog.RecordCursor { try appendLog.recordCursor() }
 
-    /// The id index entry for `id`, if an event with that id was committed.
+    /// The id index entry for `id`, if an event with that id was committed. The writer adds
+    /// a batch's ids just after its commit, so for that moment a record already readable
+    /// may not be found by its id yet; appends never see that (they run on the writer).
     public func lookup(id: String) throws -> IdEntry? {
         try env.read { txn in try committedIdEntry(idKey: LedgerLayout.idKey(id), txn: txn) }
     }

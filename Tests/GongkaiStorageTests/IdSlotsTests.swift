@@ -3,31 +3,42 @@ import XCTest
 
 /// The in-memory table that narrows an id key to candidate seqs.
 final class IdSlotsTests: XCTestCase {
-    private func candidates(_ slots: IdSlots, _ prefix: UInt64) -> [UInt64] {
+    private func candidates(_ slots: IdSlots, _ key: UInt64) -> [UInt64] {
         var seqs: [UInt64] = []
-        slots.forEachCandidate(prefix: prefix) { seqs.append($0); return true }
+        slots.forEachCandidate(slotKey: key) { seqs.append($0); return true }
         return seqs
     }
 
     func testEveryIdKeyFiledIsFoundAndOthersAreNot() {
         var slots = IdSlots()
         let keys = (0..<20_000).map { IdEntry.key(forId: "evt-\($0)") }
-        for (index, key) in keys.enumerated() { slots.insert(prefix: IdSlots.prefix(ofIdKey: key), seq: UInt64(index + 1)) }
+        for (index, key) in keys.enumerated() { slots.insert(slotKey: IdSlots.slotKey(ofIdKey: key), seq: UInt64(index + 1)) }
         XCTAssertEqual(slots.count, keys.count)
         XCTAssertLessThanOrEqual(slots.count * 10, slots.capacity * 7, "grown to keep the load at most 7/10")
         for (index, key) in keys.enumerated() {
-            XCTAssertEqual(candidates(slots, IdSlots.prefix(ofIdKey: key)), [UInt64(index + 1)])
+            XCTAssertEqual(candidates(slots, IdSlots.slotKey(ofIdKey: key)), [UInt64(index + 1)])
         }
         for other in 0..<2_000 {
-            XCTAssertEqual(candidates(slots, IdSlots.prefix(ofIdKey: IdEntry.key(forId: "other-\(other)"))), [])
+            XCTAssertEqual(candidates(slots, IdSlots.slotKey(ofIdKey: IdEntry.key(forId: "other-\(other)"))), [])
         }
     }
 
-    func testPrefixesAreTheFirstEightBytesBigEndian() {
-        XCTAssertEqual(IdSlots.prefix(ofIdKey: [1, 2, 3, 4, 5, 6, 7, 8] + [UInt8](repeating: 9, count: 24)), 0x0102_0304_0506_0708)
+    /// Slot keys hash the whole id key with a per-process seed: id keys that share leading
+    /// bytes (which a client can search out) still spread over the table.
+    func testSlotKeysHashTheWholeIdKey() {
+        let base = [UInt8](repeating: 7, count: 32)
+        XCTAssertEqual(IdSlots.slotKey(ofIdKey: base), IdSlots.slotKey(ofIdKey: base))
+        var keys = Set<UInt64>()
+        for last in 0..<256 {
+            var idKey = base
+            idKey[31] = UInt8(last)
+            keys.insert(IdSlots.slotKey(ofIdKey: idKey))
+        }
+        XCTAssertEqual(keys.count, 256)
+        XCTAssertGreaterThan(Set(keys.map { $0 >> 56 }).count, 128, "the top bits, which pick the home slot, differ too")
     }
 
-    /// Seqs under one prefix come back in the order filed, also once the table has grown and
+    /// Seqs under one slot key come back in the order filed, also once the table has grown and
     /// when their probe run wraps around the end of the table.
     func testSharedPrefixesKeepTheirOrderThroughGrowthAndWrapAround() {
         var slots = IdSlots()
@@ -36,21 +47,21 @@ final class IdSlotsTests: XCTestCase {
         var filed: [UInt64: [UInt64]] = [:]
         var seq: UInt64 = 0
         for round in 0..<200 {
-            for prefix in [last, neighbour, UInt64(round) << 40] {
+            for key in [last, neighbour, UInt64(round) << 40] {
                 seq += 1
-                slots.insert(prefix: prefix, seq: seq)
-                filed[prefix, default: []].append(seq)
+                slots.insert(slotKey: key, seq: seq)
+                filed[key, default: []].append(seq)
             }
-            for (prefix, seqs) in filed { XCTAssertEqual(candidates(slots, prefix), seqs, "round \(round)") }
+            for (key, seqs) in filed { XCTAssertEqual(candidates(slots, key), seqs, "round \(round)") }
         }
         XCTAssertGreaterThan(slots.capacity, IdSlots.minCapacity)
     }
 
     func testCandidatesStopWhenTold() {
         var slots = IdSlots()
-        for seq in 1...5 as ClosedRange<UInt64> { slots.insert(prefix: 42, seq: seq) }
+        for seq in 1...5 as ClosedRange<UInt64> { slots.insert(slotKey: 42, seq: seq) }
         var seen: [UInt64] = []
-        slots.forEachCandidate(prefix: 42) { seen.append($0); return $0 < 3 }
+        slots.forEachCandidate(slotKey: 42) { seen.append($0); return $0 < 3 }
         XCTAssertEqual(seen, [1, 2, 3])
     }
 

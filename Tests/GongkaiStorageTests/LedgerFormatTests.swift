@@ -113,6 +113,9 @@ final class LedgerFormatTests: LedgerTestCase {
         do {
             let store = try openStore()
             XCTAssertEqual(store.head, head)
+            var flags: UInt32 = 0
+            XCTAssertEqual(mdb_env_get_flags(store.env.handle, &flags), 0)
+            XCTAssertNotEqual(flags & UInt32(MDB_NOSYNC), 0, "only the opening transaction is flushed in order")
             for record in records { XCTAssertEqual(try store.lookup(id: record.id), IdEntry(seq: record.seq, eventDigest: record.digest)) }
             XCTAssertNil(try store.lookup(id: "evt-301x"))
             XCTAssertThrowsError(try store.append([TestRecord(seq: 301, id: "evt-7")]), "a taken id stays taken")
@@ -128,12 +131,34 @@ final class LedgerFormatTests: LedgerTestCase {
     }
 
     func testFormatOneIndexMissingARecordIsRefused() throws {
-        do { try openStore().append((1...20).map { TestRecord(seq: UInt64($0)) }) }
-        try makeFormatOne(records: 20, leaving: 7)
-        assertOpenFails(containing: ["does not name each record once (at seq 7)", "restore a backup"])
-        // Refusing changes nothing of the ledger's format.
-        try raw.write { txn, open in
-            XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+        for dropped: UInt64 in [7, 20] {
+            directory.remove()
+            directory = try TemporaryDirectory()
+            do { try openStore().append((1...20).map { TestRecord(seq: UInt64($0)) }) }
+            try makeFormatOne(records: 20, leaving: dropped)
+            assertOpenFails(containing: ["does not name each record once (at seq \(dropped))", "restore a backup"])
+            // Refusing changes nothing of the ledger's format or index.
+            try raw.write { txn, open in
+                XCTAssertEqual(RawLedger.get(txn, try open("meta"), Array("format".utf8)), Array("gongkai-ledger/1".utf8))
+                XCTAssertNotNil(RawLedger.get(txn, try open("ids"), IdEntry.key(forId: "evt-1")))
+            }
+        }
+    }
+
+    func testFormatOneIndexNamingARecordTwiceOrBeyondTheLogIsRefused() throws {
+        let plantings: [(id: String, seq: UInt64, message: String)] = [
+            ("stray", 21, "does not name each record once (seq 21 of 20)"),
+            ("again", 5, "does not name each record once (seq 5 of 20)"),
+        ]
+        for planted in plantings {
+            directory.remove()
+            directory = try TemporaryDirectory()
+            do { try openStore().append((1...20).map { TestRecord(seq: UInt64($0)) }) }
+            try makeFormatOne(records: 20)
+            try raw.write { txn, open in
+                RawLedger.put(txn, try open("ids"), IdEntry.key(forId: planted.id), seqKey(planted.seq) + TestRecord(seq: 1).digest)
+            }
+            assertOpenFails(containing: [planted.message])
         }
     }
 
