@@ -31,20 +31,24 @@ struct IdSlots {
     /// Bytes the table holds, for memory accounting.
     var bytes: Int { slots.count * MemoryLayout<Slot>.stride }
 
-    /// The key an id key is filed under: a hash of it seeded afresh in each process (Swift's
-    /// Hasher, SipHash), not its own bytes. Clients choose event ids, and with unkeyed bits
-    /// they could search out ids that all land on one run of slots, making every insert and
-    /// lookup walk it.
+    /// The key an id key is filed under: its first 8 bytes (already uniform, being SHA-256)
+    /// mixed with a secret drawn afresh in each process. Clients choose event ids; were the
+    /// home slot read from the id key's own bits, they could search out ids whose homes all
+    /// lie on one run of slots and make every insert and lookup walk it. The mix is
+    /// SplitMix64's finalizer, a bijection whose every output bit depends on every input bit.
     static func slotKey(ofIdKey idKey: UnsafeRawBufferPointer) -> UInt64 {
         precondition(idKey.count == 32, "id keys are SHA-256 digests")
-        var hasher = Hasher()
-        hasher.combine(bytes: idKey)
-        return UInt64(UInt(bitPattern: hasher.finalize()))
+        var value = UInt64(bigEndian: idKey.loadUnaligned(as: UInt64.self)) ^ secret
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
     }
 
     static func slotKey(ofIdKey idKey: [UInt8]) -> UInt64 {
         idKey.withUnsafeBytes { slotKey(ofIdKey: $0) }
     }
+
+    private static let secret = UInt64.random(in: .min ... .max)
 
     /// Files `seq` under `slotKey`. Seqs under one key come back in the order filed.
     mutating func insert(slotKey: UInt64, seq: UInt64) {
