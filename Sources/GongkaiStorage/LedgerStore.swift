@@ -145,18 +145,25 @@ public final class LedgerStore: @unchecked Sendable {
     private static func readIdSlots(env: LMDBEnvironment, digests: MDB_dbi, size: UInt64) throws -> IdSlots {
         var slots = IdSlots(expected: Int(size))
         var expected: UInt64 = 1
+        var read: [(slotKey: UInt64, seq: UInt64)] = []
+        read.reserveCapacity(4_096)
         try env.read { txn in
             try LMDBValues.scan(txn, digests, from: LedgerLayout.seqKey(1)) { key, value in
                 let seq = LedgerLayout.seq(fromKey: key)
                 guard seq == expected, seq <= size, value.count == 64 else {
                     throw LedgerMismatch("the index's id keys do not match its records at seq \(expected)")
                 }
-                slots.insert(slotKey: IdSlots.slotKey(ofIdKey: UnsafeRawBufferPointer(rebasing: value[0..<32])), seq: seq)
+                read.append((IdSlots.slotKey(ofIdKey: UnsafeRawBufferPointer(rebasing: value[0..<32])), seq))
                 expected += 1
-                if expected % 4_096 == 0 { env.releaseResidentPagesIfOverBudget() }
+                if read.count == read.capacity {
+                    slots.insert(contentsOf: read)
+                    read.removeAll(keepingCapacity: true)
+                    env.releaseResidentPagesIfOverBudget()
+                }
                 return true
             }
         }
+        slots.insert(contentsOf: read)
         guard expected == size + 1 else { throw LedgerMismatch("the index has id keys for \(expected - 1) of its \(size) records") }
         env.releaseResidentPages()
         return slots
