@@ -131,7 +131,7 @@ public struct JSONParser {
                 position += 1
                 if !sawEscape { return try validatedString(run, at: runStart) }
                 scalars.append(contentsOf: run)
-                return try validatedString(scalars, at: runStart)
+                return try scalars.withUnsafeBufferPointer { try validatedString($0, at: runStart) }
             }
             if byte < 0x20 { throw JSONParseError("control character in string", at: position) }
             if byte == UInt8(ascii: "\\") {
@@ -145,8 +145,8 @@ public struct JSONParser {
         }
     }
 
-    private func validatedString<C: Collection>(_ bytes: C, at offset: Int) throws -> String where C.Element == UInt8 {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+    private func validatedString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws -> String {
+        guard let text = UTF8Text.string(validating: bytes) else {
             throw JSONParseError("string is not valid UTF-8", at: offset)
         }
         return text

@@ -1,3 +1,5 @@
+import GongkaiJSON
+
 /// One parsed request line. Parsing is pure: bytes in, a request or a `ProtocolError` out.
 public enum Request: Equatable, Sendable {
     case ping
@@ -64,7 +66,7 @@ public enum Request: Equatable, Sendable {
         if line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
             throw ProtocolError(.badRequest, "line contains a control character")
         }
-        guard String(validating: line, as: UTF8.self) != nil else {
+        guard UTF8Text.isValid(line) else {
             throw ProtocolError(.badRequest, "line is not valid UTF-8")
         }
         let verbEnd = line.firstIndex(of: 0x20) ?? line.count

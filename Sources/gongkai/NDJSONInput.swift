@@ -1,4 +1,5 @@
 import Glibc
+import GongkaiJSON
 
 /// Reads NDJSON events from a file descriptor, one line at a time, skipping blank
 /// lines and `#` comments. Memory stays bounded: a line over `maxLineBytes` is
@@ -55,7 +56,7 @@ final class NDJSONInput {
             guard let (bytes, length) = try nextRawLine() else { return nil }
             guard let bytes else { return .rejected(reason: .tooLong(bytes: length), line: lineNumber) }
             if isSkippable(bytes) { continue }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
+            guard let text = bytes.withUnsafeBufferPointer({ UTF8Text.string(validating: $0) }) else {
                 return .rejected(reason: .notUTF8, line: lineNumber)
             }
             return .event(text, line: lineNumber)

@@ -148,11 +148,8 @@ extension DomainEvent {
     /// The largest integer a JSON number (a double) holds exactly, as the full decoder reads it.
     private static let maxExactInteger: UInt64 = 1 << 53
 
-    /// Whether the bytes are UTF-8, without making a string of ASCII ones: ASCII is UTF-8 as
-    /// it is; only other bytes need the (slower) validating initializer.
     private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        let text = UnsafeBufferPointer(rebasing: bytes[range])
-        return text.allSatisfy { $0 < 0x80 } || String(validating: text, as: UTF8.self) != nil
+        UTF8Text.isValid(UnsafeBufferPointer(rebasing: bytes[range]))
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {

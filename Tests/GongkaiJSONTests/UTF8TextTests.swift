@@ -1,0 +1,44 @@
+import XCTest
+@testable import GongkaiJSON
+
+/// UTF-8 checked by decoding and comparing: every ill-formed sequence the standard library's
+/// validating initializer refuses is refused, and well-formed text comes back unchanged.
+final class UTF8TextTests: XCTestCase {
+    private func check(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) {
+        let expected = String(validating: bytes, as: UTF8.self)
+        let got = bytes.withUnsafeBufferPointer { UTF8Text.string(validating: $0) }
+        XCTAssertEqual(got, expected, "\(bytes)", file: file, line: line)
+        XCTAssertEqual(bytes.withUnsafeBufferPointer { UTF8Text.isValid($0) }, expected != nil, "\(bytes)", file: file, line: line)
+    }
+
+    func testWellFormedTextComesBackUnchanged() {
+        for text in ["", "abc", "县行政审批局", "é", "😀 ok", "\u{FFFD}", "\u{10FFFF}", "a\u{0}b"] {
+            check(Array(text.utf8))
+        }
+    }
+
+    func testIllFormedSequencesAreRefused() {
+        let cases: [[UInt8]] = [
+            [0xFF], [0x80], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80],  // overlong, surrogate
+            [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],  // past U+10FFFF
+            [0xE4, 0xB8], [0xF0, 0x9F, 0x98], [0x61, 0xF0, 0x9F, 0x98, 0x61],  // cut short, also mid-text
+            [0xEF, 0xBF, 0xBD, 0xFF], [0xE4, 0xB8, 0xAD, 0xE4],
+        ]
+        for bytes in cases { check(bytes) }
+    }
+
+    /// Every 1- and 2-byte sequence, and a sample of 3- and 4-byte ones, agree with the
+    /// standard library.
+    func testAgreesWithTheStandardLibraryOnShortSequences() {
+        for first in 0...255 {
+            check([UInt8(first)])
+            for second in 0...255 { check([UInt8(first), UInt8(second)]) }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<100_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let count = 3 + Int(state >> 63)
+            check((0..<count).map { UInt8(truncatingIfNeeded: state >> (8 * UInt64($0) + 8)) | ($0 == 0 ? 0xC0 : 0x80) })
+        }
+    }
+}
