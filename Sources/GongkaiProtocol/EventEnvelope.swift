@@ -49,9 +49,9 @@ public struct EventEnvelope: Sendable {
 
     /// DESIGN.md section 2: 1–128 visible characters.
     public static func checkId(_ id: String) throws {
-        let count = id.unicodeScalars.count
-        guard count >= 1 else { throw ProtocolError(.invalidEvent, "id: must not be empty") }
-        guard count <= ProtocolLimits.maxIdScalars else {
+        guard !id.isEmpty else { throw ProtocolError(.invalidEvent, "id: must not be empty") }
+        // Scalars are counted only when the UTF-8 bytes could be too many.
+        if id.utf8.count > ProtocolLimits.maxIdScalars, case let count = id.unicodeScalars.count, count > ProtocolLimits.maxIdScalars {
             throw ProtocolError(.invalidEvent, "id: \(count) characters; at most \(ProtocolLimits.maxIdScalars)")
         }
         for scalar in id.unicodeScalars where !isVisible(scalar) {

@@ -24,6 +24,9 @@ public final class Catalog: Sendable {
     /// The periods of the year per kind (in `PeriodKind.allCases` order), labelled once here
     /// rather than at every COMPLIANCE.
     private let periodsByKind: [[Period]]
+    /// Each unit's obligations in catalog order, gathered once: every append and every
+    /// COMPLIANCE asks for them.
+    private let obligationsByUnit: [String: [Obligation]]
 
     public init(json: JSONValue) throws {
         guard let root = json.objectValue else { throw DomainError("catalog", "must be an object") }
@@ -80,6 +83,11 @@ public final class Catalog: Sendable {
         self.obligations = obligations
         self.obligationIndex = obligationIndex
         periodsByKind = PeriodKind.allCases.map { [year = Int(year)] in Period.all($0, in: year) }
+        var byUnit: [String: [Obligation]] = [:]
+        for unit in units {
+            byUnit[unit.id] = obligations.filter { $0.applies(to: unit.id) }
+        }
+        obligationsByUnit = byUnit
 
         var rules: [EscalationRule] = []
         for (position, value) in (root["escalation"]?["rules"]?.arrayValue ?? []).enumerated() {
@@ -107,7 +115,9 @@ public final class Catalog: Sendable {
 
     public func obligation(_ id: String) -> Obligation? { obligationIndex[id].map { obligations[$0] } }
 
-    public func obligations(for unit: String) -> [Obligation] { obligations.filter { $0.applies(to: unit) } }
+    public func obligations(for unit: String) -> [Obligation] {
+        obligationsByUnit[unit] ?? obligations.filter { $0.applies(to: unit) }
+    }
 
     /// `Period.all(kind, in: year)`.
     public func periods(_ kind: PeriodKind) -> [Period] { periodsByKind[PeriodKind.allCases.firstIndex(of: kind)!] }

@@ -49,8 +49,13 @@ enum FieldLimits {
     }
 
     private static func bound(_ text: String, _ field: String, _ minimum: Int, _ maximum: Int) throws {
+        precondition(minimum <= 1, "a minimum above 1 needs the scalars counted")
+        // A scalar takes 1–4 UTF-8 bytes, so the byte count (known without a pass) decides
+        // nearly every text; only a long one has its scalars counted.
+        let bytes = text.utf8.count
+        guard bytes >= minimum else { throw DomainError(field, "must not be empty") }
+        guard bytes > maximum else { return }
         let count = text.unicodeScalars.count
-        guard count >= minimum else { throw DomainError(field, "must not be empty") }
         guard count <= maximum else { throw DomainError(field, "is \(count) characters; at most \(maximum)") }
     }
 }
