@@ -21,6 +21,7 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     init(path: String, initialMapBytes: Int, residentFileBudgetBytes: Int = defaultResidentFileBudgetBytes) throws {
         self.residentFileBudgetBytes = residentFileBudgetBytes
+        residentFileBaseline = Self.fileBackedResidentBytes() ?? 0
         var env: OpaquePointer?
         try check("mdb_env_create", mdb_env_create(&env))
         guard let env else { throw StorageError("mdb_env_create", message: "no environment") }
@@ -140,16 +141,20 @@ final class LMDBEnvironment: @unchecked Sendable {
         _ = madvise(address, length, MADV_DONTNEED)
     }
 
-    /// File-backed RSS above which the map's pages are let go: data.mdb's mapped pages plus
-    /// the program's own (about 25 MB). Each record's id key lands on a random page of the
-    /// `ids` B-tree, and Linux maps more than the page read on every fault of a file mapping:
-    /// 16 neighbouring cached pages (fault-around; MADV_RANDOM does not turn it off on 6.18),
-    /// or a whole large folio of up to 2 MiB once ext4 has cached the file in large folios.
-    /// Releasing every 2,048 puts held appends to about 128 MB with small folios, but VERIFY
-    /// and appends mapped 300–500 MB between releases with large ones, so the release now
-    /// follows what is actually resident, whatever the kernel maps per fault.
+    /// File-backed RSS, above what was resident when the environment opened (the program's
+    /// own pages, about 25 MB), at which the map's pages are let go. Linux maps more than the
+    /// page read on every fault of a file mapping: 16 neighbouring cached pages (fault-around;
+    /// MADV_RANDOM does not turn it off on 6.18), or a whole large folio of up to 2 MiB once
+    /// ext4 has cached the file in large folios. With the id index on disk (format 1) each
+    /// record's id key landed on a random page; releasing every 2,048 puts held appends to
+    /// about 128 MB with small folios, but VERIFY and appends mapped 300–500 MB between
+    /// releases with large ones, so the release follows what is actually resident, whatever
+    /// the kernel maps per fault.
     let residentFileBudgetBytes: Int
-    static let defaultResidentFileBudgetBytes = 96 << 20
+    static let defaultResidentFileBudgetBytes = 72 << 20
+    /// File-backed RSS when the environment opened; the budget counts above it, so the
+    /// program's own pages never make every check release the map.
+    private let residentFileBaseline: Int
     /// Records between looks at RSS: reading /proc/self/statm costs a few microseconds.
     static let recordsPerResidentCheck = 256
 
@@ -167,11 +172,12 @@ final class LMDBEnvironment: @unchecked Sendable {
         if releaseResidentPagesIfOverBudget() { putReleases += 1 }
     }
 
-    /// Lets go of the map's pages if file-backed RSS is over `residentFileBudgetBytes` (or
-    /// cannot be read); returns whether it did. Safe wherever `releaseResidentPages` is.
+    /// Lets go of the map's pages if file-backed RSS has grown more than
+    /// `residentFileBudgetBytes` since the open (or cannot be read); returns whether it did.
+    /// Safe wherever `releaseResidentPages` is.
     @discardableResult
     func releaseResidentPagesIfOverBudget() -> Bool {
-        if let resident = Self.fileBackedResidentBytes(), resident <= residentFileBudgetBytes { return false }
+        if let resident = Self.fileBackedResidentBytes(), resident - residentFileBaseline <= residentFileBudgetBytes { return false }
         releaseResidentPages()
         return true
     }

@@ -31,6 +31,7 @@ extension LedgerStore {
         var next: UInt64 = 1
         var failure: (UInt64?, String)?
         var logged = LoggedRecords(reader: try appendLog.reader())
+        defer { releaseResidentPages() }
         while next <= head.size, failure == nil {
             try env.read { txn in
                 let source = TreeNodeSource(txn: txn, tree: tree)
@@ -83,7 +84,6 @@ extension LedgerStore {
                 next = expected
             }
         }
-        releaseResidentPages()
         if failure == nil, !logged.endsFrame {
             failure = (head.size, "the append log's frame holding record \(head.size) goes on past the head")
         }

@@ -153,6 +153,6 @@ extension DomainEvent {
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
-        isUTF8(bytes, range) ? String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) : nil
+        UTF8Text.string(validating: UnsafeBufferPointer(rebasing: bytes[range]))
     }
 }
