@@ -2,10 +2,14 @@ import CLMDB
 
 /// Small wrappers so the ledger code reads as puts and gets rather than MDB_val plumbing.
 enum LMDBValues {
+    // MDB_val wants mutable pointers, but mdb_get and mdb_put only read the key and data
+    // they are given (MDB_RESERVE, which would write, is never used), so the arrays' own
+    // storage is passed. Making it mutable would copy each array on every call: a record's
+    // bytes and its keys, several allocations per append.
+
     static func get(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8]) throws -> UnsafeRawBufferPointer? {
-        var keyBytes = key
-        return try keyBytes.withUnsafeMutableBytes { keyBuffer in
-            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
+        try key.withUnsafeBytes { keyBuffer in
+            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
             var dataValue = MDB_val()
             let result = mdb_get(txn, dbi, &keyValue, &dataValue)
             if result == MDB_NOTFOUND { return nil }
@@ -16,12 +20,11 @@ enum LMDBValues {
     }
 
     static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8], value: [UInt8], flags: Int32 = 0) throws {
-        var keyBytes = key
-        var valueBytes = value
-        let result = keyBytes.withUnsafeMutableBytes { keyBuffer in
-            valueBytes.withUnsafeMutableBytes { valueBuffer in
-                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
-                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: valueBuffer.baseAddress)
+        precondition(flags & MDB_RESERVE == 0, "MDB_RESERVE would write through the value's pointer")
+        let result = key.withUnsafeBytes { keyBuffer in
+            value.withUnsafeBytes { valueBuffer in
+                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
                 return mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(flags))
             }
         }
