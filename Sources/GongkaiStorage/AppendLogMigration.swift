@@ -64,7 +64,7 @@ enum AppendLogMigration {
 
     /// The id key of a stored record's event and the digest the index keeps for it; the id
     /// key stored with the record must be its event id's, and the id index must name this
-    /// very record (no earlier one with the same id).
+    /// very record and no other.
     private static func indexEntry(of record: UnsafeRawBufferPointer, seq: UInt64, txn: OpaquePointer, digests: MDB_dbi,
                                    idIndex: IdIndex) throws -> ([UInt8], [UInt8]) {
         let bytes = record.bindMemory(to: UInt8.self)
@@ -74,7 +74,8 @@ enum AppendLogMigration {
             throw AppendLogError.damaged("record \(seq) has no readable event id")
         }
         let idKey = LedgerLayout.idKey(id)
-        guard let entry = try LedgerStore.idEntry(idKey: idKey, index: idIndex, txn: txn, digests: digests), entry.seq == seq else {
+        guard let entry = try LedgerStore.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests),
+              try LedgerStore.indexNamesOnly(seq: seq, idKey: idKey, index: idIndex, txn: txn, digests: digests) else {
             throw AppendLogError.damaged("the id index does not point event \(id) at record \(seq)")
         }
         return (idKey, entry.eventDigest)

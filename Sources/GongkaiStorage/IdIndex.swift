@@ -14,17 +14,10 @@ final class IdIndex: @unchecked Sendable {
         self.slots = slots
     }
 
-    var count: Int { lock.withLock { slots.count } }
-    var bytes: Int { lock.withLock { slots.bytes } }
-
     /// The seqs filed under `slotKey`, copied out so that callers confirm them without the
     /// lock: none for a new id, which allocates nothing.
     func candidates(slotKey: UInt64) -> [UInt64] {
-        lock.withLock {
-            var seqs: [UInt64] = []
-            slots.forEachCandidate(slotKey: slotKey) { seqs.append($0); return true }
-            return seqs
-        }
+        lock.withLock { slots.candidates(slotKey: slotKey) }
     }
 
     /// Adds a committed batch's ids. (Within a batch ids are distinct, so the order in which

@@ -77,6 +77,13 @@ struct IdSlots {
         }
     }
 
+    /// The seqs filed under `slotKey`, in the order filed; none (no allocation) for a new id.
+    func candidates(slotKey: UInt64) -> [UInt64] {
+        var seqs: [UInt64] = []
+        forEachCandidate(slotKey: slotKey) { seqs.append($0); return true }
+        return seqs
+    }
+
     /// Every (slot key, seq) filed, in slot order.
     func forEach(_ body: (UInt64, UInt64) -> Void) {
         for slot in slots where slot.seq != 0 { body(slot.key, slot.seq) }

@@ -39,12 +39,13 @@ public struct LedgerBatch {
 
     /// Lookup by a key from `IdEntry.key(forId:)`, computed off the writer's thread.
     public func lookup(idKey: [UInt8]) throws -> IdEntry? {
-        var found: IdEntry?
-        try newIds.forEachCandidate(slotKey: IdSlots.slotKey(ofIdKey: idKey)) { seq in
-            found = try LedgerStore.idEntry(seq: seq, idKey: idKey, txn: txn, digests: store.digests)
-            return found == nil
-        }
-        return try found ?? store.committedIdEntry(idKey: idKey, txn: txn)
+        try lookup(idKey: idKey, slotKey: IdSlots.slotKey(ofIdKey: idKey))
+    }
+
+    /// This batch's records first, then the committed ones.
+    private func lookup(idKey: [UInt8], slotKey: UInt64) throws -> IdEntry? {
+        try LedgerStore.idEntry(idKey: idKey, among: newIds.candidates(slotKey: slotKey) + store.idIndex.candidates(slotKey: slotKey),
+                                txn: txn, digests: store.digests)
     }
 
     /// The leaf of an existing record (this batch's included).
@@ -75,7 +76,8 @@ public struct LedgerBatch {
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
         precondition(!poisoned, "no append after a failed one in the same transaction")
         // The id first: a taken id fails before anything of the record is written.
-        if let taken = try lookup(idKey: idKey) {
+        let slotKey = IdSlots.slotKey(ofIdKey: idKey)
+        if let taken = try lookup(idKey: idKey, slotKey: slotKey) {
             throw StorageError("append", message: "the event id is already taken by record \(taken.seq)")
         }
         poisoned = true
@@ -88,7 +90,7 @@ public struct LedgerBatch {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }
         frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
-        newIds.insert(slotKey: IdSlots.slotKey(ofIdKey: idKey), seq: seq)
+        newIds.insert(slotKey: slotKey, seq: seq)
         store.env.notePut()
         poisoned = false
         precondition(frontier.size == seq, "seq has no gaps")

@@ -6,8 +6,9 @@ import GongkaiMerkle
 /// The append-only ledger: the append log (`AppendLog`) is its source of truth, one frame
 /// and one fdatasync per group commit; LMDB indexes it: records by seq, their id keys and
 /// event digests by seq, and the Merkle nodes, all changed together in one transaction per
-/// frame. The id index proper lives in memory (`IdIndex`), rebuilt from the digests at open. Reads may come from any
-/// thread; appends only from the single writer thread, which owns the in-memory frontier.
+/// frame. The id index proper lives in memory (`IdIndex`), rebuilt from the digests at open.
+/// Reads may come from any thread; appends only from the single writer thread, which owns
+/// the in-memory frontier.
 public final class LedgerStore: @unchecked Sendable {
     /// Growth of file-backed RSS since the open at which LMDB's mapped pages are let go while
     /// records are written or verified (`LMDBEnvironment.residentFileBudgetBytes` explains why).
@@ -177,17 +178,20 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
-    /// The entry of the record whose event id has `idKey`, as seen in `txn`, among the
-    /// committed records (`idIndex`).
-    func committedIdEntry(idKey: [UInt8], txn: OpaquePointer) throws -> IdEntry? {
-        try Self.idEntry(idKey: idKey, index: idIndex, txn: txn, digests: digests)
-    }
-
-    static func idEntry(idKey: [UInt8], index: IdIndex, txn: OpaquePointer, digests: MDB_dbi) throws -> IdEntry? {
-        for seq in index.candidates(slotKey: IdSlots.slotKey(ofIdKey: idKey)) {
+    /// The first of `candidates` whose stored id key is `idKey`, as seen in `txn`.
+    static func idEntry(idKey: [UInt8], among candidates: [UInt64], txn: OpaquePointer, digests: MDB_dbi) throws -> IdEntry? {
+        for seq in candidates {
             if let entry = try idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) { return entry }
         }
         return nil
+    }
+
+    /// Whether the id index files record `seq` under `idKey` and no other record holds that
+    /// id key (each id names one record). The caller has read the id key stored with `seq`.
+    static func indexNamesOnly(seq: UInt64, idKey: [UInt8], index: IdIndex, txn: OpaquePointer, digests: MDB_dbi) throws -> Bool {
+        let candidates = index.candidates(slotKey: IdSlots.slotKey(ofIdKey: idKey))
+        guard candidates.contains(seq) else { return false }
+        return try idEntry(idKey: idKey, among: candidates.filter { $0 != seq }, txn: txn, digests: digests) == nil
     }
 
     /// The head and frontier of what LMDB holds.
@@ -287,7 +291,10 @@ public final class LedgerStore: @unchecked Sendable {
     /// a batch's ids just after its commit, so for that moment a record already readable
     /// may not be found by its id yet; appends never see that (they run on the writer).
     public func lookup(id: String) throws -> IdEntry? {
-        try env.read { txn in try committedIdEntry(idKey: LedgerLayout.idKey(id), txn: txn) }
+        let idKey = LedgerLayout.idKey(id)
+        return try env.read { txn in
+            try Self.idEntry(idKey: idKey, among: idIndex.candidates(slotKey: IdSlots.slotKey(ofIdKey: idKey)), txn: txn, digests: digests)
+        }
     }
 
     /// Bytes of the data file and of the current map.

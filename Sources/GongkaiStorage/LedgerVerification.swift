@@ -61,7 +61,7 @@ extension LedgerStore {
                         failure = (seq, "the id key stored with this record is not its event id's")
                         return false
                     }
-                    guard try committedIdEntry(idKey: idKey, txn: txn)?.seq == seq else {
+                    guard try Self.indexNamesOnly(seq: seq, idKey: idKey, index: idIndex, txn: txn, digests: digests) else {
                         failure = (seq, "the id index does not point at this record")
                         return false
                     }

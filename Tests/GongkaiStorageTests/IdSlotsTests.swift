@@ -3,11 +3,7 @@ import XCTest
 
 /// The in-memory table that narrows an id key to candidate seqs.
 final class IdSlotsTests: XCTestCase {
-    private func candidates(_ slots: IdSlots, _ key: UInt64) -> [UInt64] {
-        var seqs: [UInt64] = []
-        slots.forEachCandidate(slotKey: key) { seqs.append($0); return true }
-        return seqs
-    }
+    private func candidates(_ slots: IdSlots, _ key: UInt64) -> [UInt64] { slots.candidates(slotKey: key) }
 
     func testEveryIdKeyFiledIsFoundAndOthersAreNot() {
         var slots = IdSlots()

@@ -130,6 +130,33 @@ final class LedgerFormatTests: LedgerTestCase {
         XCTAssertEqual(try openStore().lookup(id: "evt-300")?.seq, 300)
     }
 
+    /// VERIFY checks the id key stored with each record against the record's event id, and
+    /// that no two records hold the same id key (planted here past the append check).
+    func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
+        do { try openStore().append((1...4).map { TestRecord(seq: UInt64($0)) }) }
+        try raw.write { txn, open in
+            let digests = try open("digests")
+            let second = try XCTUnwrap(RawLedger.get(txn, digests, seqKey(2)))
+            RawLedger.put(txn, digests, seqKey(3), Array(second[0..<32]) + TestRecord(seq: 3).digest)
+        }
+        do {
+            let store = try openStore()
+            let report = try store.verify(head: store.head)
+            XCTAssertEqual(report.badSeq, 2, "record 3 now holds record 2's id key: id 2 names two records")
+            XCTAssertEqual(report.reason, "the id index does not point at this record")
+        }
+        try raw.write { txn, open in
+            let digests = try open("digests")
+            let fourth = try XCTUnwrap(RawLedger.get(txn, digests, seqKey(4)))
+            RawLedger.put(txn, digests, seqKey(3), Array(fourth[0..<32]) + TestRecord(seq: 3).digest)
+            RawLedger.put(txn, digests, seqKey(4), TestRecord(seq: 3).idKeyAndDigest)
+        }
+        let store = try openStore()
+        let report = try store.verify(head: store.head)
+        XCTAssertEqual(report.badSeq, 3)
+        XCTAssertEqual(report.reason, "the id key stored with this record is not its event id's")
+    }
+
     func testFormatOneIndexMissingARecordIsRefused() throws {
         for dropped: UInt64 in [7, 20] {
             directory.remove()

@@ -55,6 +55,8 @@ struct TestRecord {
     }
 
     var digest: [UInt8] { IdEntry.digest(ofCanonicalEvent: event) }
+    /// Its value in the `digests` database.
+    var idKeyAndDigest: [UInt8] { IdEntry.key(forId: id) + digest }
     var leaf: MerkleHash { RFC6962.leafHash(record) }
 }
 
