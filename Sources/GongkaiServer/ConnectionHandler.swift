@@ -38,6 +38,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var ignoreInput = false
     private var readPending = false
     private var closeWhenIdle = false
+    /// `closeOnceWritten` ran: the connection closes as soon as its answers are out.
+    fileprivate var closeRequested = false
     /// A flush is queued on the event loop: answers filled in the same task share it.
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
@@ -347,12 +349,33 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             return
         }
         if close || (closeWhenIdle && slots.isEmpty && tail == nil) {
-            context.close(promise: nil)
+            closeOnceWritten(context)
             return
         }
         if readPending && mayRead(context) {
             readPending = false
             context.read()
+        }
+    }
+}
+
+extension ConnectionHandler {
+    /// Closes the connection once every answer handed to the channel is in the kernel's
+    /// hands. A close drops what NIO still holds, which cut the last answers (mid-line) of a
+    /// client that sent many requests and then half-closed or was stopped. A client that
+    /// never takes them is cut off after `shutdownGraceSeconds`, so none holds a connection.
+    fileprivate func closeOnceWritten(_ context: ChannelHandlerContext) {
+        guard !closeRequested else { return }
+        closeRequested = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        // Writes complete in order: an empty one completes once all before it have.
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        let cutOff = context.eventLoop.scheduleTask(in: .seconds(Int64(service.configuration.shutdownGraceSeconds))) {
+            context.close(promise: nil)
+        }
+        written.futureResult.whenComplete { _ in
+            cutOff.cancel()
+            context.close(promise: nil)
         }
     }
 }

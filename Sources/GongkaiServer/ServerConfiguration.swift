@@ -29,7 +29,8 @@ public struct ServerConfiguration: Sendable {
     /// Longest time a connection may send nothing while owing nothing (no answers in
     /// flight, no TAIL); nil: no limit.
     public var idleTimeoutSeconds: Int?
-    /// Longest wait at shutdown for clients to take their last answers.
+    /// Longest wait for a client to take its last answers when its connection is closing: at
+    /// shutdown, after it half-closed, or after an answer that ends the connection.
     public var shutdownGraceSeconds: Int
 
     public init(stateDirectory: String, socketPath: String) {
