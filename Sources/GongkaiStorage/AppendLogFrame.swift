@@ -88,7 +88,7 @@ public struct AppendLogFrame: Equatable, Sendable {
             appendLittleEndian(UInt64(bitPattern: commitMillis), to: &header)
             appendLittleEndian(UInt64(frame.count - AppendLogFrame.headerBytes), to: &header)
             frame.replaceSubrange(0..<AppendLogFrame.headerBytes, with: header)
-            let digest = SHA256.hash(data: frame)
+            let digest = frame.withUnsafeBytes { LedgerLayout.sha256Bytes($0) }
             frame.append(contentsOf: digest)
             appendLittleEndian(UInt64(frame.count + 16), to: &frame)
             frame.append(contentsOf: AppendLogFrame.trailerMagic)

@@ -28,4 +28,22 @@ final class FieldLimitsTests: XCTestCase {
         XCTAssertNotNil(check(["unit": .string(String(repeating: "单", count: FieldLimits.maxUnitScalars + 1))]))
         XCTAssertNil(check(["unit": .string(String(repeating: "单", count: FieldLimits.maxUnitScalars))]))
     }
+
+    /// With several bad fields, the one named is the first in the fixed order, whatever order
+    /// the members are stored in: every pair of bad fields, and all of them at once.
+    func testFirstBadFieldInAFixedOrderIsNamed() {
+        let bad: [(String, JSONValue)] = FieldLimits.textFields.map { ($0, JSONValue.string("")) } + [
+            ("note", .number(1)), ("url", .string("ftp://example.org/x")), ("unit", .string("")),
+            ("obligation", .string("T 01")), ("inquiry", .string("")),
+        ]
+        for (i, first) in bad.enumerated() {
+            for second in bad[(i + 1)...] {
+                let answer = check([first.0: first.1, second.0: second.1, "at": "2024-01-02"])
+                XCTAssertTrue(answer?.hasPrefix(first.0 + ":") ?? false, "\(first.0) before \(second.0): \(answer ?? "accepted")")
+            }
+        }
+        let all = Dictionary(uniqueKeysWithValues: bad)
+        XCTAssertTrue(check(all)?.hasPrefix("title:") ?? false, check(all) ?? "accepted")
+        XCTAssertNil(check(["title": "t", "note": "", "url": "https://example.org/x", "unit": "xzspj", "obligation": "T18b", "inquiry": "q-1"]))
+    }
 }

@@ -63,9 +63,17 @@ public struct DomainEvent: Sendable {
 
     static let commonFields: Set<String> = ["id", "type", "unit", "at", "note", "url"]
 
-    /// Fields each type may carry besides the common ones: (required, optional).
-    static func fields(of type: EventType) -> (required: Set<String>, optional: Set<String>) { fieldTable[type]! }
+    /// Fields each type must carry, and every field it may carry (the common ones included),
+    /// so that checking an event's keys hashes each key once.
+    static func fields(of type: EventType) -> (required: Set<String>, allowed: Set<String>) { allowedTable[type]! }
 
+    private static let allowedTable: [EventType: (required: Set<String>, allowed: Set<String>)] =
+        Dictionary(uniqueKeysWithValues: fieldTable.map { type, fields in
+            let common = hasUnit(type) ? commonFields : commonFields.subtracting(["unit"])
+            return (type, (fields.required, fields.required.union(fields.optional).union(common)))
+        })
+
+    /// Fields each type may carry besides the common ones: (required, optional).
     private static let fieldTable: [EventType: (required: Set<String>, optional: Set<String>)] = [
         .catalogAdopted: (["catalog"], []),
         .calendarAdopted: (["year", "notice", "holidays", "workdays"], []),
@@ -96,14 +104,11 @@ public struct DomainEvent: Sendable {
     /// Decodes an event whose `id` and `type` were already checked (`EventEnvelope.header`).
     public static func decode(value: JSONValue, id: String, type: EventType) throws -> DomainEvent {
         guard let members = value.objectValue else { throw DomainError("event", "must be an object") }
-        let (required, optional) = fields(of: type)
+        let (required, allowed) = fields(of: type)
         let needsUnit = hasUnit(type)
-        func allowed(_ key: String) -> Bool {
-            required.contains(key) || optional.contains(key) || (Self.commonFields.contains(key) && (key != "unit" || needsUnit))
-        }
-        if !members.keys.allSatisfy(allowed) {
+        if !members.keys.allSatisfy(allowed.contains) {
             // Name the first unknown field in sorted order, so the answer is deterministic.
-            let key = members.keys.filter { !allowed($0) }.sorted()[0]
+            let key = members.keys.filter { !allowed.contains($0) }.sorted()[0]
             throw DomainError(key, "is not a field of \(type.rawValue)")
         }
         if !required.allSatisfy({ members[$0] != nil }) {
