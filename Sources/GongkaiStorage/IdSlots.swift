@@ -94,6 +94,14 @@ struct IdSlots {
         Int(truncatingIfNeeded: slotKey >> UInt64(64 - slots.count.trailingZeroBitCount))
     }
 
+    /// Whether `more` entries can be filed without the table growing.
+    func fits(adding more: Int) -> Bool { Self.fits(count + more, capacity: slots.count) }
+
+    /// Grows the table now, if needed, so that `more` entries can be filed without growing.
+    mutating func reserve(adding more: Int) {
+        while !fits(adding: more) { grow() }
+    }
+
     private static func fits(_ count: Int, capacity: Int) -> Bool {
         count * maxLoadDenominator <= capacity * maxLoadNumerator
     }

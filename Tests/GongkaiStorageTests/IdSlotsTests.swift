@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import GongkaiStorage
 
@@ -66,5 +67,45 @@ final class IdSlotsTests: XCTestCase {
         let slots = IdSlots(expected: 1_000_000)
         XCTAssertEqual(slots.capacity, 1 << 21)
         XCTAssertEqual(slots.bytes, 32 << 20)
+    }
+
+    func testReserveGrowsOnceForWhatComes() {
+        var slots = IdSlots()
+        slots.reserve(adding: 1_000)
+        let capacity = slots.capacity
+        XCTAssertTrue(slots.fits(adding: 1_000))
+        XCTAssertFalse(slots.fits(adding: capacity))
+        for seq in 1...1_000 as ClosedRange<UInt64> { slots.insert(slotKey: seq &* 0x9E37_79B9_7F4A_7C15, seq: seq) }
+        XCTAssertEqual(slots.capacity, capacity, "no growth while filing what was reserved")
+    }
+
+    /// The index grows its table on a copy while readers keep the old one; every id of every
+    /// batch is found after its add, in the order filed, and none before.
+    func testIndexFindsEveryBatchThroughGrowthWhileReadersRead() {
+        let index = IdIndex(slots: IdSlots())
+        let stop = DispatchSemaphore(value: 0), stopped = DispatchSemaphore(value: 0)
+        Thread {
+            while stop.wait(timeout: .now()) == .timedOut {
+                let found = index.candidates(slotKey: 7)
+                precondition(found == (0..<UInt64(found.count)).map { ($0 + 1) * 1_000 }, "seqs under one key come in order")
+            }
+            stopped.signal()
+        }.start()
+        var seq: UInt64 = 0
+        for round in 0..<60 {
+            var batch = IdSlots()
+            for _ in 0..<(round * 50 + 1) {
+                seq += 1
+                batch.insert(slotKey: seq % 1_000 == 0 ? 7 : seq &* 0x9E37_79B9_7F4A_7C15, seq: seq)
+            }
+            if seq % 1_000 != 0 { XCTAssertEqual(index.candidates(slotKey: seq &* 0x9E37_79B9_7F4A_7C15), [], "not found before its add") }
+            index.add(batch)
+        }
+        stop.signal()
+        stopped.wait()
+        for filed in 1...seq where filed % 1_000 != 0 {
+            XCTAssertEqual(index.candidates(slotKey: filed &* 0x9E37_79B9_7F4A_7C15), [filed])
+        }
+        XCTAssertEqual(index.candidates(slotKey: 7), (1...(seq / 1_000)).map { $0 * 1_000 })
     }
 }
