@@ -16,6 +16,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable, Sendable {
     case timedOut(seconds: Double)
     /// The daemon closed the connection while answers were still expected.
     case connectionClosed(unanswered: Int)
+    /// The connection ended in the middle of an answer line (`bytes` of it arrived).
+    case lineCut(bytes: Int)
     /// An answer line exceeded the client's line limit.
     case lineTooLong(limit: Int)
     /// The daemon sent a line of a kind the caller did not expect here.
@@ -28,7 +30,7 @@ public enum ClientError: Error, CustomStringConvertible, Equatable, Sendable {
     public var isConnectionFailure: Bool {
         switch self {
         case .socketNotFound, .connectionRefused, .permissionDenied, .pathTooLong,
-             .system, .timedOut, .connectionClosed, .closed:
+             .system, .timedOut, .connectionClosed, .lineCut, .closed:
             return true
         case .lineTooLong, .unexpectedAnswer:
             return false
@@ -53,6 +55,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable, Sendable {
             return unanswered > 0
                 ? "the daemon closed the connection with \(unanswered) request(s) unanswered"
                 : "the daemon closed the connection"
+        case .lineCut(let bytes):
+            return "the connection ended in the middle of an answer (\(bytes) bytes of it arrived)"
         case .lineTooLong(let limit):
             return "answer line longer than \(limit) bytes"
         case .unexpectedAnswer(let line):

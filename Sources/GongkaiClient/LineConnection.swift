@@ -111,8 +111,8 @@ public final class LineConnection: @unchecked Sendable {
 
     /// Reads one line and returns it without its `\n` or `\r\n`; nil at end of stream.
     ///
-    /// A final line without a newline is returned before nil. Invalid UTF-8 is
-    /// replaced by U+FFFD; use `readLineBytes()` to see the bytes exactly.
+    /// A final line without a newline (cut off) throws `ClientError.lineCut`. Invalid UTF-8
+    /// is replaced by U+FFFD; use `readLineBytes()` to see the bytes exactly.
     public func readLine() throws -> String? {
         guard let range = try nextLineRange() else { return nil }
         return buffer.withUnsafeBufferPointer { String(decoding: $0[range], as: UTF8.self) }
@@ -210,13 +210,12 @@ public final class LineConnection: @unchecked Sendable {
             scanned = end
             if sawEOF {
                 guard start < end else { return nil }
-                // The peer ended without a final newline: hand back what is left.
-                var lineEnd = end
-                if buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                let range = start..<lineEnd
+                // The daemon ends every answer with a newline: bytes without one are a line
+                // cut off, never to be taken for a whole answer (an OK, an EVENT to export).
+                let cut = end - start
                 start = end
                 scanned = end
-                return range
+                throw ClientError.lineCut(bytes: cut)
             }
             if end - start > maxLineBytes { throw ClientError.lineTooLong(limit: maxLineBytes) }
             try fill()

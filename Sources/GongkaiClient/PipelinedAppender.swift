@@ -124,7 +124,18 @@ private final class PipelineRun: @unchecked Sendable {
             guard queued > sent else { return }
             let now = monotonicNanoseconds()
             for index in sent..<queued { ring[index % window].sentAt = now }
-            try buffer.withUnsafeBytes { try connection.sendAll($0) }
+            do {
+                try buffer.withUnsafeBytes { try connection.sendAll($0) }
+            } catch ClientError.connectionClosed {
+                // The daemon hung up (it is stopping) with part of the buffer sent: what it read
+                // it answers before it closes, and those may be committed OKs. The reader takes
+                // every answer there is and counts the rest as unanswered, not as never sent.
+                condition.lock()
+                flushed = queued
+                condition.signal()
+                condition.unlock()
+                throw ClientError.connectionClosed(unanswered: 0)
+            }
             buffer.removeAll(keepingCapacity: true)
             sent = queued
             condition.lock()

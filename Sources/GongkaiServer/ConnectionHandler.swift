@@ -40,6 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var closeWhenIdle = false
     /// `closeOnceWritten` ran: the connection closes as soon as its answers are out.
     fileprivate var closeRequested = false
+    /// The cut-off of a client that takes no answers while the connection waits to close.
+    fileprivate var closeCutOff: Scheduled<Void>?
     /// A flush is queued on the event loop: answers filled in the same task share it.
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
@@ -129,6 +131,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// give (even to a client that stopped sending mid-line) or a TAIL running is left alone.
     private func stalled(_ stall: InputStalled, context: ChannelHandlerContext) {
         guard slots.isEmpty, submissions.isEmpty, tail == nil, !ignoreInput else { return }
+        // Answers the client has not taken yet (held by NIO) are owed too; and while they
+        // hold back reading, the half line is the daemon's doing, not the client's.
+        guard !readPending, context.channel.isWritable,
+              (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0 == 0 else { return }
         service.stats.connectionTimedOut()
         if stall.partialLine {
             answerError(ProtocolError(.badRequest, "line not finished within \(stall.seconds) s; closing"))
@@ -137,7 +143,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             flushReady()
         } else {
             service.logger.debug("closing a connection idle for \(stall.seconds) s")
-            context.close(promise: nil)
+            closeOnceWritten(context)
         }
     }
 
@@ -363,19 +369,37 @@ extension ConnectionHandler {
     /// Closes the connection once every answer handed to the channel is in the kernel's
     /// hands. A close drops what NIO still holds, which cut the last answers (mid-line) of a
     /// client that sent many requests and then half-closed or was stopped. A client that
-    /// never takes them is cut off after `shutdownGraceSeconds`, so none holds a connection.
+    /// takes none of its answers for the idle timeout is cut off, so none holds a connection
+    /// for ever; one that reads slowly (a pager) keeps it while it makes progress. (At
+    /// shutdown the server's own grace period bounds the wait.)
     fileprivate func closeOnceWritten(_ context: ChannelHandlerContext) {
         guard !closeRequested else { return }
         closeRequested = true
         let written = context.eventLoop.makePromise(of: Void.self)
         // Writes complete in order: an empty one completes once all before it have.
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
-        let cutOff = context.eventLoop.scheduleTask(in: .seconds(Int64(service.configuration.shutdownGraceSeconds))) {
+        if let seconds = service.configuration.idleTimeoutSeconds {
+            cutOffUnlessTaking(context, period: .seconds(Int64(seconds)), unreadBefore: UnreadAnswerBytes.of(context.channel))
+        }
+        written.futureResult.whenComplete { [self] _ in
+            closeCutOff?.cancel()
+            closeCutOff = nil
             context.close(promise: nil)
         }
-        written.futureResult.whenComplete { _ in
-            cutOff.cancel()
-            context.close(promise: nil)
+    }
+
+    /// After `period`: closes if the client took none of its answers meanwhile, else waits
+    /// another period.
+    private func cutOffUnlessTaking(_ context: ChannelHandlerContext, period: TimeAmount, unreadBefore: Int) {
+        closeCutOff = context.eventLoop.scheduleTask(in: period) { [self] in
+            let unread = UnreadAnswerBytes.of(context.channel)
+            if unread < unreadBefore {
+                cutOffUnlessTaking(context, period: period, unreadBefore: unread)
+            } else {
+                service.stats.connectionTimedOut()
+                service.logger.debug("closing a connection whose client took no answers for \(period.nanoseconds / 1_000_000_000) s")
+                context.close(promise: nil)
+            }
         }
     }
 }
