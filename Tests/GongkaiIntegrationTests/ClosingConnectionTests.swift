@@ -62,13 +62,7 @@ final class ClosingConnectionTests: XCTestCase {
     }
 
     func testClientThatNeverTakesItsLastAnswersIsCutOffAfterTheIdleTimeout() throws {
-        try restart(arguments: ["--idle-timeout", "2"])
-        let connection = try daemon.connect()
-        let count = Self.appendsOverflowingTheSocket()
-        let sent = sendInBackground(connection, idPrefix: "nr", count: count) { connection.shutdownWrite() }
-        XCTAssertEqual(sent.wait(timeout: .now() + 30), .success)
-        XCTAssertNil(sendError)
-        try waitForSize(count)
+        let connection = try halfClosedWithAnswersLeftInNIO(idleTimeout: 2, idPrefix: "nr").connection
         let deadline = Date().addingTimeInterval(15)
         var open = 2
         while Date() < deadline {
@@ -83,12 +77,7 @@ final class ClosingConnectionTests: XCTestCase {
     /// A client that reads slowly, longer than the idle timeout, is not cut off: it makes
     /// progress, and gets every answer whole.
     func testSlowReaderKeepsItsConnectionWhileItTakesAnswers() throws {
-        try restart(arguments: ["--idle-timeout", "1"])
-        let connection = try daemon.connect()
-        let count = Self.appendsOverflowingTheSocket()
-        let sent = sendInBackground(connection, idPrefix: "sl", count: count) { connection.shutdownWrite() }
-        XCTAssertEqual(sent.wait(timeout: .now() + 30), .success)
-        try waitForSize(count)
+        let (connection, count) = try halfClosedWithAnswersLeftInNIO(idleTimeout: 1, idPrefix: "sl")
         let started = Date()
         try assertAnswers(connection, idPrefix: "sl", count: count, pauseMicroseconds: 2_000)
         XCTAssertGreaterThan(Date().timeIntervalSince(started), 2, "the reading outlasted the idle timeout")
@@ -155,6 +144,19 @@ final class ClosingConnectionTests: XCTestCase {
             done.signal()
         }.start()
         return done
+    }
+
+    /// A daemon with `idleTimeout` and a connection that sent its appends, half-closed and
+    /// read nothing yet, all of them committed: it waits to close with answers left in NIO.
+    private func halfClosedWithAnswersLeftInNIO(idleTimeout: Int, idPrefix: String) throws -> (connection: LineConnection, count: Int) {
+        try restart(arguments: ["--idle-timeout", String(idleTimeout)])
+        let connection = try daemon.connect()
+        let count = Self.appendsOverflowingTheSocket()
+        let sent = sendInBackground(connection, idPrefix: idPrefix, count: count) { connection.shutdownWrite() }
+        XCTAssertEqual(sent.wait(timeout: .now() + 30), .success)
+        XCTAssertNil(sendError)
+        try waitForSize(count)
+        return (connection, count)
     }
 
     /// Appends whose answers are more than the socket holds (about 1.09 × wmem_default here)
