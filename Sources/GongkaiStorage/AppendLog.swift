@@ -22,7 +22,7 @@ public final class AppendLog {
     private var tornTailPending = false
     /// Set when a failed append could not be taken back: the file may end in a frame LMDB
     /// does not hold, so no further frame may follow it until a restart reconciles the two.
-    private var brokenReason: String?
+    private(set) var brokenReason: String?
 
     /// Opens the log in `directory`, creating it (durably) when absent.
     public init(directory: String, fileName: String = AppendLog.fileName) throws {
@@ -105,11 +105,16 @@ public final class AppendLog {
         precondition(offset >= Self.startOffset, "the file's header stays")
         guard ftruncate(descriptor, off_t(offset)) == 0, fdatasync(descriptor) == 0 else {
             let reason = "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
-            brokenReason = reason
+            markBroken(reason)
             throw AppendLogError.io(reason)
         }
         endOffset = offset
         lastSeq = seq
+    }
+
+    /// No frame may follow until a restart has reconciled the log and the index.
+    func markBroken(_ reason: String) {
+        if brokenReason == nil { brokenReason = reason }
     }
 
     // MARK: Reading

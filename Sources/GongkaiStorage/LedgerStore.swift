@@ -324,6 +324,11 @@ public final class LedgerStore: @unchecked Sendable {
     /// inside what it returns.
     public func appendBatch<T>(_ body: (inout LedgerBatch) throws -> T) throws -> (T, LedgerHead) {
         precondition(!closed, "no append after close")
+        // A log that may end in a frame the index lacks takes nothing, not even a batch of
+        // retries with no new record (which would commit LMDB alone and leave the two apart).
+        if let reason = appendLog.brokenReason {
+            throw StorageError("append", message: "no appends until a restart: \(reason)")
+        }
         let (logEnd, logSeq) = (appendLog.endOffset, appendLog.lastSeq)
         let appendLog = appendLog
         let result: T, batch: LedgerBatch
@@ -355,6 +360,11 @@ public final class LedgerStore: @unchecked Sendable {
                                        "(\(undo)), so these appends may be in the ledger after the next start; " +
                                        "no append is taken before a restart")
                 }
+            }
+            // The log's own undo of a frame it could not make durable failed: the same.
+            if let reason = appendLog.brokenReason {
+                throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start (\(reason)); " +
+                                   "no append is taken before a restart")
             }
             throw error
         }

@@ -91,4 +91,26 @@ final class LedgerStoreAppendTests: LedgerTestCase {
         XCTAssertThrowsError(try store.append([TestRecord(seq: 2, id: "a")]))
         XCTAssertEqual(try store.lookup(id: "a")?.seq, 1)
     }
+
+    /// Once a frame could not be taken back out of the log (it may end in a frame LMDB lacks),
+    /// every batch is refused until a restart, also one with no new record, which would
+    /// otherwise commit LMDB alone; reads go on, and a reopened store appends again.
+    func testBrokenLogRefusesEveryBatchUntilReopened() throws {
+        var store: LedgerStore? = try openStore()
+        let first = (1...2).map { TestRecord(seq: UInt64($0)) }
+        _ = try store!.append(first)
+        store!.appendLog.markBroken("cutting the log back failed: Input/output error")
+        for body in [{ (_: inout LedgerBatch) in [AppendedRecord]() }, { batch in [try batch.append(TestRecord(seq: 3))] }] {
+            XCTAssertThrowsError(try store!.appendBatch(body)) { error in
+                XCTAssertTrue("\(error)".contains("no appends until a restart: cutting the log back failed"), "\(error)")
+            }
+        }
+        XCTAssertEqual(store!.head.size, 2)
+        XCTAssertEqual(try store!.allRecords(), first.map(\.record))
+        try store!.close()
+        store = nil
+
+        let reopened = try openStore()
+        XCTAssertEqual(try reopened.append([TestRecord(seq: 3)]).1.size, 3)
+    }
 }
