@@ -87,9 +87,15 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Pinged from the writer's loop (see `Watchdog`); set by `start`.
     private var watchdog: Watchdog?
+    /// Told once when the ledger stops taking appends until a restart; set by `start`.
+    private var onAppendsRefused: ((String) -> Void)?
 
-    func start(watchdog: Watchdog? = nil) {
+    /// `onAppendsRefused` is told (once, on the writer thread) when a failed commit left the
+    /// append log holding a frame it could not take back: the daemon should stop, so that a
+    /// restart reconciles the log and the index, rather than refuse appends for ever.
+    func start(watchdog: Watchdog? = nil, onAppendsRefused: ((String) -> Void)? = nil) {
         self.watchdog = watchdog
+        self.onAppendsRefused = onAppendsRefused
         let thread = Thread { [self] in
             run()
             finished.signal()
@@ -172,6 +178,11 @@ final class GroupCommitWriter: @unchecked Sendable {
             logger.error("commit of \(batch.count) appends failed: \(error)")
             let failure = ProtocolError(.storage, "the ledger could not write: \(error)")
             outcomes = Array(repeating: .failed(failure), count: batch.count)
+            if let reason = store.appendsRefusedReason, let tell = onAppendsRefused {
+                onAppendsRefused = nil
+                logger.critical("no append is taken before a restart: \(reason)")
+                tell(reason)
+            }
         }
         deliver(outcomes, to: batch)
     }

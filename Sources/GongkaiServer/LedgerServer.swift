@@ -16,6 +16,9 @@ public final class LedgerServer {
     private let logger: Logger
     private let notifier: SystemdNotifier
     private let stopRequested = DispatchSemaphore(value: 0)
+    /// Set when the ledger stopped taking appends until a restart: the daemon then stops and
+    /// exits non-zero, so that its supervisor restarts it (`Restart=on-failure`).
+    private let inDoubt = NIOLockedValueBox<String?>(nil)
 
     public init(configuration: ServerConfiguration, logger: Logger, notifier: SystemdNotifier) {
         self.configuration = configuration
@@ -69,7 +72,10 @@ public final class LedgerServer {
         let service = LedgerService(configuration: configuration, store: store, domain: domain,
                                     admission: DomainAdmission(state: domain), logger: logger,
                                     checkpointSigner: checkpointSigner, access: access)
-        service.writer.start(watchdog: Watchdog(environment: ProcessInfo.processInfo.environment, notifier: notifier))
+        service.writer.start(watchdog: Watchdog(environment: ProcessInfo.processInfo.environment, notifier: notifier)) { [self] reason in
+            inDoubt.withLockedValue { $0 = reason }
+            stopRequested.signal()
+        }
         let connections = ConnectionRegistry()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         do {
@@ -127,6 +133,7 @@ public final class LedgerServer {
         if activatedSocket == nil { unlink(configuration.socketPath) }  // systemd's socket is systemd's
         withExtendedLifetime(lock) {}
         logger.info("stopped", metadata: ["size": "\(service.head.size)"])
+        if let reason = inDoubt.withLockedValue({ $0 }) { throw AppendsRefused(reason: reason) }
     }
 
     /// The signer named by `--signing-key` and the checkpoints' origin, or nil without a key.

@@ -317,6 +317,10 @@ public final class LedgerStore: @unchecked Sendable {
 
     // MARK: Appends (the writer thread only)
 
+    /// Why no batch is taken before a restart (a frame could not be taken back out of the
+    /// append log, so it may hold appends the index lacks); nil while appends are taken.
+    public var appendsRefusedReason: String? { appendLog.brokenReason }
+
     /// Runs `body` with a batch over one write transaction, writes the batch's frame to the
     /// append log with one fdatasync, commits the transaction, and returns the new head. On
     /// any error nothing of the batch is kept, in the log or in LMDB. After a full map the

@@ -89,6 +89,9 @@ struct Gongkaid: ParsableCommand {
         let server = LedgerServer(configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment))
         do {
             try server.run()
+        } catch let refused as AppendsRefused {
+            logger.critical("gongkaid stopped: \(refused)")
+            throw ExitCode(1)
         } catch {
             logger.critical("gongkaid cannot start: \(error)")
             throw ExitCode(1)
