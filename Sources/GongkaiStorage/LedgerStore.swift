@@ -370,6 +370,12 @@ public final class LedgerStore: @unchecked Sendable {
                 throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start (\(reason)); " +
                                    "no append is taken before a restart")
             }
+            // After a fatal error (a failed write of its meta page) LMDB refuses every later
+            // transaction until the environment is opened again: stop, rather than refuse
+            // every append from now on.
+            if let storage = error as? StorageError, storage.code == MDB_PANIC {
+                appendLog.markBroken("LMDB needs to be opened again after a fatal error: \(storage)")
+            }
             throw error
         }
         frontier = batch.frontier
