@@ -7,13 +7,18 @@ import Glibc
 /// untrusted index aside, and committing the frames the index lacks. `LedgerStore.init`
 /// decides which of these run (see `IndexMarker` for when the index is trusted).
 extension LedgerStore {
+    /// Where `refuse` moves the index when even its marker cannot be written.
+    static let refusedDataName = "/data.mdb.refused"
+
     /// Makes the refusal stick. Should even the marker fail to be written, the index is kept
     /// out of reach of a rebuild, so a later boot cannot replace it from the lesser copy.
     static func refuse(_ why: String, directory: String) {
         do {
             try IndexMarker.refused(why).write(directory: directory)
         } catch {
-            _ = rename(directory + "/data.mdb", directory + "/data.mdb.refused")
+            // `LedgerStore.init` refuses while this file exists, whatever the marker says.
+            _ = rename(directory + "/data.mdb", directory + refusedDataName)
+            try? FileSync.fsync(path: directory, directory: true)
         }
     }
 

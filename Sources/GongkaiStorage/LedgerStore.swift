@@ -64,6 +64,13 @@ public final class LedgerStore: @unchecked Sendable {
             throw StorageError("open \(directory)", message:
                 "an earlier start refused this ledger: \(why); restore a backup, or mend the cause and remove \(directory)/\(IndexMarker.fileName)")
         }
+        if FileManager.default.fileExists(atPath: directory + Self.refusedDataName) {
+            // The marker of the refusal could not be written; without this the index would
+            // be missing and rebuilt from a log shorter than it.
+            throw StorageError("open \(directory)", message:
+                "an earlier start refused this ledger but could not record why (its index was moved to data.mdb.refused); " +
+                "restore a backup, or mend the cause and move data.mdb.refused back to data.mdb")
+        }
         let markerTrusted = marker?.trusted(inBoot: boot) ?? false
         if !logExists, marker != nil {
             guard markerTrusted else {
@@ -213,11 +220,18 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
-    /// Flushes LMDB and marks the index clean, so the next open trusts it in any boot. The
-    /// writer must have stopped; no append is taken after this.
+    /// Flushes LMDB and marks the index clean, so the next open trusts it in any boot (unless
+    /// appends were refused for a broken log: then it is marked for a rebuild). The writer
+    /// must have stopped; no append is taken after this.
     public func close() throws {
         guard !closed else { return }
         closed = true
+        if appendLog.brokenReason != nil {
+            // The log may end in a frame the index lacks, or LMDB had a fatal error: the next
+            // open must not trust the index, but rebuild it from the log.
+            try IndexMarker.flushFailed.write(directory: directory)
+            return
+        }
         do {
             try appendLog.sync()
             try env.sync()

@@ -298,6 +298,42 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/data.mdb"), "the index with the extra records is untouched")
     }
 
+    /// A refusal whose marker could not be written (a full disk) moves the index aside to
+    /// data.mdb.refused; the marker still says clean and data.mdb is gone, so without its own
+    /// check the next open would build a new index from the log, shorter than the one refused.
+    func testAnIndexMovedAsideByARefusalStopsEveryLaterOpen() throws {
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            try store.close()
+        }
+        XCTAssertEqual(rename(path + "/data.mdb", path + "/data.mdb.refused"), 0)
+        for boot in [thisBoot, "boot-b"] {
+            XCTAssertThrowsError(try open(boot: boot)) { error in
+                XCTAssertTrue("\(error)".contains("data.mdb.refused"), "\(error)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb"), "no new index was made")
+        XCTAssertEqual(try IndexMarker.read(directory: path), .clean, "nothing was written")
+    }
+
+    /// After appends were refused for a broken log (or a fatal LMDB error) the index is not
+    /// marked clean at close: the next open, in this boot too, rebuilds it from the log.
+    func testACloseAfterABrokenLogMarksTheIndexForARebuild() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            store.appendLog.markBroken("cutting the log back failed: Input/output error")
+            try store.close()
+            head = store.head
+        }
+        XCTAssertEqual(try IndexMarker.read(directory: path), IndexMarker.flushFailed)
+        let reopened = try open(boot: thisBoot)
+        XCTAssertTrue(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.head, head)
+    }
+
     func testATornLastFrameThatTheIndexHoldsIsNeverCut() throws {
         do { try appendBatches(try open(), count: 3) }
         // The last frame damaged although the index (same boot, trusted) holds its records:
