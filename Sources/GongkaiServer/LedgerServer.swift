@@ -45,6 +45,7 @@ public final class LedgerServer {
                                                 attributes: [.posixPermissions: 0o750])
         let lock = try StateDirectoryLock(directory: stateDirectory)
         let ledgerDirectory = stateDirectory + "/ledger"
+        try Self.refuseUnfinishedRestore(stateDirectory: stateDirectory, ledgerDirectory: ledgerDirectory)
         try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let boot = IndexMarker.currentBoot()
@@ -174,6 +175,19 @@ public final class LedgerServer {
         }
         logger.info("signing checkpoints", metadata: ["key": "\(signer.keyName)+\(signer.keyHash)", "origin": "\(origin)"])
         return (signer, origin)
+    }
+
+    /// A missing ledger directory means a new ledger, except when `scripts/restore` left its
+    /// traces (the old ledger moved aside, or its copy staged) without finishing: starting an
+    /// empty ledger then would serve nothing and hand out seq 1 again.
+    private static func refuseUnfinishedRestore(stateDirectory: String, ledgerDirectory: String) throws {
+        guard !FileManager.default.fileExists(atPath: ledgerDirectory) else { return }
+        let traces = ((try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? [])
+            .filter { $0.hasPrefix("ledger.before-restore.") || $0.hasPrefix("ledger.restoring.") }
+        guard traces.isEmpty else {
+            throw ServerError("\(ledgerDirectory) is missing but \(traces.sorted().joined(separator: ", ")) is in \(stateDirectory): " +
+                              "a restore did not finish; run scripts/restore again, or move the ledger meant to be served to \(ledgerDirectory)")
+        }
     }
 
     /// Stops the daemon as SIGTERM would (used by tests that embed the server).

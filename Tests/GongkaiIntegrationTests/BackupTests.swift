@@ -143,6 +143,26 @@ final class BackupTests: XCTestCase {
         XCTAssertFalse(entries.contains { $0.hasPrefix("ledger.restoring") }, "\(entries)")
     }
 
+    /// A restore stopped between moving the old ledger aside and putting the copy in place
+    /// leaves no `ledger/`: the daemon refuses to start a new, empty ledger there.
+    func testAnUnfinishedRestoreIsNotTakenForANewLedger() throws {
+        for trace in ["ledger.before-restore.20261127T080000Z", "ledger.restoring.4242"] {
+            let daemon = DaemonProcess()
+            defer { daemon.removeFiles() }
+            try FileManager.default.createDirectory(atPath: daemon.stateDirectory + "/" + trace, withIntermediateDirectories: true)
+            let process = try daemon.launchWithoutWaiting()
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning {
+                daemon.kill9()
+                return XCTFail("the daemon started on a state directory with \(trace) and no ledger")
+            }
+            XCTAssertNotEqual(process.terminationStatus, 0)
+            XCTAssertTrue(daemon.log.contains("a restore did not finish") && daemon.log.contains(trace), daemon.log)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/ledger"), "no new ledger was made")
+        }
+    }
+
     func testBackupRefusalsLeaveNothingWritten() throws {
         let daemon = DaemonProcess()
         let scratch = DaemonProcess.temporaryDirectory("gongkai-backup-refused")
