@@ -30,17 +30,27 @@ extension LedgerStore {
         defer { releaseResidentPages() }
         guard directory.hasPrefix("/") else { throw BackupRefusal("the backup directory must be an absolute path") }
         let created = try Self.prepareBackupDirectory(directory)
+        // The copy is written in a subdirectory and takes its name `data.mdb` only once whole
+        // and synced: a daemon that dies mid-copy leaves no `data.mdb` that
+        // `scripts/restore` would take for a backup.
+        let staging = directory + "/.copying"
+        let staged = staging + "/data.mdb"
         let data = directory + "/data.mdb"
         do {
-            try env.copy(to: directory)
-            guard chmod(data, 0o600) == 0 else { throw StorageError("chmod \(data)", message: FileSync.lastError()) }
-            try FileSync.fsync(path: data)
+            guard mkdir(staging, 0o700) == 0 else { throw StorageError("mkdir \(staging)", message: FileSync.lastError()) }
+            try env.copy(to: staging)
+            guard chmod(staged, 0o600) == 0 else { throw StorageError("chmod \(staged)", message: FileSync.lastError()) }
+            try FileSync.fsync(path: staged)
+            guard rename(staged, data) == 0 else { throw StorageError("rename \(staged)", message: FileSync.lastError()) }
+            rmdir(staging)
             try FileSync.fsync(path: directory, directory: true)
             let head = try Self.headOfCopy(directory)
             return BackupResult(directory: directory, head: head, bytes: LMDBEnvironment.fileSize(data))
         } catch {
             // Nothing half-written stays behind: mdb_env_copy2 writes only data.mdb (O_EXCL),
             // and a read-only open without locking adds nothing.
+            unlink(staged)
+            rmdir(staging)
             unlink(data)
             if created { rmdir(directory) }
             throw error
