@@ -130,6 +130,19 @@ public final class AppendLog {
         while reader.offset < end, let frame = try reader.next() { try body(frame, reader.offset) }
     }
 
+    /// Reads every frame (each one's SHA-256 included) and checks that their seqs follow on
+    /// from 1 to `lastSeq`; throws `damaged` otherwise. Costs a read of the whole log.
+    public func checkEveryFrame() throws {
+        var seq: UInt64 = 0
+        try forEachFrame { frame, _ in
+            guard frame.firstSeq == seq + 1 else {
+                throw AppendLogError.damaged("\(path) skips from seq \(seq) to \(frame.firstSeq)")
+            }
+            seq = frame.lastSeq
+        }
+        guard seq == lastSeq else { throw AppendLogError.damaged("\(path) ends at seq \(seq), not \(lastSeq)") }
+    }
+
     /// Reads frames from the start through its own descriptor, so it may run on any thread
     /// beside appends as long as it reads only frames that were already committed.
     public func reader() throws -> FrameReader { try FrameReader(path: path) }

@@ -25,10 +25,13 @@ extension LedgerStore {
     /// Moves an index that cannot be trusted out of the way of its rebuild: aside while the
     /// disk has room for two and no earlier one is kept there, deleted otherwise (the log
     /// holds everything it held).
-    static func setAside(_ dataPath: String, as asidePath: String, directory: String) throws {
+    static func setAside(_ dataPath: String, as asidePath: String, directory: String, log: AppendLog?) throws {
         var space = statvfs()
         let freeBytes = statvfs(directory, &space) == 0 ? UInt64(space.f_bavail) * UInt64(space.f_frsize) : 0
         let keep = !FileManager.default.fileExists(atPath: asidePath) && freeBytes > 2 * UInt64(LMDBEnvironment.fileSize(dataPath))
+        // Before the index is deleted, every frame the rebuild will need must be sound: a
+        // damaged one found only mid-rebuild would leave no copy of the records past it.
+        if !keep, let log { try log.checkEveryFrame() }
         guard keep ? rename(dataPath, asidePath) == 0 : unlink(dataPath) == 0,
               unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
             throw StorageError("move \(dataPath) aside", message: FileSync.lastError())

@@ -85,7 +85,7 @@ public final class LedgerStore: @unchecked Sendable {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
             let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
             let indexTrusted = !logExists || markerTrusted
-            if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory) }
+            if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
 
             env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()

@@ -265,6 +265,23 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
     }
 
+    /// When the untrusted index cannot be kept aside (an older aside is there, or the disk is
+    /// short of room) it is deleted, but only after the whole log was checked: a damaged
+    /// frame stops the open with the index still in place.
+    func testAnIndexThatCannotBeKeptAsideIsNotDeletedForADamagedLog() throws {
+        do { try appendBatches(try open(), count: 4) }
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        FileManager.default.createFile(atPath: path + "/data.mdb.before-rebuild", contents: Data("older".utf8))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
+        bytes[Int(AppendLog.startOffset) + 50] ^= 8
+        try bytes.write(to: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
+        XCTAssertThrowsError(try open(boot: "boot-b")) { error in
+            XCTAssertTrue("\(error)".contains("damaged"), "\(error)")
+        }
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes,
+                       "the index is still there, not deleted and begun again")
+    }
+
     func testALostLogWithAnIndexLeftOpenInAnotherBootStopsTheOpen() throws {
         do { try appendBatches(try open(), count: 2) }
         try FileManager.default.removeItem(atPath: path + "/" + AppendLog.fileName)
