@@ -40,6 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var closeWhenIdle = false
     /// `closeOnceWritten` ran: the connection closes as soon as its answers are out.
     fileprivate var closeRequested = false
+    /// Unread answer bytes when last seen falling (or first seen), for `stalled`'s cut-off.
+    private var unreadProgress: (unread: Int, since: NIODeadline)?
     /// The cut-off of a client that takes no answers while the connection waits to close.
     fileprivate var closeCutOff: Scheduled<Void>?
     /// A flush is queued on the event loop: answers filled in the same task share it.
@@ -128,13 +130,17 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     /// A connection that owes nothing and sat too long is closed. One with answers still to
-    /// give (even to a client that stopped sending mid-line) or a TAIL running is left alone.
+    /// give (even to a client that stopped sending mid-line: while answers wait unread the
+    /// daemon holds back reading, so the half line is its own doing) is closed only when the
+    /// client has taken none of them for the idle timeout. A TAIL is left alone.
     private func stalled(_ stall: InputStalled, context: ChannelHandlerContext) {
-        guard slots.isEmpty, submissions.isEmpty, tail == nil, !ignoreInput else { return }
-        // Answers the client has not taken yet (held by NIO) are owed too; and while they
-        // hold back reading, the half line is the daemon's doing, not the client's.
-        guard !readPending, context.channel.isWritable,
-              (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0 == 0 else { return }
+        guard tail == nil, !ignoreInput else { return }  // a closing connection has its own cut-off
+        let unread = UnreadAnswerBytes.of(context.channel)
+        guard slots.isEmpty, submissions.isEmpty, unread == 0, !readPending, context.channel.isWritable else {
+            cutOffIfTakingNothing(unread: unread, context: context)
+            return
+        }
+        unreadProgress = nil
         service.stats.connectionTimedOut()
         if stall.partialLine {
             answerError(ProtocolError(.badRequest, "line not finished within \(stall.seconds) s; closing"))
@@ -145,6 +151,24 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             service.logger.debug("closing a connection idle for \(stall.seconds) s")
             closeOnceWritten(context)
         }
+    }
+
+    /// Closes a connection whose client has left answers unread, without taking any, for the
+    /// idle timeout; answers the daemon still works on (unread 0) are not the client's wait.
+    private func cutOffIfTakingNothing(unread: Int, context: ChannelHandlerContext) {
+        guard unread > 0, let idle = service.configuration.idleTimeoutSeconds else {
+            unreadProgress = nil
+            return
+        }
+        let now = NIODeadline.now()
+        guard let progress = unreadProgress, unread >= progress.unread else {
+            unreadProgress = (unread, now)  // first seen, or the client took some since
+            return
+        }
+        guard now - progress.since >= .seconds(Int64(idle)) else { return }
+        service.stats.connectionTimedOut()
+        service.logger.debug("closing a connection whose client took no answers for \(idle) s")
+        context.close(promise: nil)
     }
 
     /// The daemon is stopping: close once every request already read has its answer.

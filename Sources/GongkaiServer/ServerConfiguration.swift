@@ -27,10 +27,11 @@ public struct ServerConfiguration: Sendable {
     /// Longest time from the first byte of a request line to its end; nil: no limit.
     public var lineTimeoutSeconds: Int?
     /// Longest time a connection may send nothing while owing nothing (no answers in
-    /// flight, no TAIL); nil: no limit.
+    /// flight, no TAIL), and longest time a client may leave its answers unread without
+    /// taking any; nil: no limit.
     public var idleTimeoutSeconds: Int?
-    /// Longest wait for a client to take its last answers when its connection is closing: at
-    /// shutdown, after it half-closed, or after an answer that ends the connection.
+    /// Longest wait at shutdown for clients to take their last answers. (A connection that
+    /// closes otherwise waits while its client takes answers; see `idleTimeoutSeconds`.)
     public var shutdownGraceSeconds: Int
 
     public init(stateDirectory: String, socketPath: String) {

@@ -69,6 +69,9 @@ extension LedgerStore {
             defer { closedir(handle) }
             while let entry = readdir(handle) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name == ".copying" {
+                    throw BackupRefusal("\(directory) holds .copying, left by a backup that was cut short: remove it, or use a new directory")
+                }
                 if name != "." && name != ".." {
                     throw BackupRefusal("\(directory) exists and is not empty; a backup goes into a new or empty directory")
                 }

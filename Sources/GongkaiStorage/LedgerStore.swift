@@ -380,8 +380,8 @@ public final class LedgerStore: @unchecked Sendable {
                 }
             }
             // The log's own undo of a frame it could not make durable failed: the same.
-            if let reason = appendLog.brokenReason {
-                throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start (\(reason)); " +
+            if appendLog.brokenReason != nil {
+                throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start; " +
                                    "no append is taken before a restart")
             }
             // After a fatal error (a failed write of its meta page) LMDB refuses every later

@@ -88,7 +88,7 @@ final class ClosingConnectionTests: XCTestCase {
     /// of a request line. That half line is the daemon's doing: the line timeout must not
     /// answer it `ERR bad-request ... closing`.
     func testHeldBackReadingIsNotAStalledLine() throws {
-        try restart(arguments: ["--line-timeout", "1", "--idle-timeout", "1"])
+        try restart(arguments: ["--line-timeout", "1", "--idle-timeout", "10"])
         let connection = try daemon.connect()
         let sent = sendInBackground(connection, idPrefix: "hb", count: 6_000) {}
         usleep(3_000_000)  // three line timeouts with the daemon holding back
@@ -96,6 +96,25 @@ final class ClosingConnectionTests: XCTestCase {
         XCTAssertEqual(sent.wait(timeout: .now() + 30), .success)
         XCTAssertNil(sendError)
         XCTAssertEqual(try connection.readLineAfter("PING"), #"OK {"pong":true}"#, "the connection is still served")
+    }
+
+    /// A client that pipelines and then takes none of its answers (without closing anything)
+    /// is cut off once it has taken nothing for the idle timeout.
+    func testClientThatStopsTakingAnswersIsCutOffAfterTheIdleTimeout() throws {
+        try restart(arguments: ["--line-timeout", "1", "--idle-timeout", "2"])
+        let connection = try daemon.connect()
+        _ = sendInBackground(connection, idPrefix: "st", count: 6_000) {}
+        let deadline = Date().addingTimeInterval(20)
+        var open = 2
+        while Date() < deadline {
+            open = try openConnections()
+            if open == 1 { break }  // only the connection asking
+            usleep(250_000)
+        }
+        XCTAssertEqual(open, 1, "a client that takes no answers is cut off")
+        let stats = try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("STATS"))
+        XCTAssertGreaterThanOrEqual(stats["connections"]?.objectValue?["timedOut"]?.integerValue ?? 0, 1)
+        withExtendedLifetime(connection) {}
     }
 
     /// `gongkai append` stopped by the daemon's shutdown part-way through a file reports as
