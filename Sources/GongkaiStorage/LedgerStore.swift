@@ -243,6 +243,18 @@ public final class LedgerStore: @unchecked Sendable {
         try IndexMarker.clean.write(directory: directory)
     }
 
+    /// Whether LMDB refuses every transaction after a fatal error (`MDB_PANIC`).
+    private static func panicked(_ env: LMDBEnvironment) -> Bool {
+        do {
+            try env.read { _ in }
+            return false
+        } catch let error as StorageError {
+            return error.code == MDB_PANIC
+        } catch {
+            return false
+        }
+    }
+
     /// A ledger of a format this code does not know is refused, never guessed at; one of the
     /// format before is moved to this one inside the same transaction.
     private static func checkFormat(txn: OpaquePointer, env: LMDBEnvironment, meta: MDB_dbi, log: MDB_dbi, digests: MDB_dbi,
@@ -387,7 +399,9 @@ public final class LedgerStore: @unchecked Sendable {
             // After a fatal error (a failed write of its meta page) LMDB refuses every later
             // transaction until the environment is opened again: stop, rather than refuse
             // every append from now on.
-            if let storage = error as? StorageError, storage.code == MDB_PANIC {
+            // The commit that hits the fatal error fails with its own errno (EIO, ENOSPC); only
+            // the next transaction says MDB_PANIC, so ask now rather than at the next append.
+            if let storage = error as? StorageError, storage.code == MDB_PANIC || Self.panicked(env) {
                 appendLog.markBroken("LMDB needs to be opened again after a fatal error: \(storage)")
             }
             throw error
