@@ -39,8 +39,10 @@ public enum IndexMarker: Equatable, Sendable {
         if line == "clean" { return .clean }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
         if line.hasPrefix("refused ") { return .refused(String(line.dropFirst(8))) }
-        // An unreadable marker trusts nothing: the index is rebuilt from the log.
-        return .openInBoot("unreadable marker")
+        // Markers are replaced whole (fsynced, then renamed), so one that reads as none of the
+        // above was damaged; it may have been a refusal, whose point is that the log must not
+        // be trusted over the index. It is treated as one.
+        return .refused("its index marker \(path) is damaged (\(line.prefix(40).debugDescription)); it may have recorded a refusal")
     }
 
     /// Replaces the marker durably: a new file, fsynced, renamed over the old one.

@@ -282,6 +282,24 @@ final class LedgerRecoveryTests: LedgerTestCase {
                        "the index is still there, not deleted and begun again")
     }
 
+    /// A marker that reads as nothing known was damaged, and may have been a refusal: the
+    /// open is refused, in any boot, and nothing is rebuilt.
+    func testADamagedMarkerStopsTheOpen() throws {
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            try store.close()
+        }
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        try Data("refu\u{0}ed shorter log\n".utf8).write(to: URL(fileURLWithPath: path + "/" + IndexMarker.fileName))
+        for boot in [thisBoot, "boot-b"] {
+            XCTAssertThrowsError(try open(boot: boot)) { error in
+                XCTAssertTrue("\(error)".contains("is damaged"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the index is untouched")
+    }
+
     func testALostLogWithAnIndexLeftOpenInAnotherBootStopsTheOpen() throws {
         do { try appendBatches(try open(), count: 2) }
         try FileManager.default.removeItem(atPath: path + "/" + AppendLog.fileName)
