@@ -42,8 +42,6 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     fileprivate var closeRequested = false
     /// Unread answer bytes when last seen falling (or first seen), for `stalled`'s cut-off.
     private var unreadProgress: (unread: Int, since: NIODeadline)?
-    /// The cut-off of a client that takes no answers while the connection waits to close.
-    fileprivate var closeCutOff: Scheduled<Void>?
     /// A flush is queued on the event loop: answers filled in the same task share it.
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
@@ -134,9 +132,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// daemon holds back reading, so the half line is its own doing) is closed only when the
     /// client has taken none of them for the idle timeout. A TAIL is left alone.
     private func stalled(_ stall: InputStalled, context: ChannelHandlerContext) {
-        guard tail == nil, !ignoreInput else { return }  // a closing connection has its own cut-off
+        guard tail == nil else { return }
         let unread = UnreadAnswerBytes.of(context.channel)
-        guard slots.isEmpty, submissions.isEmpty, unread == 0, !readPending, context.channel.isWritable else {
+        // A closing connection (its input ignored) waits only for its client to take answers.
+        guard !ignoreInput, slots.isEmpty, submissions.isEmpty, unread == 0, !readPending, context.channel.isWritable else {
             cutOffIfTakingNothing(unread: unread, context: context)
             return
         }
@@ -392,39 +391,17 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
 extension ConnectionHandler {
     /// Closes the connection once every answer handed to the channel is in the kernel's
     /// hands. A close drops what NIO still holds, which cut the last answers (mid-line) of a
-    /// client that sent many requests and then half-closed or was stopped. A client that
-    /// takes none of its answers for the idle timeout is cut off, so none holds a connection
-    /// for ever; one that reads slowly (a pager) keeps it while it makes progress. (At
-    /// shutdown the server's own grace period bounds the wait.)
+    /// client that sent many requests and then half-closed or was stopped. Meanwhile the
+    /// stall watch goes on: a client that takes none of its answers for the idle timeout is
+    /// cut off (`stalled`), one that reads slowly keeps the connection. (At shutdown the
+    /// server's own grace period bounds the wait.)
     fileprivate func closeOnceWritten(_ context: ChannelHandlerContext) {
         guard !closeRequested else { return }
         closeRequested = true
         let written = context.eventLoop.makePromise(of: Void.self)
         // Writes complete in order: an empty one completes once all before it have.
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
-        if let seconds = service.configuration.idleTimeoutSeconds {
-            cutOffUnlessTaking(context, period: .seconds(Int64(seconds)), unreadBefore: UnreadAnswerBytes.of(context.channel))
-        }
-        written.futureResult.whenComplete { [self] _ in
-            closeCutOff?.cancel()
-            closeCutOff = nil
-            context.close(promise: nil)
-        }
-    }
-
-    /// After `period`: closes if the client took none of its answers meanwhile, else waits
-    /// another period.
-    private func cutOffUnlessTaking(_ context: ChannelHandlerContext, period: TimeAmount, unreadBefore: Int) {
-        closeCutOff = context.eventLoop.scheduleTask(in: period) { [self] in
-            let unread = UnreadAnswerBytes.of(context.channel)
-            if unread < unreadBefore {
-                cutOffUnlessTaking(context, period: period, unreadBefore: unread)
-            } else {
-                service.stats.connectionTimedOut()
-                service.logger.debug("closing a connection whose client took no answers for \(period.nanoseconds / 1_000_000_000) s")
-                context.close(promise: nil)
-            }
-        }
+        written.futureResult.whenComplete { _ in context.close(promise: nil) }
     }
 }
 

@@ -63,14 +63,7 @@ final class ClosingConnectionTests: XCTestCase {
 
     func testClientThatNeverTakesItsLastAnswersIsCutOffAfterTheIdleTimeout() throws {
         let connection = try halfClosedWithAnswersLeftInNIO(idleTimeout: 2, idPrefix: "nr").connection
-        let deadline = Date().addingTimeInterval(15)
-        var open = 2
-        while Date() < deadline {
-            open = try openConnections()
-            if open == 1 { break }  // only the connection asking
-            usleep(250_000)
-        }
-        XCTAssertEqual(open, 1, "a client that never takes its last answers is cut off")
+        XCTAssertEqual(try openConnectionsOnceOnlyTheAskingOneIsLeft(within: 15), 1, "a client that never takes its last answers is cut off")
         withExtendedLifetime(connection) {}
     }
 
@@ -104,14 +97,7 @@ final class ClosingConnectionTests: XCTestCase {
         try restart(arguments: ["--line-timeout", "1", "--idle-timeout", "2"])
         let connection = try daemon.connect()
         _ = sendInBackground(connection, idPrefix: "st", count: 6_000) {}
-        let deadline = Date().addingTimeInterval(20)
-        var open = 2
-        while Date() < deadline {
-            open = try openConnections()
-            if open == 1 { break }  // only the connection asking
-            usleep(250_000)
-        }
-        XCTAssertEqual(open, 1, "a client that takes no answers is cut off")
+        XCTAssertEqual(try openConnectionsOnceOnlyTheAskingOneIsLeft(within: 20), 1, "a client that takes no answers is cut off")
         let stats = try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("STATS"))
         XCTAssertGreaterThanOrEqual(stats["connections"]?.objectValue?["timedOut"]?.integerValue ?? 0, 1)
         withExtendedLifetime(connection) {}
@@ -209,6 +195,18 @@ final class ClosingConnectionTests: XCTestCase {
     private func head(_ connection: LineConnection? = nil) throws -> Int64 {
         let answer = try (connection ?? daemon.connect()).readLineAfter("HEAD")
         return try XCTUnwrap(try LedgerFixtures.okJSON(answer)["size"]?.integerValue)
+    }
+
+    /// Polls STATS until only the connection asking is open, or `seconds` have passed; the
+    /// last count seen.
+    private func openConnectionsOnceOnlyTheAskingOneIsLeft(within seconds: Double) throws -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        var open = try openConnections()
+        while open > 1 && Date() < deadline {
+            usleep(250_000)
+            open = try openConnections()
+        }
+        return open
     }
 
     private func openConnections() throws -> Int {
