@@ -14,6 +14,10 @@
 #   bench_daemon_memory              -> "rss=… MiB anon=… MiB file=… MiB hwm=… MiB" of the
 #                                       running daemon (VmRSS, RssAnon, RssFile, VmHWM from
 #                                       /proc/PID/status; file is mostly LMDB's mapped pages)
+#   bench_daemon_cpu_mark            -> remembers the running daemon's CPU time so far
+#   bench_daemon_cpu_since_mark N    -> "cpu_per_append=…µs writer=…µs event_loops=…µs
+#                                       other=…µs": the daemon's CPU (user + system) since
+#                                       the mark over N appends, split by thread name
 #   bench_daemon_stop                -> SIGTERM and wait; idempotent, for the EXIT trap
 
 build_path=${GONGKAI_BUILD_PATH:-.build}
@@ -68,6 +72,34 @@ bench_daemon_memory() {
   awk '/^VmRSS/ { rss = $2 } /^RssAnon/ { anon = $2 } /^RssFile/ { file = $2 } /^VmHWM/ { hwm = $2 }
        END { printf "rss=%.0f MiB anon=%.0f MiB file=%.0f MiB hwm=%.0f MiB", rss / 1024, anon / 1024, file / 1024, hwm / 1024 }' \
     "/proc/$daemon/status"
+}
+
+# Clock ticks of the daemon: "total writer event_loops". The total is the process's own
+# line, which also keeps the time of threads that have ended; the writer and the SwiftNIO
+# event loops are told apart by the names their threads give the kernel.
+bench_daemon_cpu_ticks() {
+  local total
+  total=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")
+  for task in /proc/"$daemon"/task/*; do
+    printf '%s %s\n' "$(tr ' ' _ 2>/dev/null <"$task/comm")" "$(awk '{ print $14 + $15 }' "$task/stat" 2>/dev/null || echo 0)"
+  done | awk -v total="$total" '
+    $1 == "gongkai-writer" { writer += $2 }
+    $1 ~ /^NIO-ELT/ { loops += $2 }
+    END { print total, writer + 0, loops + 0 }'
+}
+
+bench_daemon_cpu_mark() {
+  cpu_mark=$(bench_daemon_cpu_ticks)
+}
+
+bench_daemon_cpu_since_mark() {
+  local appends=$1
+  awk -v mark="$cpu_mark" -v now="$(bench_daemon_cpu_ticks)" -v appends="$appends" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(mark, a, " "); split(now, b, " ")
+    us = 1e6 / hz / appends
+    total = (b[1] - a[1]) * us; writer = (b[2] - a[2]) * us; loops = (b[3] - a[3]) * us
+    printf "cpu_per_append=%.1fµs writer=%.1fµs event_loops=%.1fµs other=%.1fµs", total, writer, loops, total - writer - loops
+  }'
 }
 
 bench_daemon_stop() {
