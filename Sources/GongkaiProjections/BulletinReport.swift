@@ -24,10 +24,11 @@ public enum BulletinReport {
         for unit in catalog.units {
             let facts = view.unitFacts(unit.id)
             let publications = view.counted(facts.publications, asof: last).filter { $0.date >= first }.count
-            // Found missed this month: periods or deadlines that ended within the month unmet,
-            // judged once the month is over (a period ending on the last day is not pending).
-            let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last.adding(days: 1))
-            let missed = entries.filter { $0.status == .missed && $0.end >= first && $0.end <= last && $0.label != "replies" }
+            // Found missed this month: periods or deadlines that ended within the month unmet.
+            // Judged at the last day, so that nothing done after the month counts; one ending on
+            // that day is still pending then, but the month is over: it was missed.
+            let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last)
+            let missed = entries.filter { ($0.status == .missed || $0.status == .pending) && $0.end >= first && $0.end <= last && $0.label != "replies" }
                 .map { "\($0.obligation) \($0.label)" }
             let inquiries = InquiryEvaluation.all(unit: unit.id, view: view, asof: last)
             let overdue = inquiries.filter { $0.state == .overdue }.map(\.inquiry)
@@ -55,6 +56,7 @@ public enum BulletinReport {
                  "publications": .number(Double(entry.element.publications))]
             }
         base["catalog"] = .string(catalog.name)
+        if let note = CalendarNote.note(view: view, through: last) { base["calendarNote"] = note }
         base["units"] = .array(rows.map(\.json))
         base["fewestPublications"] = .array(Array(fewest))
         base["totals"] = ["publications": .number(Double(totals.publications)), "missed": .number(Double(totals.missed)),

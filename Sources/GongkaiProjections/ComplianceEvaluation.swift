@@ -101,12 +101,7 @@ public enum ComplianceEvaluation {
             "catalog": view.catalog.map { .string($0.name) } ?? .null,
             "obligations": .array(obligations), "summary": .object(summary),
         ]
-        if let catalog = view.catalog {
-            let missing = view.calendar.yearsWithoutCalendar(from: BusinessDate(year: catalog.year, month: 1, day: 1), through: asof)
-            if !missing.isEmpty {
-                answer["calendarNote"] = .string("no holiday calendar adopted for \(missing.map(String.init).joined(separator: ", ")); working days counted Monday–Friday only")
-            }
-        }
+        if let note = CalendarNote.note(view: view, through: asof) { answer["calendarNote"] = note }
         return .object(answer)
     }
 }

@@ -40,7 +40,7 @@ public enum EventValidator {
             let binds = catalog.obligations(for: unit).contains { if case .meeting(kind, _, _) = $0.rule { true } else { false } }
             guard binds else { throw DomainError("meeting", "no \(kind) meeting obligation applies to \(unit)") }
         case .inquiryReceived(let inquiry, let channel, _):
-            if let owner = facts.inquiryOwner[inquiry], !view.inquirySteps(unit: owner, inquiry: inquiry).isEmpty {
+            if let owner = view.owner(ofInquiry: inquiry) {
                 throw DomainError("inquiry", "\(inquiry) was already received (by \(owner))")
             }
             guard catalog.replyObligation(channel: channel, unit: unit) != nil else {
@@ -78,7 +78,7 @@ public enum EventValidator {
 
     private static func checkInquiryStep(_ event: DomainEvent, unit: String, date: BusinessDate, view: LedgerView, catalog: Catalog) throws {
         let inquiry = event.body.inquiry!
-        guard let owner = view.facts.inquiryOwner[inquiry], !view.inquirySteps(unit: owner, inquiry: inquiry).isEmpty else {
+        guard let owner = view.owner(ofInquiry: inquiry) else {
             throw DomainError("inquiry", "unknown inquiry \(inquiry)")
         }
         guard owner == unit else { throw DomainError("inquiry", "\(inquiry) belongs to \(owner), not \(unit)") }

@@ -86,10 +86,10 @@ public enum InquiryEvaluation {
             case .correctionRequested: awaitingCorrection = true
             case .correctionReceived:
                 // 补正: the count starts again from the day the corrected application arrives.
+                // Pauses stay: one still open (or resumed later) keeps its days out of the new
+                // count, and days before the new start are not counted anyway.
                 awaitingCorrection = false
                 start = step.date
-                pauses.removeAll()
-                openPause = nil
             case .replied: replied = step.date
             }
         }

@@ -53,8 +53,11 @@ public final class LedgerFacts: @unchecked Sendable {
     /// validation needs it for each inquiry event).
     public private(set) var calendar = WorkingDayCalendar()
     public private(set) var units: [String: UnitFacts] = [:]
-    /// Inquiry id → owning unit (inquiry ids are one namespace across units).
+    /// Inquiry id → the first unit to receive it (inquiry ids are one namespace across units).
     public private(set) var inquiryOwner: [String: String] = [:]
+    /// Inquiry id → the units that received it after `inquiryOwner`'s receipt was voided, in
+    /// order. Rare, so kept apart: a million-record ledger has no list per inquiry.
+    public private(set) var inquiryLaterUnits: [String: [String]] = [:]
     /// Voided seq → seq of the void.
     public private(set) var voidedBy: [UInt64: UInt64] = [:]
     /// Per record (index seq-1): its type, so a void can check its target.
@@ -163,8 +166,12 @@ public final class LedgerFacts: @unchecked Sendable {
             }
             // Start-up folds a million of these: one lookup of the unit and one of the inquiry.
             if units[unit!, default: UnitFacts()].addStep(Dated(seq: seq, date: date, value: step), inquiry: inquiry) {
-                // The first unit to name an inquiry owns it.
-                if let owner = inquiryOwner.updateValue(unit!, forKey: inquiry), owner != unit! { inquiryOwner[inquiry] = owner }
+                // The first unit to name an inquiry is kept as its owner; a unit that received it
+                // again once that receipt was voided is kept after it (LedgerView.owner).
+                if let owner = inquiryOwner.updateValue(unit!, forKey: inquiry), owner != unit! {
+                    inquiryOwner[inquiry] = owner
+                    inquiryLaterUnits[inquiry, default: []].append(unit!)
+                }
                 undo(.inquiryCreated(unit!, inquiry))
             }
             undo(.inquiryStep(unit!, inquiry))
@@ -202,7 +209,12 @@ public final class LedgerFacts: @unchecked Sendable {
         case .inquiryCreated(let unit, let inquiry):
             units[unit]!.inquiries.removeValue(forKey: inquiry)
             units[unit]!.inquiryOrder.removeLast()
-            if inquiryOwner[inquiry] == unit { inquiryOwner.removeValue(forKey: inquiry) }
+            if inquiryOwner[inquiry] == unit {
+                inquiryOwner.removeValue(forKey: inquiry)
+            } else if inquiryLaterUnits[inquiry]?.last == unit {
+                inquiryLaterUnits[inquiry]!.removeLast()
+                if inquiryLaterUnits[inquiry]!.isEmpty { inquiryLaterUnits.removeValue(forKey: inquiry) }
+            }
         }
     }
 }

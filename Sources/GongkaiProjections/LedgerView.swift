@@ -45,11 +45,24 @@ public struct LedgerView {
         countedSteps(facts.units[unit]?.inquiries[inquiry] ?? [])
     }
 
-    /// The steps that count, in seq order; empty if the receipt does not count.
+    /// The steps that count, in seq order, from the receipt that counts; empty if none does.
+    /// An inquiry whose receipt was voided can be received again: the steps recorded before
+    /// the new receipt belonged to the voided one and do not count towards it. A view has at
+    /// most one counted receipt, since a receipt is refused while another one counts.
     public func countedSteps(_ all: [Dated<InquiryStep>]) -> [Dated<InquiryStep>] {
         // Usually every step counts: then the stored list itself, with no copy.
         let steps = all.allSatisfy { counts($0.seq) } ? all : all.filter { counts($0.seq) }
-        guard let first = steps.first, case .received = first.value else { return [] }
-        return steps
+        guard let first = steps.first else { return [] }
+        if case .received = first.value { return steps }
+        guard let receipt = steps.firstIndex(where: { if case .received = $0.value { true } else { false } }) else { return [] }
+        return Array(steps[receipt...])
+    }
+
+    /// The unit whose receipt of `inquiry` counts in this view: the first unit to receive it,
+    /// or one that received it again after that receipt was voided. nil if no receipt counts.
+    public func owner(ofInquiry inquiry: String) -> String? {
+        guard let first = facts.inquiryOwner[inquiry] else { return nil }
+        if !inquirySteps(unit: first, inquiry: inquiry).isEmpty { return first }
+        return facts.inquiryLaterUnits[inquiry]?.first { !inquirySteps(unit: $0, inquiry: inquiry).isEmpty }
     }
 }

@@ -40,4 +40,22 @@ final class BulletinTests: XCTestCase {
         XCTAssertTrue(fewest.allSatisfy { $0["publications"]?.integerValue == 0 })
         XCTAssertFalse(fewest.contains { $0["unit"]?.stringValue == "czj" })
     }
+
+    func testNothingDoneAfterTheMonthCountsForIt() throws {
+        let fixture = try FactsFixture()
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T09", "at": "2023-08-01"])
+        try fixture.append(["type": "task.completed", "unit": "czj", "obligation": "T18a", "at": "2023-07-01"])
+        let july = BulletinReport.answer(year: 2023, month: 7, view: fixture.view())
+        XCTAssertTrue(row(july, "dongshan")["missed"]!.arrayValue!.contains("T09 2023-07-30"), "done on 08-01: July missed it")
+        let june = BulletinReport.answer(year: 2023, month: 6, view: fixture.view())
+        XCTAssertTrue(row(june, "czj")["missed"]!.arrayValue!.contains("T18a 2023-06-30"), "due on the last day, done the day after")
+        XCTAssertNil(june["calendarNote"], "2023 has a holiday calendar")
+    }
+
+    func testAMonthInAYearWithNoCalendarSaysSo() throws {
+        let fixture = try FactsFixture(today: date("2027-03-01"))
+        let answer = BulletinReport.answer(year: 2027, month: 2, view: fixture.view())
+        XCTAssertEqual(answer["calendarNote"]?.stringValue,
+                       "no holiday calendar adopted for 2027; working days counted Monday–Friday only")
+    }
 }

@@ -73,6 +73,76 @@ final class InquiryTests: XCTestCase {
         XCTAssertEqual(restarted.due, date("2023-05-24"), "7 working days after Mon 2023-05-15")
     }
 
+    func testAPauseStillOpenWhenTheCorrectionArrivesKeepsItsDaysOutOfTheNewCount() throws {
+        // DESIGN.md: days d with pausedAt < d ≤ resumedAt do not count; a correction restarts the count.
+        let fixture = try FactsFixture()
+        try receive(fixture, "p1", unit: "czj", channel: "application", at: "2023-03-01")
+        try step(fixture, "inquiry.paused", "p1", unit: "czj", at: "2023-03-02")
+        try step(fixture, "inquiry.correction-requested", "p1", unit: "czj", at: "2023-03-03")
+        try step(fixture, "inquiry.correction-received", "p1", unit: "czj", at: "2023-03-06")
+        let stillPaused = try XCTUnwrap(status(fixture, "czj", "p1", asof: "2023-03-15"))
+        XCTAssertTrue(stillPaused.paused, "the consultation has not ended")
+        XCTAssertNil(stillPaused.due, "an open pause stops the count")
+        try step(fixture, "inquiry.resumed", "p1", unit: "czj", at: "2023-03-20")
+        try step(fixture, "inquiry.replied", "p1", unit: "czj", at: "2023-04-10")
+        let replied = try XCTUnwrap(status(fixture, "czj", "p1", asof: "2023-12-31"))
+        XCTAssertEqual(replied.countFrom, date("2023-03-06"))
+        // Counted from 03-21: March 21–24 and 27–31 (9), April 3, 4, 6, 7 (13; 04-05 清明),
+        // 10–14 (18), 17, 18 (20).
+        XCTAssertEqual(replied.due, date("2023-04-18"))
+        XCTAssertEqual(replied.state, .onTime)
+    }
+
+    func testAnInquiryReceivedAgainAfterItsVoidedReceiptHadStepsCountsFromTheNewReceipt() throws {
+        let fixture = try FactsFixture()
+        let receipt = try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "x1", "channel": "application",
+                                          "simple": false, "at": "2023-03-01"])
+        try step(fixture, "inquiry.paused", "x1", unit: "czj", at: "2023-03-02")
+        try fixture.append(["type": "event.voided", "target": .number(Double(receipt)), "reason": "登记有误", "at": "2023-03-03"])
+        XCTAssertNil(status(fixture, "czj", "x1", asof: "2023-12-31"), "a voided receipt: no inquiry")
+        XCTAssertThrowsError(try step(fixture, "inquiry.replied", "x1", unit: "czj", at: "2023-03-03"), "no receipt counts")
+        try receive(fixture, "x1", unit: "czj", channel: "application", at: "2023-03-03")
+        let open = try XCTUnwrap(status(fixture, "czj", "x1", asof: "2023-03-10"))
+        XCTAssertEqual(open.received, date("2023-03-03"))
+        XCTAssertFalse(open.paused, "the pause belonged to the voided receipt")
+        XCTAssertEqual(open.due, fixture.view().calendar.dueDate(from: date("2023-03-03"), workingDays: 20))
+        XCTAssertThrowsError(try step(fixture, "inquiry.resumed", "x1", unit: "czj", at: "2023-03-06"), "not paused")
+        try step(fixture, "inquiry.replied", "x1", unit: "czj", at: "2023-03-10")
+        XCTAssertEqual(status(fixture, "czj", "x1", asof: "2023-12-31")?.state, .onTime)
+        XCTAssertThrowsError(try receive(fixture, "x1", unit: "czj", channel: "application", at: "2023-03-11"), "received twice")
+    }
+
+    func testAnotherUnitMayReceiveAnInquiryWhoseReceiptWasVoidedAndThenOwnsIt() throws {
+        let fixture = try FactsFixture()
+        let receipt = try fixture.append(["type": "inquiry.received", "unit": "rsj", "inquiry": "y1", "channel": "hotline",
+                                          "simple": false, "at": "2023-03-01"])
+        try fixture.append(["type": "event.voided", "target": .number(Double(receipt)), "reason": "转交民政局", "at": "2023-03-02"])
+        let beforeSecondReceipt = fixture.facts.size
+        try receive(fixture, "y1", unit: "mzj", at: "2023-03-02")
+        XCTAssertEqual(fixture.view().owner(ofInquiry: "y1"), "mzj")
+        XCTAssertEqual(fixture.view(known: beforeSecondReceipt - 1).owner(ofInquiry: "y1"), "rsj", "before the void")
+        XCTAssertNil(fixture.view(known: beforeSecondReceipt).owner(ofInquiry: "y1"), "voided, not yet received again")
+        XCTAssertThrowsError(try step(fixture, "inquiry.replied", "y1", unit: "rsj", at: "2023-03-03")) { error in
+            XCTAssertEqual((error as? DomainError)?.description.contains("belongs to mzj"), true, "\(error)")
+        }
+        XCTAssertThrowsError(try receive(fixture, "y1", unit: "rsj", at: "2023-03-03"), "mzj's receipt counts")
+        try step(fixture, "inquiry.replied", "y1", unit: "mzj", at: "2023-03-03")
+        XCTAssertEqual(status(fixture, "mzj", "y1", asof: "2023-12-31")?.state, .onTime)
+        XCTAssertNil(status(fixture, "rsj", "y1", asof: "2023-12-31"))
+    }
+
+    func testInquiriesSayWhenADueDateWasCountedMondayToFridayOnly() throws {
+        let fixture = try FactsFixture(today: date("2026-12-31"))
+        try receive(fixture, "n1", unit: "sjj", channel: "application", at: "2026-11-27")
+        let inDecember = InquiriesAnswer.answer(unit: "sjj", view: fixture.view(), asof: date("2026-12-01"))
+        XCTAssertNil(inDecember["calendarNote"], "20 working days after 2026-11-27 end in 2026, which has a calendar")
+        try step(fixture, "inquiry.extended", "n1", unit: "sjj", at: "2026-12-01", extra: ["days": 20])
+        let extended = InquiriesAnswer.answer(unit: "sjj", view: fixture.view(), asof: date("2026-12-01"))
+        XCTAssertEqual(extended["inquiries"]?.arrayValue?.first?["due"]?.stringValue, "2027-01-22", "2027-01-01 counted as a working day")
+        XCTAssertEqual(extended["calendarNote"]?.stringValue,
+                       "no holiday calendar adopted for 2027; working days counted Monday–Friday only")
+    }
+
     func testHotlineCannotBeExtendedAndRepliesOnlyOnce() throws {
         let fixture = try FactsFixture()
         try receive(fixture, "h1", at: "2023-04-03")

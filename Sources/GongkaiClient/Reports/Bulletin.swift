@@ -38,6 +38,8 @@ public struct Bulletin: Equatable, Sendable {
     public let asof: String
     public let known: Int
     public let catalog: String?
+    /// Set when a year involved has no holiday calendar: working days counted Monday–Friday.
+    public let calendarNote: String?
     public let units: [UnitRow]
     public let fewestPublications: [Ranked]
 
@@ -52,6 +54,7 @@ public struct Bulletin: Equatable, Sendable {
         asof = json["asof"]?.stringValue ?? ""
         known = Int(json["known"]?.integerValue ?? 0)
         catalog = json["catalog"]?.stringValue
+        calendarNote = json["calendarNote"]?.stringValue
         units = try (json["units"]?.arrayValue ?? []).map { row in
             guard let unit = row["unit"]?.stringValue else { throw ReportDecodingError("bulletin: a unit row has no unit") }
             return UnitRow(

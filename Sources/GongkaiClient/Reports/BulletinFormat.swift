@@ -42,7 +42,9 @@ public enum BulletinFormat {
     /// Readable lines for a terminal: title, per-unit table with totals, the units that
     /// published least, and what was found missed and who was criticised.
     public static func table(_ bulletin: Bulletin, county: String) -> [String] {
-        var lines = [title(bulletin, county: county), subtitle(bulletin), ""]
+        var lines = [title(bulletin, county: county), subtitle(bulletin)]
+        if let note = bulletin.calendarNote { lines.append("注：" + note) }
+        lines.append("")
         var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码")]
             + countTitles.enumerated().map { TextTable.Column($1, $0 < 5 ? .right : .left) })
         for row in bulletin.units { table.add([row.name, row.unit] + counts(row)) }
@@ -67,7 +69,9 @@ public enum BulletinFormat {
 
     /// A Markdown document: a level-1 title, then sections with pipe tables.
     public static func markdown(_ bulletin: Bulletin, county: String) -> String {
-        var lines = ["# " + title(bulletin, county: county), "", subtitle(bulletin), "", "## 各单位情况", ""]
+        var lines = ["# " + title(bulletin, county: county), "", subtitle(bulletin), ""]
+        if let note = bulletin.calendarNote { lines += ["注：" + markdownText(note), ""] }
+        lines += ["## 各单位情况", ""]
         lines.append(markdownRow(["单位", "编码"] + countTitles))
         lines.append("|---|---|" + String(repeating: "---:|", count: 5) + "---|")
         for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row))) }

@@ -20,7 +20,9 @@ public enum InquiryFormat {
         var heading = "inquiries"
         if let unit = answer["unit"]?.stringValue { heading += " of \(unit) \(names[unit] ?? "")".trimmingTrailingSpaces() }
         heading += " as of \(answer["asof"]?.stringValue ?? "?") (known \(answer["known"]?.integerValue ?? 0))"
-        var lines = [heading, ""]
+        var lines = [heading]
+        if let note = answer["calendarNote"]?.stringValue { lines.append("note: " + note) }
+        lines.append("")
         if inquiries.isEmpty {
             lines.append(status.map { "(no \($0) inquiries)" } ?? "(no inquiries)")
             return lines
