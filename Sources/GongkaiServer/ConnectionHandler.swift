@@ -40,8 +40,17 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var closeWhenIdle = false
     /// `closeOnceWritten` ran: the connection closes as soon as its answers are out.
     fileprivate var closeRequested = false
-    /// Unread answer bytes when last seen falling (or first seen), for `stalled`'s cut-off.
-    private var unreadProgress: (unread: Int, since: NIODeadline)?
+    /// Bytes of answers handed to the channel so far. Less what is still unread, it is what
+    /// the client has taken: that rises only when the client reads (a socket's per-write
+    /// overhead can only make it fall), so a rise is proof of progress.
+    private var handedBytes = 0
+    /// What the client had taken when last seen taking more (or when the clock started),
+    /// for the cut-off of a client that takes no answers.
+    private var takenProgress: (taken: Int, since: NIODeadline)?
+    /// The one pending check of that clock.
+    private var takingNothingCheck: Scheduled<Void>?
+    /// A line came in since that clock (re)started.
+    private var linesSinceTakenProgress = false
     /// A flush is queued on the event loop: answers filled in the same task share it.
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
@@ -58,6 +67,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !ignoreInput else { return }
+        linesSinceTakenProgress = true
         switch unwrapInboundIn(data) {
         case .tooLong(let bytesSeen):
             answerError(ProtocolError(.tooLarge, "line of \(bytesSeen)+ bytes is over the limit of \(service.configuration.maxLineBytes); closing"))
@@ -79,6 +89,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             context.read()
         } else {
             readPending = true  // backpressure: resume once answers drain
+            watchForTakingNothing(context: context)
         }
     }
 
@@ -93,6 +104,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         tail?.channelChanged()
         if tail == nil && context.channel.isWritable { flushReady() }
+        if !context.channel.isWritable { watchForTakingNothing(context: context) }
         if readPending && mayRead(context) {
             readPending = false
             context.read()
@@ -101,6 +113,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        takingNothingCheck?.cancel()
+        takingNothingCheck = nil
         tail?.channelChanged()
         service.stats.connectionClosed()
         context.fireChannelInactive()
@@ -139,7 +153,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             cutOffIfTakingNothing(unread: unread, context: context)
             return
         }
-        unreadProgress = nil
+        takenProgress = nil
         service.stats.connectionTimedOut()
         if stall.partialLine {
             answerError(ProtocolError(.badRequest, "line not finished within \(stall.seconds) s; closing"))
@@ -152,22 +166,53 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// Starts the clock of `cutOffIfTakingNothing` when the daemon begins to wait on the
+    /// client (it holds back reading, or the socket filled), so that the cut-off comes one
+    /// idle timeout after the client last took anything, not after the next stall report.
+    private func watchForTakingNothing(context: ChannelHandlerContext) {
+        guard tail == nil, takenProgress == nil else { return }
+        cutOffIfTakingNothing(unread: UnreadAnswerBytes.of(context.channel), context: context)
+    }
+
     /// Closes a connection whose client has left answers unread, without taking any, for the
     /// idle timeout; answers the daemon still works on (unread 0) are not the client's wait.
+    /// Until then it looks again when the timeout would be up.
     private func cutOffIfTakingNothing(unread: Int, context: ChannelHandlerContext) {
         guard unread > 0, let idle = service.configuration.idleTimeoutSeconds else {
-            unreadProgress = nil
+            takenProgress = nil
             return
         }
         let now = NIODeadline.now()
-        guard let progress = unreadProgress, unread >= progress.unread else {
-            unreadProgress = (unread, now)  // first seen, or the client took some since
+        let taken = handedBytes - unread
+        let timeout = TimeAmount.seconds(Int64(idle))
+        guard let progress = takenProgress, taken <= progress.taken else {
+            takenProgress = (taken, now)  // the clock starts, or the client took some since
+            linesSinceTakenProgress = false
+            checkForTakingNothing(at: now + timeout, context: context)
             return
         }
-        guard now - progress.since >= .seconds(Int64(idle)) else { return }
+        guard now - progress.since >= timeout else {
+            checkForTakingNothing(at: progress.since + timeout, context: context)
+            return
+        }
         service.stats.connectionTimedOut()
         service.logger.debug("closing a connection whose client took no answers for \(idle) s")
         context.close(promise: nil)
+    }
+
+    private func checkForTakingNothing(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        takingNothingCheck?.cancel()
+        takingNothingCheck = context.eventLoop.scheduleTask(deadline: deadline) { [self] in
+            takingNothingCheck = nil
+            guard context.channel.isActive, tail == nil else { return }
+            // Read from again and sending, the client is live: the stall watch reports it
+            // if it goes quiet.
+            guard readPending || ignoreInput || !context.channel.isWritable || !linesSinceTakenProgress else {
+                takenProgress = nil
+                return
+            }
+            cutOffIfTakingNothing(unread: UnreadAnswerBytes.of(context.channel), context: context)
+        }
     }
 
     /// The daemon is stopping: close once every request already read has its answer.
@@ -345,6 +390,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                 answeredCount += 1
             case .deferred(let request):
                 if output.count >= Self.writeChunkBytes {
+                    handedBytes += output.count
                     context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
                     output.removeAll(keepingCapacity: true)
                     wrote = true
@@ -362,6 +408,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             if startTail != nil || close { break drain }
         }
         if !output.isEmpty {
+            handedBytes += output.count
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
         } else if wrote {
             context.flush()

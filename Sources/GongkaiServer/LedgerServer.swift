@@ -203,8 +203,9 @@ public final class LedgerServer {
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 guard service.stats.connectionOpened(limit: maxConnections) else {
-                    let refusal = channel.allocator.buffer(string: "ERR unavailable too many connections (\(maxConnections))\n")
-                    return channel.writeAndFlush(refusal).flatMap { channel.close() }
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefusedConnection(maxConnections: maxConnections))
+                    }
                 }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
                     let handler = ConnectionHandler(service: service, peer: peer)

@@ -10,6 +10,10 @@ struct ReadRequests {
     /// The peer's principal under the rules in force; nil for a uid the access file does not name.
     let principal: Principal?
 
+    /// A READ answer ends after the record that takes it past this many bytes (so at least
+    /// one record), like a TAIL chunk; the client goes on from `next`.
+    static let maxReadAnswerBytes = TailStream.maxChunkBytes
+
     func answer(_ request: Request, into output: inout [UInt8]) throws {
         switch request {
         case .ping:
@@ -27,16 +31,23 @@ struct ReadRequests {
                 "may": .array(AccessPolicy.may(principal).map { .string($0) }),
             ], into: &output)
         case .get(let seq):
-            let record = try storage { try service.store.record(seq) }
+            // Only acknowledged records: for a moment after a commit LMDB holds records
+            // that HEAD and the writers' answers do not have yet.
+            let head = service.head.size
+            let record = seq <= head ? try storage { try service.store.record(seq) } : nil
             guard let record else {
-                throw ProtocolError(.notFound, "no record \(seq); the log has \(service.head.size)")
+                throw ProtocolError(.notFound, "no record \(seq); the log has \(head)")
             }
             AnswerEncoder.ok(record, into: &output)
         case .read(let from, let limit):
+            let head = service.head.size
+            let available = from <= head ? Int(min(UInt64(limit), head - from + 1)) : 0
+            let start = output.count
             let next = try storage {
-                try service.store.forEachRecord(from: from, limit: limit) { _, record in
+                try service.store.forEachRecord(from: from, limit: available) { _, record in
                     AnswerEncoder.event(record, into: &output)
-                    return true
+                    // One answer is held whole until the client takes it: bound its size.
+                    return output.count - start < Self.maxReadAnswerBytes
                 }
             }
             AnswerEncoder.end(["next": .number(Double(next))], into: &output)

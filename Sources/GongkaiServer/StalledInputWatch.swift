@@ -19,7 +19,8 @@ final class StalledInputWatch: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// nil: that kind of stall is never reported.
+    /// nil: that kind of stall is never reported; with no line timeout a half line is
+    /// watched by the idle timeout, as silence (one byte must not hold a connection forever).
     private let lineTimeout: TimeAmount?
     private let idleTimeout: TimeAmount?
     private var partialLine = false
@@ -53,7 +54,7 @@ final class StalledInputWatch: ChannelInboundHandler {
             } else if !partialLine || Self.containsNewline(bytes) {
                 // A new line started in this read: its clock starts now.
                 partialLine = true
-                restart(after: lineTimeout, context: context)
+                restart(after: lineTimeout ?? idleTimeout, context: context)
             }
             // Otherwise the same unfinished line goes on, and its deadline stands.
         }
@@ -103,7 +104,7 @@ final class StalledInputWatch: ChannelInboundHandler {
             schedule(context: context)  // the deadline moved while this timer waited
             return
         }
-        let timeout = partialLine ? lineTimeout : idleTimeout
+        let timeout = partialLine ? lineTimeout ?? idleTimeout : idleTimeout
         context.fireUserInboundEventTriggered(InputStalled(partialLine: partialLine,
                                                            seconds: (timeout?.nanoseconds ?? 0) / 1_000_000_000))
         // Still open (the handler had answers to give, or a TAIL runs): ask again later.

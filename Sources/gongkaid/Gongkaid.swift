@@ -40,7 +40,7 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Most client connections open at once.")
     var maxConnections: Int = 4_096
 
-    @Option(name: .long, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit.", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit of its own (a half line then counts as silence under --idle-timeout).", valueName: "seconds"))
     var lineTimeout: Int = 30
 
     @Option(name: .long, help: ArgumentHelp("Seconds a connection may send nothing while it has no answers in flight and no TAIL before it is closed; 0: no limit.", valueName: "seconds"))

@@ -30,4 +30,41 @@ final class ManyConnectionsTests: XCTestCase {
         }
         connections.forEach { $0.close() }
     }
+
+    /// A connection past `--max-connections` is told why and closed: the daemon keeps none of
+    /// them (each once stayed open for good, unanswered, holding a descriptor).
+    func testConnectionsPastTheLimitAreAnsweredClosedAndNotKept() throws {
+        let daemon = DaemonProcess(arguments: ["--max-connections", "2"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let held = [try daemon.connect(), try daemon.connect()]
+        XCTAssertEqual(try held[0].readLineAfter("PING"), #"OK {"pong":true}"#)
+        let pid = try XCTUnwrap(daemon.process?.processIdentifier)
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count }
+        let before = try openDescriptors()
+        for _ in 0..<300 {
+            let refused = try daemon.connect()
+            refused.setReadTimeout(seconds: 10)
+            let answer = try? refused.readLine()
+            let after = try? refused.readLine()
+            refused.close()
+            guard answer == "ERR unavailable too many connections (2)", after == .some(nil) else {
+                XCTFail("refused connection answered \(String(describing: answer)), then \(String(describing: after)) (nil: no answer)")
+                break
+            }
+        }
+        XCTAssertLessThan(try openDescriptors(), before + 10, "refused connections leave no descriptor behind")
+        let stats = try LedgerFixtures.okJSON(try held[1].readLineAfter("STATS"))
+        XCTAssertEqual(stats["connections"]?["refused"]?.integerValue, 300)
+        XCTAssertEqual(stats["connections"]?["open"]?.integerValue, 2)
+        held.forEach { $0.close() }
+        // Both slots come free: new connections are served again.
+        var served: LineConnection?
+        for _ in 0..<100 where served == nil {
+            let connection = try daemon.connect()
+            if (try? connection.readLineAfter("PING")) == #"OK {"pong":true}"# { served = connection } else { connection.close(); usleep(20_000) }
+        }
+        XCTAssertNotNil(served)
+        served?.close()
+    }
 }

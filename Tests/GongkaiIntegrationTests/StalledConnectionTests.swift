@@ -1,5 +1,6 @@
 import Foundation
 import GongkaiClient
+import GongkaiJSON
 import XCTest
 
 /// Issue 6, overload: connections that send half a line, send nothing, or never read their
@@ -85,5 +86,82 @@ final class StalledConnectionTests: XCTestCase {
         // Everyone else is still served.
         XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
         greedy.shutdownBoth()
+    }
+
+    /// The clock of a client that takes no answers starts when the daemon begins to wait on
+    /// it, so the cut-off comes one idle timeout later (it once took two, or waited for the
+    /// 30 s line timeout when the last read ended mid-line).
+    func testAClientTakingNoAnswersIsCutOffAboutOneIdleTimeoutAfterItStopped() throws {
+        let daemon = DaemonProcess(arguments: ["--idle-timeout", "3"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let greedy = try daemon.connect()
+        // Far more answers than the socket holds; the last request is left half sent.
+        let requests = Array((String(repeating: "HELP\n", count: 20_000) + "PI").utf8)
+        let started = Date()
+        let sender = Thread { try? greedy.sendRaw(requests) }
+        sender.start()
+        let observer = try daemon.connect()
+        var cutAfter: TimeInterval?
+        while cutAfter == nil, Date().timeIntervalSince(started) < 20 {
+            let stats = try LedgerFixtures.okJSON(try observer.readLineAfter("STATS"))
+            if stats["connections"]?["timedOut"]?.integerValue == 1 { cutAfter = Date().timeIntervalSince(started) }
+            usleep(100_000)
+        }
+        let seconds = try XCTUnwrap(cutAfter, "cut off within 20 s")
+        XCTAssertGreaterThanOrEqual(seconds, 3, "not before the idle timeout")
+        XCTAssertLessThan(seconds, 5.5, "about one idle timeout after the daemon began to wait, not two")
+        greedy.shutdownBoth()
+    }
+
+    /// With `--line-timeout 0` a half line is held to the idle timeout: one byte must not
+    /// keep a connection (and its slot) open for good.
+    func testWithNoLineTimeoutAHalfLineIsHeldToTheIdleTimeout() throws {
+        let daemon = DaemonProcess(arguments: ["--line-timeout", "0", "--idle-timeout", "1"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let connection = try daemon.connect()
+        connection.setReadTimeout(seconds: 20)
+        try connection.sendRaw(Array("PING\nPI".utf8))
+        XCTAssertEqual(try connection.readLine(), #"OK {"pong":true}"#)
+        XCTAssertEqual(try connection.readLine(), "ERR bad-request line not finished within 1 s; closing")
+        XCTAssertNil(try connection.readLine())
+    }
+
+    /// One READ answer is held whole until its client takes it: it stops after the record
+    /// that takes it past 256 KiB, and paging on from `next` still gives every record once.
+    func testAReadAnswerIsBoundedAndPagesOnFromNext() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let connection = try daemon.connect()
+        let note = String(repeating: "公", count: 4_000)  // 12 KB of UTF-8
+        let events = (0..<100).map { index in
+            "APPEND " + #"{"id":"big-\#(index)","type":"publication.recorded","unit":"czj","at":"2023-05-06","obligation":"T01","title":"大","note":"\#(note)"}"#
+        }
+        XCTAssertTrue(try LedgerFixtures.pipeline(connection, events).allSatisfy { $0.hasPrefix("OK ") })
+        let size = try XCTUnwrap(LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))["size"]?.integerValue)
+        var from: Int64 = 1
+        var pages = 0
+        var seqs: [Int64] = []
+        while from <= size {
+            var bytes = 0
+            var largest = 0
+            let end = try connection.stream("READ \(from) 10000") { record in
+                bytes += record.count + 7
+                largest = max(largest, record.count + 7)
+                let seq = try LedgerFixtures.okJSON("OK " + String(decoding: record, as: UTF8.self))["seq"]?.integerValue
+                seqs.append(seq ?? 0)
+            }
+            guard case .end(let json) = end, let next = try JSONParser.parse(json)["next"]?.integerValue else {
+                throw TestFailure("READ ended with \(end)")
+            }
+            XCTAssertLessThan(bytes - largest, 256 << 10, "the answer ends after the record that takes it past 256 KiB")
+            XCTAssertGreaterThan(next, from)
+            from = next
+            pages += 1
+        }
+        XCTAssertEqual(seqs, Array(1...size), "every record once, in order")
+        XCTAssertGreaterThanOrEqual(pages, 5, "1.2 MB of records came in pages")
     }
 }
