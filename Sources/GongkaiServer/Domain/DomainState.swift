@@ -7,31 +7,22 @@ import GongkaiStorage
 
 /// The projection behind every query, shared between the writer (which folds each admitted
 /// event in) and the event loops (which answer queries). A readers–writer lock guards it:
-/// the writer holds it exclusively only while folding one event or undoing a batch.
+/// the writer holds it exclusively only while folding one event or undoing a batch, and a
+/// waiting writer goes before new queries, so queries cannot hold appends back.
 final class DomainState: @unchecked Sendable {
     private let facts = LedgerFacts()
-    private var lock = pthread_rwlock_t()
+    private let lock = WriterPreferringLock()
     /// Per-unit COMPLIANCE digests, read and kept by queries.
     let digests = UnitDigestCache()
 
-    init() {
-        pthread_rwlock_init(&lock, nil)
-    }
-
-    deinit { pthread_rwlock_destroy(&lock) }
-
-    /// Read access for queries.
+    /// Read access for queries; not to be nested.
     func read<T>(_ body: (LedgerFacts) throws -> T) rethrows -> T {
-        pthread_rwlock_rdlock(&lock)
-        defer { pthread_rwlock_unlock(&lock) }
-        return try body(facts)
+        try lock.withReadLock { try body(facts) }
     }
 
     /// Write access, for the writer thread only.
     func write<T>(_ body: (LedgerFacts) throws -> T) rethrows -> T {
-        pthread_rwlock_wrlock(&lock)
-        defer { pthread_rwlock_unlock(&lock) }
-        return try body(facts)
+        try lock.withWriteLock { try body(facts) }
     }
 
     /// The writer reads without the lock: it is the only thread that changes the facts.
