@@ -292,12 +292,16 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         return principal
     }
 
-    /// Runs `work` on a global queue; its answer fills a waiting slot, so it keeps its place.
+    /// Runs `work` on the daemon's queue of slow requests (one at a time); its answer fills a
+    /// waiting slot, so it keeps its place.
     private func answerOffLoop(_ work: @escaping @Sendable (inout [UInt8]) -> Void) {
         let number = firstSlotNumber + UInt64(slots.count)
         slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
         let loop = context!.eventLoop
-        DispatchQueue.global().async {
+        let channel = context!.channel
+        service.slowRequests.async {
+            // A client that hung up no longer waits for the answer: its queued work is skipped.
+            guard channel.isActive else { return }
             var output: [UInt8] = []
             work(&output)
             loop.execute { [self] in fill(number, with: output, isAppend: false) }

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import GongkaiCheckpoint
 import GongkaiJSON
@@ -18,6 +19,9 @@ final class LedgerService: @unchecked Sendable {
     let logger: Logger
     /// Who may do what; swapped on SIGHUP.
     let access: AccessControl
+    /// VERIFY and BACKUP, one at a time in the order asked: each reads the whole ledger, and
+    /// on two cores several at once would take the CPU the writer and event loops need.
+    let slowRequests = DispatchQueue(label: "gongkai-slow-requests")
     private(set) var writer: GroupCommitWriter!
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)

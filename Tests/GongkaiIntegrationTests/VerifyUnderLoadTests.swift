@@ -34,4 +34,27 @@ final class VerifyUnderLoadTests: XCTestCase {
         // If VERIFY had blocked the writer, no append could have been answered before it ended.
         XCTAssertLessThan(answered.first!, verifyFinished, "appends were answered while VERIFY ran")
     }
+
+    /// VERIFYs run one at a time, and those of a client that hung up are dropped: 40 queued
+    /// by a client that then closed do not hold up (or share the CPU with) the next one.
+    func testVerifiesOfAClientThatHungUpAreDropped() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        _ = try LedgerFixtures.pipeline(try daemon.connect(), (0..<20_000).map { "APPEND " + LedgerFixtures.event(id: "pre\($0)") })
+        let timer = try daemon.connect()
+        let oneStarted = Date()
+        XCTAssertEqual(try LedgerFixtures.okJSON(try timer.readLineAfter("VERIFY"))["ok"], .bool(true))
+        let one = Date().timeIntervalSince(oneStarted)
+
+        let impatient = try daemon.connect()
+        try impatient.sendRaw(Array(String(repeating: "VERIFY\n", count: 40).utf8))
+        usleep(100_000)
+        impatient.close()
+        let afterStarted = Date()
+        XCTAssertEqual(try LedgerFixtures.okJSON(try timer.readLineAfter("VERIFY"))["ok"], .bool(true))
+        let after = Date().timeIntervalSince(afterStarted)
+        // At most the one VERIFY already running goes before it; 40 would take 40 times as long.
+        XCTAssertLessThan(after, 4 * one + 2, "one VERIFY took \(one) s; after the hang-up one took \(after) s")
+    }
 }
