@@ -36,7 +36,7 @@ struct Read: ParsableCommand {
     @Argument(help: "First sequence number to read (from 1).")
     var from: Int
 
-    @Option(name: .long, help: "Records per request (the daemon's default is 1,000, at most 10,000).")
+    @Option(name: .long, help: "Records per request (the daemon's default is 1,000, at most 10,000; an answer also ends after the record that takes it past 256 KiB, and --all goes on from there).")
     var limit: Int?
 
     @Flag(name: .long, help: "Keep reading, following END {\"next\":N}, until no records are left.")
