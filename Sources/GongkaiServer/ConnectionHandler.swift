@@ -55,7 +55,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
     private var cachedPrincipal: (generation: UInt64, principal: Principal?)?
-    private lazy var supplementaryGroups: [UInt32] = UserGroups.of(uid: peer.uid, gid: peer.gid)
+    /// The peer's user's groups, looked up again under each new policy: a reload is when an
+    /// admin expects a change of /etc/group (a clerk removed from a group) to take effect.
+    private var cachedGroups: (generation: UInt64, groups: [UInt32])?
 
     init(service: LedgerService, peer: PeerCredentials) {
         self.service = service
@@ -287,7 +289,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func currentPrincipal() -> Principal? {
         let (generation, policy) = service.access.snapshot
         if let cached = cachedPrincipal, cached.generation == generation { return cached.principal }
-        let principal = policy.principal(uid: peer.uid, gid: peer.gid) { supplementaryGroups }
+        let principal = policy.principal(uid: peer.uid, gid: peer.gid) { [self] in
+            if let cached = cachedGroups, cached.generation == generation { return cached.groups }
+            let groups = UserGroups.of(uid: peer.uid, gid: peer.gid)
+            cachedGroups = (generation, groups)
+            return groups
+        }
         cachedPrincipal = (generation, principal)
         return principal
     }

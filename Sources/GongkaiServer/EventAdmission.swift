@@ -13,4 +13,12 @@ public protocol EventAdmission: AnyObject {
     func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope
     /// The events admitted since `beginBatch` were committed (true) or thrown away (false).
     func batchEnded(committed: Bool)
+    /// Throws `ProtocolError(.denied, …)` when `principal` may not append this event at all.
+    /// `admit` checks this too; the writer asks it alone before answering a repeated id, so
+    /// that nobody gets a receipt for a record they could not have written.
+    func authorize(_ decoded: Result<DomainEvent, DomainError>, by principal: String) throws
+}
+
+extension EventAdmission {
+    public func authorize(_ decoded: Result<DomainEvent, DomainError>, by principal: String) throws {}
 }

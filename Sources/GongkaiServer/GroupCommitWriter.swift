@@ -203,6 +203,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         outcomes.reserveCapacity(batch.count)
         for submission in batch {
             if let existing = try ledger.lookup(idKey: submission.idKey) {
+                do {
+                    try admission.authorize(submission.decoded, by: submission.principal)
+                } catch let refusal as ProtocolError {
+                    outcomes.append(.failed(refusal))
+                    continue
+                }
                 outcomes.append(try answerRepeated(submission, existing: existing, ledger: ledger))
                 continue
             }

@@ -10,6 +10,7 @@ final class AccessTests: XCTestCase {
     private static let auditor = "gkt-audit"
     private static let stranger = "gkt-stranger"
     private static let auditGroup = "gkt-auditors"
+    private static let officeGroup = "gkt-offices"
 
     private var daemon: DaemonProcess!
     private var accessPath: String!
@@ -66,8 +67,16 @@ final class AccessTests: XCTestCase {
         XCTAssertEqual(strangerPing.status, 0, strangerPing.output)
         XCTAssertTrue(strangerPing.output.contains("pong"), strangerPing.output)
 
+        // Re-sending another unit's event word for word is denied too, not answered with
+        // that unit's receipt as a duplicate.
+        let dongshan = LedgerFixtures.event(id: "acc-dongshan", unit: "dongshan")
+        XCTAssertTrue(try daemon.connect().readLineAfter("APPEND " + dongshan).hasPrefix("OK "), "the admin may")
+        let repeated = try run(as: Self.office, "APPEND", dongshan)
+        XCTAssertNotEqual(repeated.status, 0)
+        XCTAssertTrue(repeated.output.contains("denied"), repeated.output)
+
         // Denials wrote nothing.
-        XCTAssertEqual(try headSize(), sizeBefore + 1)
+        XCTAssertEqual(try headSize(), sizeBefore + 2)
     }
 
     func testSighupKeepsOldRulesOnABrokenFileAndAppliesAFixedOne() throws {
@@ -84,7 +93,62 @@ final class AccessTests: XCTestCase {
         XCTAssertTrue(denied.output.contains("denied"), denied.output)
     }
 
+    /// A reload applies to open connections, and that includes a change of groups: a clerk
+    /// removed from the group that made them an office loses the office on the connection
+    /// they hold open (the groups were once looked up only when it opened).
+    func testSighupLooksGroupsUpAgainForOpenConnections() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("needs /usr/bin/python3 for a client that stays open") }
+        if getgrnam(Self.officeGroup) == nil { _ = try Self.command("/usr/sbin/groupadd", ["--system", Self.officeGroup]) }
+        _ = try Self.command("/usr/sbin/usermod", ["-a", "-G", Self.officeGroup, Self.office])
+        defer { _ = try? Self.command("/usr/bin/gpasswd", ["-d", Self.office, Self.officeGroup]) }
+        try write(#"{"principals":[{"principal":"admin","users":[0]},{"principal":"office:czj","groups":["\#(Self.officeGroup)"]}]}"#)
+        try reload(waitingFor: "access rules reloaded")
+
+        // One connection, held open by a client running as the clerk: a line in, an answer out.
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sys.argv[1]); f = s.makefile("rb")
+            for line in sys.stdin:
+                s.sendall(line.encode()); sys.stdout.write(f.readline().decode()); sys.stdout.flush()
+            """
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        client.arguments = ["-u", Self.office, "--", "/usr/bin/python3", "-c", script, daemon.socketPath]
+        let input = Pipe(), output = Pipe()
+        client.standardInput = input
+        client.standardOutput = output
+        try client.run()
+        defer { try? input.fileHandleForWriting.close(); client.waitUntilExit() }
+        var answers = LineReader(output.fileHandleForReading)
+        func ask(_ line: String) throws -> String {
+            input.fileHandleForWriting.write(Data((line + "\n").utf8))
+            guard let answer = answers.next() else { throw TestFailure("the held connection ended") }
+            return answer
+        }
+        XCTAssertTrue(try ask("WHOAMI").contains(#""principal":"office:czj""#))
+
+        _ = try Self.command("/usr/bin/gpasswd", ["-d", Self.office, Self.officeGroup])
+        try reload(waitingFor: "access rules reloaded")
+        XCTAssertTrue(try ask("WHOAMI").contains(#""principal":null"#), "the open connection lost the office")
+        XCTAssertTrue(try ask("APPEND " + LedgerFixtures.event(id: "acc-after-removal")).hasPrefix("ERR denied"))
+    }
+
     // MARK: Helpers
+
+    /// Lines from a pipe, read a byte at a time (the answers are short).
+    private struct LineReader {
+        let handle: FileHandle
+        init(_ handle: FileHandle) { self.handle = handle }
+        mutating func next() -> String? {
+            var bytes: [UInt8] = []
+            while true {
+                let byte = handle.readData(ofLength: 1)
+                guard let first = byte.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+                if first == 0x0A { return String(decoding: bytes, as: UTF8.self) }
+                bytes.append(first)
+            }
+        }
+    }
 
     private static func rules(withOffice: Bool) -> String {
         let office = withOffice ? #"{"principal":"office:czj","users":["\#(Self.office)"]},"# : ""

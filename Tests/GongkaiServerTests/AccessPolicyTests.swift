@@ -113,4 +113,13 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertFalse(AccessPolicy.may(.auditor).contains("APPEND"))
         XCTAssertTrue(AccessPolicy.may(.admin).contains("append:*"))
     }
+
+    /// Group rules see the user's primary group even when the client runs under another gid
+    /// (`sg`, a service's `Group=`), and the gid it connected with as well.
+    func testUserGroupsHoldThePrimaryGroupAndThePeersGid() throws {
+        guard let root = getpwuid(0) else { throw XCTSkip("no passwd entry for uid 0") }
+        let groups = UserGroups.of(uid: 0, gid: 65_534)
+        XCTAssertTrue(groups.contains(root.pointee.pw_gid), "\(groups)")
+        XCTAssertTrue(groups.contains(65_534), "\(groups)")
+    }
 }

@@ -94,7 +94,10 @@ public enum AccessFile {
     }
 }
 
-/// The groups of a uid's user (getgrouplist), for group rules; empty for a uid without a name.
+/// The groups of a uid's user, for group rules: its primary group (passwd) and the groups
+/// that list it (getgrouplist), plus the gid the peer connected with; empty for a uid
+/// without a name. The primary group counts even when the client runs under another group
+/// (`sg gongkai`, a service's `Group=`).
 enum UserGroups {
     static func of(uid: UInt32, gid: UInt32) -> [UInt32] {
         var entry = passwd()
@@ -107,7 +110,10 @@ enum UserGroups {
         while true {
             var groups = [gid_t](repeating: 0, count: Int(count))
             let previous = count
-            if getgrouplist(name, gid, &groups, &count) >= 0 { return Array(groups.prefix(Int(count))) }
+            if getgrouplist(name, entry.pw_gid, &groups, &count) >= 0 {
+                let found = Array(groups.prefix(Int(count)))
+                return found.contains(gid) ? found : found + [gid]
+            }
             if count <= previous { count = previous * 2 }
             if count > 65_536 { return [] }
         }

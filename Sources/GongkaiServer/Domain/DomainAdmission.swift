@@ -27,21 +27,9 @@ final class DomainAdmission: EventAdmission {
         let given: DomainEvent
         do {
             given = try decoded.get()
-            let role = try Self.role(by: principal)
-            if let role, !AccessPolicy.mayAppend(role, type: given.type) {
-                throw ProtocolError(.denied, "\(role) may not append \(given.type.rawValue) events")
-            }
+            try authorize(given, by: principal)
             checked = try state.writerRead { facts in
                 precondition(facts.size + 1 == seq, "the projection is one record behind the batch")
-                // An office writes only for its own unit, compared after the Chinese name is resolved.
-                if case .office(let own)? = role {
-                    let catalog = LedgerView(facts: facts, known: facts.size).catalog
-                    let ownId = catalog?.unitId(for: own) ?? own
-                    let unit = given.unit.map { catalog?.unitId(for: $0) ?? $0 }
-                    guard unit == ownId else {
-                        throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
-                    }
-                }
                 return try EventValidator.validate(given, facts: facts, today: today())
             }
         } catch let error as DomainError {
@@ -54,6 +42,30 @@ final class DomainAdmission: EventAdmission {
         // The Chinese name is accepted on input and stored as the id (DESIGN.md section 1).
         members["unit"] = .string(unit)
         return try EventEnvelope(value: .object(members))
+    }
+
+    func authorize(_ decoded: Result<DomainEvent, DomainError>, by principal: String) throws {
+        // An event that cannot be decoded is refused by `admit` (or, repeated, by its digest).
+        guard case .success(let given) = decoded else { return }
+        try authorize(given, by: principal)
+    }
+
+    /// The principal's role may append this type, and an office only for its own unit,
+    /// compared after the Chinese name is resolved.
+    private func authorize(_ given: DomainEvent, by principal: String) throws {
+        let role = try Self.role(by: principal)
+        if let role, !AccessPolicy.mayAppend(role, type: given.type) {
+            throw ProtocolError(.denied, "\(role) may not append \(given.type.rawValue) events")
+        }
+        guard case .office(let own)? = role else { return }
+        try state.writerRead { facts in
+            let catalog = LedgerView(facts: facts, known: facts.size).catalog
+            let ownId = catalog?.unitId(for: own) ?? own
+            let unit = given.unit.map { catalog?.unitId(for: $0) ?? $0 }
+            guard unit == ownId else {
+                throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
+            }
+        }
     }
 
     /// The role behind a record's `by`: nil for the daemon's own `system` records (the seed),
