@@ -35,11 +35,13 @@ public enum CheckpointKeys {
         return KeyHash.read([UInt8](hasher.finalize()))
     }
 
-    /// Non-empty, no whitespace, no '+' (which separates the fields of a key string), and,
-    /// so that a name is printable in a note and a log, no control characters.
+    /// Non-empty, no whitespace, no U+002B '+' (which separates the fields of a key string),
+    /// and, so that a name is printable in a note and a log, no control characters. Checked
+    /// scalar by scalar: a '+' followed by a combining mark is one Swift Character that is not
+    /// "+", but other verifiers split the key on the byte.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && !name.contains("+")
-            && !name.unicodeScalars.contains { $0.properties.isWhitespace || SignedNote.isControl($0) }
+        !name.isEmpty
+            && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || SignedNote.isControl($0) }
     }
 
     static func checkName(_ name: String) throws {
@@ -51,9 +53,11 @@ public enum CheckpointKeys {
     /// Splits `<name>+<hash>+<base64(0x01 ‖ 32 bytes)>` (the base64 may itself hold '+'),
     /// checking each part; `kind` names the key in errors.
     static func parse(_ text: String, kind: String) throws -> (name: String, hash: UInt32, key: [UInt8]) {
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        // Split on the scalar, as other verifiers split on the byte (see isValidName).
+        let parts = text.unicodeScalars.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
         guard parts.count == 3 else { throw CheckpointError.malformedKey("a \(kind) key is <name>+<8 hex digits>+<base64>") }
-        let name = String(parts[0])
+        let name = parts[0]
         try checkName(name)
         guard parts[1].utf8.count == 8, parts[1].allSatisfy(\.isHexDigit), let hash = UInt32(parts[1], radix: 16) else {
             throw CheckpointError.malformedKey("the \(kind) key's hash \"\(parts[1].prefix(20))\" is not 8 hex digits")

@@ -56,9 +56,18 @@ final class DaemonProcess {
     /// Starts the daemon and returns at once, without waiting for it to serve.
     func launchWithoutWaiting() throws -> Process { try launch() }
 
-    /// Starts the daemon expecting it to refuse; returns its exit status and log.
+    /// Starts the daemon expecting it to refuse; returns its exit status and log. A daemon
+    /// still running after 60 s did not refuse: it is stopped and that is a test failure.
     func startExpectingFailure() throws -> (status: Int32, log: String) {
         let process = try launch()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            self.process = nil
+            throw TestFailure("the daemon started instead of refusing; its log: \(log.suffix(2_000))")
+        }
         process.waitUntilExit()
         self.process = nil
         return (process.terminationStatus, log)

@@ -59,6 +59,66 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0)
     }
 
+    /// A flipped bit in the index's stored Merkle nodes (LMDB keeps no checksums) would give
+    /// the daemon a second root for a size it had already signed. Start-up hashes the log again
+    /// and refuses; the start after that rebuilds the index from the log, with the right root.
+    func testADamagedStoredMerkleNodeIsRefusedThenRebuiltFromTheLog() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.removeFiles() }
+        try daemon.start()
+        let connection = try daemon.connect()
+        XCTAssertTrue(try LedgerFixtures.pipeline(connection, (0..<40).map { "APPEND " + LedgerFixtures.event(id: "node-\($0)") })
+            .allSatisfy { $0.hasPrefix("OK ") })
+        let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))
+        connection.close()
+        XCTAssertEqual(daemon.stop(), 0)
+
+        // The node over leaves 0...31: a peak of any tree of 32 to 63 records. Its key is the
+        // big-endian index of its last leaf (from 0), then its level.
+        try Self.flipFirstBit(database: "tree", key: withUnsafeBytes(of: UInt64(31).bigEndian) { Array($0) } + [5],
+                              ledger: daemon.stateDirectory + "/ledger")
+        let (status, log) = try daemon.startExpectingFailure()
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(log.contains("Merkle nodes give root"), log)
+        XCTAssertTrue(log.contains("marked for a rebuild"), log)
+
+        try daemon.start()
+        let again = try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("HEAD"))
+        XCTAssertEqual(again["root"], head["root"])
+        XCTAssertEqual(again["size"], head["size"])
+        XCTAssertEqual(try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("VERIFY"))["ok"], .bool(true))
+        XCTAssertEqual(daemon.stop(), 0)
+    }
+
+    static func flipFirstBit(database: String, key: [UInt8], ledger: String) throws {
+        var env: OpaquePointer?
+        XCTAssertEqual(mdb_env_create(&env), 0)
+        defer { mdb_env_close(env) }
+        mdb_env_set_maxdbs(env, 8)
+        XCTAssertEqual(mdb_env_open(env, ledger, 0, 0o600), 0)
+        var txn: OpaquePointer?
+        XCTAssertEqual(mdb_txn_begin(env, nil, 0, &txn), 0)
+        var dbi: MDB_dbi = 0
+        XCTAssertEqual(mdb_dbi_open(txn, database, 0, &dbi), 0)
+        var key = key
+        let result = key.withUnsafeMutableBytes { k -> Int32 in
+            var keyValue = MDB_val(mv_size: k.count, mv_data: k.baseAddress)
+            var found = MDB_val()
+            guard mdb_get(txn, dbi, &keyValue, &found) == 0 else { return -1 }
+            var value = Array(UnsafeRawBufferPointer(start: found.mv_data, count: found.mv_size))
+            value[0] ^= 1
+            return value.withUnsafeMutableBytes { v in
+                var dataValue = MDB_val(mv_size: v.count, mv_data: v.baseAddress)
+                return mdb_put(txn, dbi, &keyValue, &dataValue, 0)
+            }
+        }
+        guard result == 0 else {
+            mdb_txn_abort(txn)
+            throw TestFailure("no node stored under that key (\(result))")
+        }
+        XCTAssertEqual(mdb_txn_commit(txn), 0)
+    }
+
     /// Rewrites the format version the way a future gongkaid might have left it.
     static func setFormat(_ format: String, ledger: String) throws {
         var env: OpaquePointer?

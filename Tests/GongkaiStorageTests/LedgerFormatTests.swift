@@ -1,4 +1,5 @@
 import CLMDB
+import GongkaiMerkle
 import XCTest
 @testable import GongkaiStorage
 
@@ -73,6 +74,37 @@ final class LedgerFormatTests: LedgerTestCase {
                 XCTAssertTrue(error.description.contains(part), "\"\(error.description)\" lacks \"\(part)\"", file: file, line: line)
             }
         }
+    }
+
+    /// LMDB keeps no checksums: a flipped bit in a stored Merkle node changes the head read at
+    /// open. Start-up's check hashes the log's records again and finds it, and a distrusted
+    /// index is rebuilt from the log at the next open, with the right root.
+    func testAFlippedBitInAStoredMerkleNodeIsFoundAndTheIndexRebuiltFromTheLog() throws {
+        var store: LedgerStore? = try openStore()
+        let (_, head) = try store!.append((1...5).map { TestRecord(seq: UInt64($0)) })
+        try store!.checkStoredRootAgainstLog()
+        try store!.close()
+        store = nil
+        try raw.write { txn, open in
+            let tree = try open(LedgerLayout.treeDatabase)
+            let key = LedgerLayout.treeKey(SubtreeAddress(level: 2, index: 0))  // a peak of the 5-leaf tree
+            var node = try XCTUnwrap(RawLedger.get(txn, tree, key))
+            node[0] ^= 1
+            RawLedger.put(txn, tree, key, node)
+        }
+        let damaged = try openStore()
+        XCTAssertNotEqual(damaged.head.root, head.root, "the head comes from the stored peaks")
+        XCTAssertThrowsError(try damaged.checkStoredRootAgainstLog()) { error in
+            XCTAssertTrue("\(error)".contains("append log's records give \(head.root.hex)"), "\(error)")
+        }
+        try damaged.distrustIndex("a stored Merkle node disagrees with the log")
+        XCTAssertThrowsError(try damaged.appendBatch { _ in }, "no append once the index is distrusted")
+        try damaged.close()
+        let rebuilt = try openStore()
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.head, head)
+        try rebuilt.checkStoredRootAgainstLog()
+        try rebuilt.close()
     }
 
     func testNewLedgerRecordsFormatVersionTwo() throws {
