@@ -22,7 +22,7 @@ public struct SubtreeAddress: Hashable, Sendable, CustomStringConvertible {
     /// Calls `body` with the perfect subtrees that make up leaves `[start, start + count)`, left to
     /// right, largest first (`count.nonzeroBitCount` of them). `start` must be a multiple of the
     /// largest one, which holds for every range in RFC 6962's recursion (and for `start == 0`).
-    static func forEachCovering(start: UInt64, count: UInt64, _ body: (SubtreeAddress) throws -> Void) rethrows {
+    public static func forEachCovering(start: UInt64, count: UInt64, _ body: (SubtreeAddress) throws -> Void) rethrows {
         var first = start
         var remaining = count
         while remaining > 0 {

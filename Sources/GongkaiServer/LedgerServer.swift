@@ -64,24 +64,17 @@ public final class LedgerServer {
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()
 
+        // Nothing is served, appended to or signed over a root its stored peaks do not give.
+        do {
+            try store.checkStoredPeaks()
+        } catch {
+            try store.distrustIndex("\(error)")
+            throw ServerError("\(error); the index is marked for a rebuild from the append log: start the daemon again")
+        }
+
         let domain = DomainState()
         let rebuildStarted = Date()
-        // The stored Merkle nodes are checked against the log beside the fold, on a thread of
-        // its own: nothing is served, appended to or signed over a root the records do not give.
-        var rootCheckFailure: Error?
-        let rootChecked = DispatchSemaphore(value: 0)
-        Thread {
-            do { try store.checkStoredRootAgainstLog() } catch { rootCheckFailure = error }
-            rootChecked.signal()
-        }.start()
-        do {
-            defer { rootChecked.wait() }
-            try domain.rebuild(from: store)
-        }
-        if let rootCheckFailure {
-            try store.distrustIndex("\(rootCheckFailure)")
-            throw ServerError("\(rootCheckFailure); the index is marked for a rebuild from the append log: start the daemon again")
-        }
+        try domain.rebuild(from: store)
         store.releaseResidentPages()
         logger.info("projections rebuilt", metadata: ["records": "\(store.head.size)",
                                                       "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(rebuildStarted)))"])

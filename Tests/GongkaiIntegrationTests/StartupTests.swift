@@ -59,9 +59,9 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0)
     }
 
-    /// A flipped bit in the index's stored Merkle nodes (LMDB keeps no checksums) would give
-    /// the daemon a second root for a size it had already signed. Start-up hashes the log again
-    /// and refuses; the start after that rebuilds the index from the log, with the right root.
+    /// A flipped bit in a stored Merkle peak (LMDB keeps no checksums) would give the daemon a
+    /// second root for a size it had already signed. Start-up checks each peak against its
+    /// children and refuses; the start after that rebuilds the index from the log, right root.
     func testADamagedStoredMerkleNodeIsRefusedThenRebuiltFromTheLog() throws {
         let daemon = DaemonProcess()
         defer { daemon.removeFiles() }
@@ -79,7 +79,7 @@ final class StartupTests: XCTestCase {
                               ledger: daemon.stateDirectory + "/ledger")
         let (status, log) = try daemon.startExpectingFailure()
         XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(log.contains("Merkle nodes give root"), log)
+        XCTAssertTrue(log.contains("Merkle node at level 5 index 0"), log)
         XCTAssertTrue(log.contains("marked for a rebuild"), log)
 
         try daemon.start()
