@@ -120,6 +120,9 @@ struct Audit: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Also print this unit's compliance (id or Chinese name).", valueName: "unit"))
         var unit: String?
 
+        @Option(name: .long, help: ArgumentHelp("The log's expected origin (the checkpoints' first line): a checkpoint of another log is refused.", valueName: "origin"))
+        var origin: String?
+
         func validate() throws {
             if let asof, BusinessDate(asof) == nil { throw ValidationError("--asof must be a date YYYY-MM-DD") }
         }
@@ -140,7 +143,10 @@ struct Audit: ParsableCommand {
                 let verification = try AuditVerification(export: export, verifier: verifier)
                 let checkpoint = verification.checkpoint
                 let keyName = "\(verifier.keyName)+\(verifier.keyHash)"
-                report.append("✓ signature by \(keyName) (origin \(checkpoint.origin), size \(checkpoint.size))")
+                if let origin, checkpoint.origin != origin {
+                    throw AuditFailure("the checkpoint's origin is \"\(checkpoint.origin)\", not \"\(origin)\": it signs another log")
+                }
+                report.append("✓ signature by \(keyName) (origin \(checkpoint.origin)\(origin != nil ? ", as expected" : ""), size \(checkpoint.size))")
                 report.append("✓ \(checkpoint.size) records, canonical, seq 1…\(checkpoint.size)")
                 guard verification.rootMatches else { throw locate(verification) }
                 report.append("✓ root matches checkpoint (\(checkpoint.root.hex))")

@@ -27,6 +27,9 @@ struct CheckpointCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("A signed checkpoint note; without it, the live head's.", valueName: "notefile"))
         var noteFile: String?
 
+        @Option(name: .long, help: ArgumentHelp("The log's expected origin (the note's first line): a note of another log is refused (exit 1).", valueName: "origin"))
+        var origin: String?
+
         func run() throws {
             let verifier: CheckpointVerifier
             let keyText = try Self.readKey(key)
@@ -42,6 +45,10 @@ struct CheckpointCommand: ParsableCommand {
                 checkpoint = try verifier.verify(note: note)
             } catch {
                 Output.note("error: \(error)")
+                throw ExitCode(1)
+            }
+            if let origin, checkpoint.origin != origin {
+                Output.note("error: the note's origin is \"\(checkpoint.origin)\", not \"\(origin)\": it signs another log")
                 throw ExitCode(1)
             }
             let json = CanonicalJSON.encodeString([

@@ -106,6 +106,12 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(try client(["audit", "verify", directory + "/early.ndjson", "--key", pub, "--previous", full + ".checkpoint"]).status, 1,
                        "a previous checkpoint larger than the export is not consistent with it")
 
+        // A named origin must be the checkpoint's.
+        XCTAssertEqual(try client(["audit", "verify", full, "--key", pub, "--origin", "gongkai.test/audit"]).status, 0)
+        let otherLog = try client(["audit", "verify", full, "--key", pub, "--origin", "gongkai.test/other"])
+        XCTAssertEqual(otherLog.status, 1)
+        XCTAssertTrue(otherLog.stderr.contains("signs another log"), otherLog.stderr)
+
         // Another key's verifier rejects the checkpoint.
         let otherKey = try client(["audit", "verify", full, "--key", otherPub])
         XCTAssertEqual(otherKey.status, 1)

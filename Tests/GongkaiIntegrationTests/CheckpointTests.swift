@@ -69,6 +69,9 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(answer["size"], head["size"])
         XCTAssertEqual(answer["origin"]?.stringValue, "gongkai.test/ledger")
         XCTAssertEqual(try ReplayTests.runClient(["checkpoint", "verify", "--key", other.pub, saved]), 1)
+        // An auditor who names the log's origin refuses a note of another log.
+        XCTAssertEqual(try ReplayTests.runClient(["checkpoint", "verify", "--key", mine.pub, "--origin", "gongkai.test/ledger", saved]), 0)
+        XCTAssertEqual(try ReplayTests.runClient(["checkpoint", "verify", "--key", mine.pub, "--origin", "gongkai.test/other", saved]), 1)
         try note.replacingOccurrences(of: "\n\(checkpoint.size)\n", with: "\n\(checkpoint.size + 1)\n")
             .write(toFile: saved, atomically: true, encoding: .utf8)
         XCTAssertEqual(try ReplayTests.runClient(["checkpoint", "verify", "--key", mine.pub, saved]), 1)

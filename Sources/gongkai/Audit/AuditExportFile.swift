@@ -117,14 +117,15 @@ struct AuditVerification {
     /// Consistency with an earlier checkpoint by recomputation: the root of the first
     /// `previous.size` lines must be the earlier root.
     func checkConsistency(previous: Checkpoint) throws {
+        // Origin first: checkpoints of two different logs are not a rewritten history.
+        if previous.origin != checkpoint.origin {
+            throw AuditFailure("the previous checkpoint's origin \"\(previous.origin)\" differs from \"\(checkpoint.origin)\": they are of different logs")
+        }
         guard previous.size <= checkpoint.size else {
             throw AuditFailure("the previous checkpoint's size \(previous.size) is larger than this export's \(checkpoint.size): the log shrank or the checkpoints are not of one log")
         }
         guard prefixRoot(previous.size) == previous.root else {
-            throw AuditFailure("the root of the first \(previous.size) records differs from the previous checkpoint's: history before seq \(previous.size + 1) was rewritten (or the checkpoints are of different logs)")
-        }
-        if previous.origin != checkpoint.origin {
-            throw AuditFailure("the previous checkpoint's origin \"\(previous.origin)\" differs from \"\(checkpoint.origin)\"")
+            throw AuditFailure("the root of the first \(previous.size) records differs from the previous checkpoint's: history before seq \(previous.size + 1) was rewritten")
         }
     }
 }

@@ -17,7 +17,11 @@ struct AuditLocator {
     func firstChangedSeq(_ verification: AuditVerification) throws -> UInt64 {
         let checkpoint = verification.checkpoint
         let size = checkpoint.size
-        precondition(size >= 1 && !verification.rootMatches, "only a non-empty export with a wrong root needs locating")
+        // A signed size 0 with a root other than the empty tree's is a bogus checkpoint, not a
+        // changed record: said, not trapped on.
+        guard size >= 1, !verification.rootMatches else {
+            throw AuditFailure("the checkpoint signs \(size) records with root \(checkpoint.root.hex), which no such log has; nothing to locate")
+        }
         var low: UInt64 = 1, high = size    // the prefix of `high` records is known to differ
         while low < high {
             let middle = low + (high - low) / 2
