@@ -91,6 +91,21 @@ final class StartupTests: XCTestCase {
     }
 
     static func flipFirstBit(database: String, key: [UInt8], ledger: String) throws {
+        try rewrite(database: database, key: key, ledger: ledger) { stored in
+            guard var value = stored else { throw TestFailure("no node stored under that key") }
+            value[0] ^= 1
+            return value
+        }
+    }
+
+    /// Rewrites the format version the way a future gongkaid might have left it.
+    static func setFormat(_ format: String, ledger: String) throws {
+        try rewrite(database: "meta", key: Array("format".utf8), ledger: ledger) { _ in Array(format.utf8) }
+    }
+
+    /// Replaces the value under `key` in one database of a stopped daemon's LMDB file with
+    /// what `change` makes of the stored one (nil if none), in one transaction.
+    static func rewrite(database: String, key: [UInt8], ledger: String, _ change: ([UInt8]?) throws -> [UInt8]) throws {
         var env: OpaquePointer?
         XCTAssertEqual(mdb_env_create(&env), 0)
         defer { mdb_env_close(env) }
@@ -101,44 +116,23 @@ final class StartupTests: XCTestCase {
         var dbi: MDB_dbi = 0
         XCTAssertEqual(mdb_dbi_open(txn, database, 0, &dbi), 0)
         var key = key
-        let result = key.withUnsafeMutableBytes { k -> Int32 in
-            var keyValue = MDB_val(mv_size: k.count, mv_data: k.baseAddress)
-            var found = MDB_val()
-            guard mdb_get(txn, dbi, &keyValue, &found) == 0 else { return -1 }
-            var value = Array(UnsafeRawBufferPointer(start: found.mv_data, count: found.mv_size))
-            value[0] ^= 1
-            return value.withUnsafeMutableBytes { v in
-                var dataValue = MDB_val(mv_size: v.count, mv_data: v.baseAddress)
-                return mdb_put(txn, dbi, &keyValue, &dataValue, 0)
-            }
-        }
-        guard result == 0 else {
-            mdb_txn_abort(txn)
-            throw TestFailure("no node stored under that key (\(result))")
-        }
-        XCTAssertEqual(mdb_txn_commit(txn), 0)
-    }
-
-    /// Rewrites the format version the way a future gongkaid might have left it.
-    static func setFormat(_ format: String, ledger: String) throws {
-        var env: OpaquePointer?
-        XCTAssertEqual(mdb_env_create(&env), 0)
-        defer { mdb_env_close(env) }
-        mdb_env_set_maxdbs(env, 8)
-        XCTAssertEqual(mdb_env_open(env, ledger, 0, 0o600), 0)
-        var txn: OpaquePointer?
-        XCTAssertEqual(mdb_txn_begin(env, nil, 0, &txn), 0)
-        var dbi: MDB_dbi = 0
-        XCTAssertEqual(mdb_dbi_open(txn, "meta", 0, &dbi), 0)
-        var key = Array("format".utf8), value = Array(format.utf8)
-        let result = key.withUnsafeMutableBytes { k in
-            value.withUnsafeMutableBytes { v in
+        do {
+            let result = try key.withUnsafeMutableBytes { k -> Int32 in
                 var keyValue = MDB_val(mv_size: k.count, mv_data: k.baseAddress)
-                var dataValue = MDB_val(mv_size: v.count, mv_data: v.baseAddress)
-                return mdb_put(txn, dbi, &keyValue, &dataValue, 0)
+                var found = MDB_val()
+                let stored = mdb_get(txn, dbi, &keyValue, &found) == 0
+                    ? Array(UnsafeRawBufferPointer(start: found.mv_data, count: found.mv_size)) : nil
+                var value = try change(stored)
+                return value.withUnsafeMutableBytes { v in
+                    var dataValue = MDB_val(mv_size: v.count, mv_data: v.baseAddress)
+                    return mdb_put(txn, dbi, &keyValue, &dataValue, 0)
+                }
             }
+            XCTAssertEqual(result, 0)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
         }
-        XCTAssertEqual(result, 0)
         XCTAssertEqual(mdb_txn_commit(txn), 0)
     }
 }
