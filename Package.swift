@@ -51,11 +51,14 @@ let package = Package(
         ]),
         // Blocking line-protocol client shared by the CLI, the benchmark and the tests.
         .target(name: "GongkaiClient", dependencies: ["GongkaiJSON"]),
+        // The daemon allocates with jemalloc (Debian's libjemalloc-dev): glibc's malloc spent
+        // about a sixth of the daemon's CPU at 32×64, most of it freeing on one thread what
+        // another allocated (BENCHMARKS.md, sixth session).
         .executableTarget(name: "gongkaid", dependencies: [
             "GongkaiServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(name: "gongkai", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiDomain", "GongkaiCheckpoint",
             "GongkaiStorage", "GongkaiMerkle", "GongkaiProjections",

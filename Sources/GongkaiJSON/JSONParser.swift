@@ -15,6 +15,19 @@ public struct JSONParser {
     }
 
     public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        try parseNotingCanonical(buffer).value
+    }
+
+    /// Parses `bytes` and says whether they already are the value's RFC 8785 form, so that
+    /// an append can store the bytes it was sent instead of encoding them again.
+    /// `isCanonical` is true only when `CanonicalJSON.encode(value)` would return exactly
+    /// `bytes`. It is conservative: text with an escape or a non-ASCII key is reported as not
+    /// canonical even when it is, and the caller encodes it (the fuzzers check both).
+    public static func parseNotingCanonical(_ bytes: [UInt8]) throws -> (value: JSONValue, isCanonical: Bool) {
+        try bytes.withUnsafeBufferPointer { try parseNotingCanonical($0) }
+    }
+
+    public static func parseNotingCanonical(_ buffer: UnsafeBufferPointer<UInt8>) throws -> (value: JSONValue, isCanonical: Bool) {
         var parser = JSONParser(buffer: buffer)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -22,11 +35,14 @@ public struct JSONParser {
         guard parser.position == buffer.count else {
             throw JSONParseError("unexpected text after the JSON value", at: parser.position)
         }
-        return value
+        return (value, parser.canonical)
     }
 
     private let buffer: UnsafeBufferPointer<UInt8>
     private var position = 0
+    /// Nothing read so far differs from RFC 8785's form: no whitespace, no escape, keys in
+    /// ascending ASCII order, numbers as ECMAScript prints them.
+    private var canonical = true
 
     private init(buffer: UnsafeBufferPointer<UInt8>) {
         self.buffer = buffer
@@ -35,9 +51,11 @@ public struct JSONParser {
     private var current: UInt8? { position < buffer.count ? buffer[position] : nil }
 
     private mutating func skipWhitespace() {
+        let start = position
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
             position += 1
         }
+        if position != start { canonical = false }
     }
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
@@ -70,11 +88,18 @@ public struct JSONParser {
         if current == UInt8(ascii: "}") { position += 1; return .object([:]) }
         // Room for a typical event's members up front: growing 1 → 2 → 4 → 8 rehashed them.
         var members = [String: JSONValue](minimumCapacity: 8)
+        var previousKey: Range<Int>? = nil
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw JSONParseError("expected a string key", at: position) }
             let keyOffset = position
             let key = try parseString()
+            if canonical {
+                // No escape was met, so the key's bytes are its text.
+                let keyBytes = keyOffset + 1..<position - 1
+                noteCanonicalOrder(of: keyBytes, after: previousKey)
+                previousKey = keyBytes
+            }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", at: position) }
             position += 1
@@ -136,6 +161,7 @@ public struct JSONParser {
             if byte < 0x20 { throw JSONParseError("control character in string", at: position) }
             if byte == UInt8(ascii: "\\") {
                 sawEscape = true
+                canonical = false
                 scalars.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<position]))
                 try parseEscape(into: &scalars)
                 runStart = position
@@ -226,7 +252,25 @@ public struct JSONParser {
         guard let number = Double(text), number.isFinite else {
             throw JSONParseError("number out of range", at: start)
         }
+        if canonical && !isPlainInteger(start..<position) && ECMAScriptNumber.format(number) != text {
+            canonical = false
+        }
         return number
+    }
+
+    /// Digits only, not "-0", at most 15 of them: exact in a double and printed by ECMAScript
+    /// as the same digits, so the text is canonical without formatting the number.
+    private func isPlainInteger(_ range: Range<Int>) -> Bool {
+        let digits = buffer[range.lowerBound] == UInt8(ascii: "-") ? range.lowerBound + 1..<range.upperBound : range
+        guard digits.count <= 15, buffer[digits].allSatisfy(isDigit) else { return false }
+        return !(digits.count == 1 && buffer[digits.lowerBound] == UInt8(ascii: "0") && digits != range)
+    }
+
+    /// RFC 8785 sorts keys by UTF-16 code units; for ASCII keys that is byte order. A
+    /// non-ASCII key is left to the encoder rather than compared in UTF-16 here.
+    private mutating func noteCanonicalOrder(of key: Range<Int>, after previous: Range<Int>?) {
+        guard buffer[key].allSatisfy({ $0 < 0x80 }) else { canonical = false; return }
+        if let previous, !buffer[previous].lexicographicallyPrecedes(buffer[key]) { canonical = false }
     }
 
     private mutating func skipDigits() {

@@ -16,6 +16,13 @@ public struct EventEnvelope: Sendable {
         self.canonical = CanonicalJSON.encode(value)
     }
 
+    /// An envelope whose `canonical` bytes are known to be `CanonicalJSON.encode(value)`.
+    private init(value: JSONValue, canonical: [UInt8]) throws {
+        (id, type) = try Self.header(of: value)
+        self.value = value
+        self.canonical = canonical
+    }
+
     /// The checked `id` and `type` of an event, without its canonical bytes: for a reader of
     /// stored records, whose bytes are already canonical (VERIFY checks them).
     public static func header(of value: JSONValue) throws -> (id: String, type: EventType) {
@@ -38,13 +45,15 @@ public struct EventEnvelope: Sendable {
         guard json.count <= ProtocolLimits.maxEventBytes else {
             throw ProtocolError(.tooLarge, "event is \(json.count) bytes; the limit is \(ProtocolLimits.maxEventBytes)")
         }
-        let value: JSONValue
+        let parsed: (value: JSONValue, isCanonical: Bool)
         do {
-            value = try JSONParser.parse(json)
+            parsed = try JSONParser.parseNotingCanonical(json)
         } catch let error as JSONParseError {
             throw ProtocolError(.invalidJSON, error.description)
         }
-        return try EventEnvelope(value: value)
+        // Clients that send canonical JSON (gongkai's own do) spare the daemon encoding it again.
+        if parsed.isCanonical { return try EventEnvelope(value: parsed.value, canonical: json) }
+        return try EventEnvelope(value: parsed.value)
     }
 
     /// DESIGN.md section 2: 1–128 visible characters.

@@ -17,6 +17,16 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(try first.connect().readLineAfter("PING"), #"OK {"pong":true}"#, "the first daemon still serves")
     }
 
+    /// Package.swift links the daemon with jemalloc for its speed (BENCHMARKS.md); a build
+    /// that lost the link setting would still run, only slower, so it is checked here.
+    func testDaemonAllocatesWithJemalloc() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let maps = try String(contentsOfFile: "/proc/\(daemon.process!.processIdentifier)/maps", encoding: .utf8)
+        XCTAssertTrue(maps.contains("libjemalloc.so"), "gongkaid does not map libjemalloc")
+    }
+
     func testSocketServedByAnotherDaemonIsNotStolen() throws {
         let first = DaemonProcess()
         defer { first.stop(); first.removeFiles() }

@@ -10,14 +10,18 @@ final class CanonicalJSONPropertyTests: XCTestCase {
         "\u{1F600}", "\u{10FFFF}",
     ]
 
+    /// Plain keys and strings, where only key order, whitespace and numbers can differ.
+    private static let plainPool: [Unicode.Scalar] = ["a", "b", "Z", "0", "_"]
+
     struct Generator {
         var random: SplitMix64
+        var pool: [Unicode.Scalar] = CanonicalJSONPropertyTests.scalarPool
 
         mutating func pick(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
 
         mutating func string() -> String {
             var scalars = String.UnicodeScalarView()
-            for _ in 0..<pick(8) { scalars.append(CanonicalJSONPropertyTests.scalarPool[pick(CanonicalJSONPropertyTests.scalarPool.count)]) }
+            for _ in 0..<pick(8) { scalars.append(pool[pick(pool.count)]) }
             return String(scalars)
         }
 
@@ -59,6 +63,18 @@ final class CanonicalJSONPropertyTests: XCTestCase {
                 var keys = Array(members.keys)
                 keys.shuffle(using: &random)
                 return space + "{" + keys.map { noisyString($0) + space + ":" + noisy(members[$0]!) }.joined(separator: ",") + space + "}"
+            }
+        }
+
+        /// Canonical text but for the order of object members, shuffled at every level.
+        mutating func reordered(_ value: JSONValue) -> String {
+            switch value {
+            case .array(let items): return "[" + items.map { reordered($0) }.joined(separator: ",") + "]"
+            case .object(let members):
+                var keys = Array(members.keys)
+                keys.shuffle(using: &random)
+                return "{" + keys.map { CanonicalJSON.encodeString(.string($0)) + ":" + reordered(members[$0]!) }.joined(separator: ",") + "}"
+            default: return CanonicalJSON.encodeString(value)
             }
         }
 
@@ -104,5 +120,56 @@ final class CanonicalJSONPropertyTests: XCTestCase {
             }
             XCTAssertEqual(CanonicalJSON.encode(parsed), CanonicalJSON.encode(value), "round \(round): \(noisy)")
         }
+    }
+
+    /// An append stores the bytes it was sent when the parser calls them canonical: that must
+    /// never be said of any other spelling.
+    func testOnlyTheCanonicalSpellingIsCalledCanonical() throws {
+        try checkOnlyTheCanonicalSpellingIsCalledCanonical(Generator(random: SplitMix64(seed: 0x4A43_53)))
+        try checkOnlyTheCanonicalSpellingIsCalledCanonical(Generator(random: SplitMix64(seed: 0x4A43_54), pool: Self.plainPool))
+    }
+
+    private func checkOnlyTheCanonicalSpellingIsCalledCanonical(_ generator: Generator) throws {
+        var generator = generator
+        var calledCanonical = 0
+        for round in 0..<4_000 {
+            let value = generator.value(depth: 0)
+            let noisy = Array(generator.noisy(value).utf8)
+            let parsed = try JSONParser.parseNotingCanonical(noisy)
+            if parsed.isCanonical {
+                calledCanonical += 1
+                XCTAssertEqual(CanonicalJSON.encode(parsed.value), noisy, "round \(round): \(String(decoding: noisy, as: UTF8.self))")
+            }
+        }
+        XCTAssertGreaterThan(calledCanonical, 100, "the noisy spellings include canonical ones, by chance")
+    }
+
+    /// Member order alone decides, when nothing else differs: the same members in another
+    /// order are not canonical.
+    func testMembersOutOfOrderAreNotCalledCanonical() throws {
+        var generator = Generator(random: SplitMix64(seed: 0x6F72_6465), pool: Self.plainPool)
+        var outOfOrder = 0
+        for round in 0..<4_000 {
+            let value = generator.value(depth: 0)
+            let text = Array(generator.reordered(value).utf8)
+            let isCanonical = CanonicalJSON.encode(value) == text
+            if !isCanonical { outOfOrder += 1 }
+            XCTAssertEqual(try JSONParser.parseNotingCanonical(text).isCanonical, isCanonical, "round \(round): \(String(decoding: text, as: UTF8.self))")
+        }
+        XCTAssertGreaterThan(outOfOrder, 200)
+    }
+
+    /// The fast path is taken for canonical text without escapes or non-ASCII keys, which is
+    /// what clients send; else every append would pay for encoding again, unnoticed.
+    func testPlainCanonicalTextIsCalledCanonical() throws {
+        var generator = Generator(random: SplitMix64(seed: 0x6661_7374))
+        var plain = 0
+        for round in 0..<4_000 {
+            let bytes = CanonicalJSON.encode(generator.value(depth: 0))
+            guard !bytes.contains(where: { $0 == 0x5C || $0 >= 0x80 }) else { continue }
+            plain += 1
+            XCTAssertTrue(try JSONParser.parseNotingCanonical(bytes).isCanonical, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+        }
+        XCTAssertGreaterThan(plain, 500)
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gongkai needs on a Debian machine, idempotently: liblmdb-dev (through
-# pkg-config), pkg-config itself, and the Python JSON Schema validator the tests use.
+# pkg-config), libjemalloc-dev (the daemon's allocator), pkg-config itself, and the
+# Python JSON Schema validator the tests use.
 # Sourced by scripts/run, scripts/test and scripts/bench.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s liblmdb-dev >/dev/null 2>&1 || missing+=(liblmdb-dev)
+dpkg -s libjemalloc-dev >/dev/null 2>&1 || missing+=(libjemalloc-dev)
 for extra in ${GONGKAI_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done

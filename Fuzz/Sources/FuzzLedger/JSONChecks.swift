@@ -11,8 +11,9 @@ public enum JSONChecks {
             CanonicalObjectScanner.members(of: buffer, in: 0..<buffer.count) { _, _ in true }
         }
         let value: JSONValue
+        let calledCanonical: Bool
         do {
-            value = try JSONParser.parse(bytes)
+            (value, calledCanonical) = try JSONParser.parseNotingCanonical(bytes)
         } catch let error as JSONParseError {
             require(error.offset >= 0 && error.offset <= bytes.count, "parse error offset \(error.offset) outside 0…\(bytes.count)")
             return nil
@@ -21,12 +22,18 @@ public enum JSONChecks {
         }
         require(depth(value) <= JSONParser.maxNestingDepth, "a value nested \(depth(value)) deep accepted")
         let canonical = CanonicalJSON.encode(value)
+        // An append stores the bytes as sent when the parser calls them canonical.
+        require(!calledCanonical || canonical == bytes, "text called canonical is not: \(String(decoding: bytes, as: UTF8.self))")
         // One line, no insignificant whitespace: TAIL and READ frame records by line.
         require(!canonical.contains(where: { $0 < 0x20 }), "canonical JSON with a control byte: \(canonical)")
         require(String(validating: canonical, as: UTF8.self) != nil, "canonical JSON that is not UTF-8")
         let reparsed: JSONValue
         do {
-            reparsed = try JSONParser.parse(canonical)
+            let parsed = try JSONParser.parseNotingCanonical(canonical)
+            reparsed = parsed.value
+            // Plain canonical text takes the fast path (escapes and non-ASCII are left to the encoder).
+            require(parsed.isCanonical || canonical.contains(where: { $0 == 0x5C || $0 >= 0x80 }),
+                    "canonical text not called canonical: \(String(decoding: canonical, as: UTF8.self))")
         } catch {
             broken("canonical JSON \(String(decoding: canonical, as: UTF8.self)) does not parse: \(error)")
         }
