@@ -62,6 +62,12 @@ private enum TentativeOutcome {
 final class GroupCommitWriter: @unchecked Sendable {
     /// Most records in one transaction; bounds commit latency and transaction memory.
     static let maxBatchRecords = 8_192
+    /// Most event bytes in one transaction (a batch takes at least one event). 8,192 events
+    /// of 256 KiB are 2 GiB: one append-log frame of that size held in memory, written and
+    /// stored again in LMDB inside one transaction, whose dirty pages LMDB bounds (past
+    /// its limit MDB_TXN_FULL fails the whole batch). 64 MiB still fills a batch of 8,192
+    /// typical events (about 300 bytes each).
+    static let defaultMaxBatchBytes = 64 << 20
     /// Most appends waiting for the writer; past it, new ones are refused as unavailable.
     static let maxQueuedAppends = 1 << 20
 
@@ -70,6 +76,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let stats: ServerStats
     private let logger: Logger
     private let onCommit: (LedgerHead) -> Void
+    private let maxBatchBytes: Int
     private let condition = NSCondition()
     private var queue: [AppendSubmission] = []
     private var stopping = false
@@ -77,7 +84,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(store: LedgerStore, admission: EventAdmission, stats: ServerStats, logger: Logger,
-         onCommit: @escaping (LedgerHead) -> Void) {
+         maxBatchBytes: Int = GroupCommitWriter.defaultMaxBatchBytes, onCommit: @escaping (LedgerHead) -> Void) {
+        precondition(maxBatchBytes > 0, "a batch holds at least one event")
+        self.maxBatchBytes = maxBatchBytes
         self.store = store
         self.admission = admission
         self.stats = stats
@@ -144,12 +153,24 @@ final class GroupCommitWriter: @unchecked Sendable {
                 if done { return }
                 continue
             }
-            let count = min(queue.count, Self.maxBatchRecords)
+            let count = Self.batchCount(queue, maxRecords: Self.maxBatchRecords, maxBytes: maxBatchBytes)
             let batch = Array(queue.prefix(count))
             queue.removeFirst(count)
             condition.unlock()
             commit(batch)
         }
+    }
+
+    /// How many of the queue's first appends make the next batch: at least one, then as many
+    /// as fit both bounds.
+    static func batchCount(_ queue: [AppendSubmission], maxRecords: Int, maxBytes: Int) -> Int {
+        var count = 0, bytes = 0
+        for submission in queue.prefix(maxRecords) {
+            bytes += submission.event.canonical.count
+            if count > 0 && bytes > maxBytes { break }
+            count += 1
+        }
+        return count
     }
 
     private func commit(_ batch: [AppendSubmission]) {

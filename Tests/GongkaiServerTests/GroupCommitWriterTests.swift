@@ -28,6 +28,53 @@ final class GroupCommitWriterTests: XCTestCase {
         }
     }
 
+    /// A batch is bounded by its events' bytes as well as by their number: thousands of large
+    /// events in one LMDB transaction would pass its dirty-page limit and fail together.
+    func testABatchHoldsNoMoreEventBytesThanItsBound() throws {
+        let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try LedgerStore(directory: directory)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let events = try (0..<50).map { index in
+            let json = #"{"at":"2024-03-01","id":"big-\#(String(format: "%03d", index))","title":"\#(String(repeating: "x", count: 900))","type":"interview.held","unit":"u-1"}"#
+            return try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
+        }
+        let eventBytes = events[0].canonical.count
+        let stats = ServerStats()
+        let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: stats, logger: Logger(label: "test"),
+                                       maxBatchBytes: 3 * eventBytes + eventBytes / 2) { _ in }
+        let answers = Answers()
+        // Queued before the writer starts, so all 50 wait for its first batch.
+        XCTAssertTrue(writer.submit(events.map {
+            AppendSubmission(event: $0, principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0, deliver: answers.add)
+        }))
+        writer.start()
+        defer { writer.stopAndWait() }
+        for _ in events { XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success) }
+        XCTAssertEqual(answers.lock.withLock { answers.outcomes.count { if case .appended = $0 { true } else { false } } }, 50)
+        XCTAssertEqual(store.head.size, 50)
+        XCTAssertEqual(stats.snapshot(extra: [:])["largestBatch"]?.integerValue, 3)
+        XCTAssertEqual(stats.snapshot(extra: [:])["commits"]?.integerValue, 17, "50 events in batches of 3")
+    }
+
+    func testBatchCountTakesAtLeastOneEventAndStopsAtEitherBound() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let queue = try (0..<10).map { index in
+            let event = try EventEnvelope(value: JSONParser.parse(Array(#"{"id":"e\#(index)","type":"interview.held"}"#.utf8)))
+            return AppendSubmission(event: event, principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0) { _ in }
+        }
+        let size = queue[0].event.canonical.count
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 1), 1, "one event larger than the bound still goes")
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 4 * size), 4)
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 4 * size - 1), 3)
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 2, maxBytes: 1 << 30), 2)
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 1 << 30), 10)
+        XCTAssertEqual(GroupCommitWriter.batchCount([], maxRecords: 8_192, maxBytes: 1 << 30), 0)
+    }
+
     func testALogThatCannotBeTakenBackRefusesAppendsAndAsksToStopOnce() throws {
         let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
