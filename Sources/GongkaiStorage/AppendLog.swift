@@ -40,6 +40,8 @@ public final class AppendLog {
                 try Self.writeAll(fd, Self.fileMagic, at: 0, path: path)
                 try Self.sync(fd, path: path)
                 try FileSync.fsync(path: directory, directory: true)
+                // The directory may be new as well: its own entry must last too.
+                try FileSync.fsync(path: directory + "/..", directory: true)
                 (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else if try Self.creationCutShort(fd, fileBytes: UInt64(info.st_size), path: path) {
                 // A crash while the log was created: it holds nothing; write its header again.
@@ -112,9 +114,14 @@ public final class AppendLog {
         lastSeq = seq
     }
 
+    /// Told once, when the log is first marked broken (the store records it on disk).
+    var onBroken: (() -> Void)?
+
     /// No frame may follow until a restart has reconciled the log and the index.
     func markBroken(_ reason: String) {
-        if brokenReason == nil { brokenReason = reason }
+        guard brokenReason == nil else { return }
+        brokenReason = reason
+        onBroken?()
     }
 
     // MARK: Reading

@@ -110,8 +110,12 @@ public final class LedgerStore: @unchecked Sendable {
                 try? IndexMarker.flushFailed.write(directory: directory)
                 throw error
             }
-            (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
-            idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
+            do {
+                (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
+                idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
+            } catch where indexTrusted && existingLog != nil {
+                throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env, records: log, directory: directory)
+            }
             if let existingLog {
                 try Self.checkLog(existingLog, covers: head, env: env, log: log)
                 // Only now: had the index held records of the torn frame, the check refused.
@@ -126,6 +130,9 @@ public final class LedgerStore: @unchecked Sendable {
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
             }
             try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+            // From now on, appends refused for a broken log mark the index for a rebuild at
+            // once: a daemon killed before `close` must not trust it at its next start.
+            appendLog.onBroken = { [directory] in try? IndexMarker.flushFailed.write(directory: directory) }
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
             Self.refuse(error.message, directory: directory)
@@ -136,6 +143,22 @@ public final class LedgerStore: @unchecked Sendable {
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
+    }
+
+    /// A trusted index that cannot be read (its last record or tree nodes damaged, its id
+    /// keys short) is rebuilt from the append log at the next start, when the log reaches at
+    /// least as far: LMDB keeps no checksums, the log does. Else the log lacks records the
+    /// index holds, and the error stands (the caller refuses the ledger). Returns what to throw.
+    private static func refusalOfDamagedIndex(_ error: Error, log appendLog: AppendLog, env: LMDBEnvironment,
+                                              records: MDB_dbi, directory: String) throws -> Error {
+        let indexEnd = try? env.read { txn in
+            try LMDBValues.lastKey(txn, records).map { key in key.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } } ?? 0
+        }
+        guard let indexEnd, appendLog.lastSeq >= indexEnd else { return error }
+        try IndexMarker.flushFailed.write(directory: directory)
+        return StorageError("open \(directory)", message:
+            "the LMDB index is damaged (\(error)); the append log holds all of its \(indexEnd) records, so the index " +
+            "is marked to be rebuilt from the log at the next start")
     }
 
     /// The first commit of the index ending at or after `seq` (the commit that made record

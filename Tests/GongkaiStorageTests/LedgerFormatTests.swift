@@ -254,16 +254,34 @@ final class LedgerFormatTests: LedgerTestCase {
         assertOpenFails(containing: ["record 2 is not in canonical form"])
     }
 
-    func testLastRecordWithWrongSeqIsRefusedAtOpen() throws {
-        do { try openStore().append([TestRecord(seq: 1), TestRecord(seq: 2)]) }
+    /// A damaged index the append log covers is refused once, then rebuilt from the log:
+    /// the log checks every frame, LMDB nothing.
+    func testLastRecordWithWrongSeqIsRefusedAtOpenThenRebuiltFromTheLog() throws {
+        let head = try { let store = try openStore(); return try store.append([TestRecord(seq: 1), TestRecord(seq: 2)]).1 }()
         try raw.write { txn, open in RawLedger.put(txn, try open("log"), seqKey(2), TestRecord(seq: 5).record) }
-        assertOpenFails(containing: ["record stored under seq 2 says seq 5"])
+        assertOpenFails(containing: ["record stored under seq 2 says seq 5", "rebuilt from the log at the next start"])
+        let reopened = try openStore()
+        XCTAssertTrue(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.head, head)
+        XCTAssertEqual(try reopened.record(2), TestRecord(seq: 2).record)
     }
 
+    func testIdKeysShortOfTheRecordsAreRebuiltFromTheLog() throws {
+        let head = try { let store = try openStore(); return try store.append((1...3).map { TestRecord(seq: UInt64($0)) }).1 }()
+        try raw.write { txn, open in RawLedger.delete(txn, try open("digests"), seqKey(3)) }
+        assertOpenFails(containing: ["id keys for 2 of its 3 records", "rebuilt from the log at the next start"])
+        let reopened = try openStore()
+        XCTAssertEqual(reopened.head, head)
+        XCTAssertEqual(try reopened.lookup(id: TestRecord(seq: 3).id)?.seq, 3)
+    }
+
+    /// An index holding a record the log lacks is not rebuilt from the shorter log.
     func testMissingTreeNodesAreRefusedAtOpen() throws {
         // A log record beyond what the tree covers (seq 3 without its leaf node).
         do { try openStore().append([TestRecord(seq: 1), TestRecord(seq: 2)]) }
         try raw.write { txn, open in RawLedger.put(txn, try open("log"), seqKey(3), TestRecord(seq: 3).record) }
         XCTAssertThrowsError(try openStore())
+        XCTAssertThrowsError(try openStore(), "still refused: the log does not hold record 3")
+        try raw.write { txn, open in XCTAssertNotNil(RawLedger.get(txn, try open("log"), seqKey(3)), "the index is kept") }
     }
 }

@@ -369,6 +369,16 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(reopened.head, head)
     }
 
+    /// Marked at once, not only at `close`: a daemon killed after appends were refused must
+    /// not trust its index at the next start in the same boot.
+    func testABrokenLogMarksTheIndexForARebuildBeforeAnyClose() throws {
+        let store = try open()
+        try appendBatches(store, count: 3)
+        XCTAssertEqual(try IndexMarker.read(directory: path), .openInBoot(thisBoot))
+        store.appendLog.markBroken("cutting the log back failed: Input/output error")
+        XCTAssertEqual(try IndexMarker.read(directory: path), IndexMarker.flushFailed)
+    }
+
     func testATornLastFrameThatTheIndexHoldsIsNeverCut() throws {
         do { try appendBatches(try open(), count: 3) }
         // The last frame damaged although the index (same boot, trusted) holds its records:
