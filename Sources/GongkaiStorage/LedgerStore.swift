@@ -41,6 +41,12 @@ public final class LedgerStore: @unchecked Sendable {
     public internal(set) var head: LedgerHead
     var frontier: MerkleFrontier
     private var closed = false
+    /// This boot, for the index marker.
+    private let boot: String?
+    /// Whether this open has written `openInBoot`, which must happen before LMDB's first
+    /// commit without fsync. Normally at open; on a full disk (no room to create the marker)
+    /// before the first append, which until then is answered `ERR storage`.
+    private var markedOpenInBoot = false
 
     /// Opens or creates the ledger in `directory` (which must exist). `boot` names this boot
     /// of the machine (`IndexMarker.currentBoot()`); an index left open in another boot is
@@ -50,6 +56,7 @@ public final class LedgerStore: @unchecked Sendable {
                 boot: String? = IndexMarker.currentBoot(), progress: ((UInt64, UInt64) -> Void)? = nil,
                 residentFileBudgetBytes: Int = LedgerStore.defaultResidentFileBudgetBytes) throws {
         self.directory = directory
+        self.boot = boot
         let logPath = directory + "/" + AppendLog.fileName
         let dataPath = directory + "/data.mdb"
         let asidePath = dataPath + ".before-rebuild"
@@ -129,7 +136,11 @@ public final class LedgerStore: @unchecked Sendable {
                                                          progress: progress.map { report in { report($0, total) } })
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
             }
-            try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+            // Taking in frames commits LMDB without fsync: the index must be marked open first.
+            // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
+            // true, and on a full disk (no room for a new marker) the ledger still opens to
+            // serve reads; the first append then tries again.
+            if appendLog.lastSeq > head.size { try markOpenInBoot() } else { try? markOpenInBoot() }
             // From now on, appends refused for a broken log mark the index for a rebuild at
             // once: a daemon killed before `close` must not trust it at its next start.
             appendLog.onBroken = { [directory] in try? IndexMarker.flushFailed.write(directory: directory) }
@@ -143,6 +154,14 @@ public final class LedgerStore: @unchecked Sendable {
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
+    }
+
+    /// Writes the `openInBoot` marker once per open, before LMDB's first commit without
+    /// fsync: until then the index on disk is what the existing marker says it is.
+    func markOpenInBoot() throws {
+        guard !markedOpenInBoot else { return }
+        try IndexMarker.openInBoot(boot ?? "unknown").write(directory: directory)
+        markedOpenInBoot = true
     }
 
     /// A trusted index that cannot be read (its last record or tree nodes damaged, its id
@@ -382,6 +401,7 @@ public final class LedgerStore: @unchecked Sendable {
         if let reason = appendLog.brokenReason {
             throw StorageError("append", message: "no appends until a restart: \(reason)")
         }
+        try markOpenInBoot()
         let (logEnd, logSeq) = (appendLog.endOffset, appendLog.lastSeq)
         let appendLog = appendLog
         let result: T, batch: LedgerBatch

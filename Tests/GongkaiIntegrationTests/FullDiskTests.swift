@@ -88,6 +88,42 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(root, LedgerFixtures.merkleRoot(of: records).hex)
     }
 
+    /// A daemon killed while the disk is full starts again on it: it serves reads and answers
+    /// appends `ERR storage` until space is freed, then appends again (no marker is written at
+    /// start-up, where the full disk has no room for it).
+    func testARestartOnAFullDiskServesReadsAndTakesAppendsOnceSpaceIsFreed() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        let ledger = daemon.stateDirectory + "/ledger"
+        try FileManager.default.createDirectory(atPath: ledger, withIntermediateDirectories: true)
+        try Self.mountSmallFileSystem("tmpfs", at: ledger, image: daemon.stateDirectory + "/ledger.img")
+        defer { _ = try? ToolProcess.run("/bin/umount", ["-l", ledger]) }
+        try daemon.start()
+        var connection = try daemon.connect()
+        for index in 0..<20 { XCTAssertTrue(try connection.readLineAfter("APPEND " + Self.event("before-\(index)")).hasPrefix("OK ")) }
+        let filler = ledger + "/filler"
+        XCTAssertGreaterThan(try Self.fill(filler), 0)
+        var refused = false
+        for batch in 0..<200 where !refused {
+            let answers = try LedgerFixtures.pipeline(connection, (0..<500).map { "APPEND " + Self.event("full-\(batch)-\($0)") })
+            refused = answers.contains { $0.hasPrefix("ERR storage ") }
+        }
+        XCTAssertTrue(refused, "the disk never filled up")
+        let records = try LedgerFixtures.readAll(connection)
+        daemon.kill9()
+
+        try daemon.start()
+        connection = try daemon.connect()
+        XCTAssertEqual(try LedgerFixtures.readAll(connection), records, "every record, byte for byte")
+        XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))["size"]!.integerValue, Int64(records.count))
+        let answer = try connection.readLineAfter("APPEND " + Self.event("while-full"))
+        XCTAssertTrue(answer.hasPrefix("ERR storage "), answer)
+        try FileManager.default.removeItem(atPath: filler)
+        let appended = try LedgerFixtures.okJSON(try connection.readLineAfter("APPEND " + Self.event("while-full")))
+        XCTAssertEqual(appended["seq"]!.integerValue, Int64(records.count + 1))
+        XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true))
+    }
+
     /// Mounts a tmpfs of 24 MiB, or an ext4 image of 32 MiB on a loop device, at `path`.
     static func mountSmallFileSystem(_ kind: String, at path: String, image: String) throws {
         let mount: (status: Int32, output: String)
