@@ -121,7 +121,8 @@ public final class LedgerStore: @unchecked Sendable {
                 (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
                 idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
             } catch where indexTrusted && existingLog != nil {
-                throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env, records: log, directory: directory)
+                throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env,
+                                                     databases: [log, digests, commits], directory: directory)
             }
             if let existingLog {
                 try Self.checkLog(existingLog, covers: head, env: env, log: log)
@@ -165,15 +166,28 @@ public final class LedgerStore: @unchecked Sendable {
     }
 
     /// A trusted index that cannot be read (its last record or tree nodes damaged, its id
-    /// keys short) is rebuilt from the append log at the next start, when the log reaches at
-    /// least as far: LMDB keeps no checksums, the log does. Else the log lacks records the
-    /// index holds, and the error stands (the caller refuses the ledger). Returns what to throw.
+    /// keys short) is rebuilt from the append log at the next start when the log reaches at
+    /// least as far as anything the index holds: LMDB keeps no checksums, the log does. Else
+    /// the log lacks records the index holds, or how far the index goes cannot be read: the
+    /// ledger is refused for good (a `LedgerMismatch`), so that no later start, in another
+    /// boot, rebuilds the index from the shorter log and deletes it. Returns what to throw.
     private static func refusalOfDamagedIndex(_ error: Error, log appendLog: AppendLog, env: LMDBEnvironment,
-                                              records: MDB_dbi, directory: String) throws -> Error {
-        let indexEnd = try? env.read { txn in
-            try LMDBValues.lastKey(txn, records).map { key in key.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } } ?? 0
+                                              databases: [MDB_dbi], directory: String) throws -> Error {
+        // The furthest seq any of the tables keyed by seq names: the damaged table may be the
+        // one that looks short.
+        let indexEnd = try? env.read { txn -> UInt64 in
+            try databases.reduce(0) { end, database in
+                guard let key = try LMDBValues.lastKey(txn, database) else { return end }
+                return max(end, key.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) })
+            }
         }
-        guard let indexEnd, appendLog.lastSeq >= indexEnd else { return error }
+        guard let indexEnd else {
+            return LedgerMismatch("the LMDB index is damaged (\(error)) and how far it reaches cannot be read")
+        }
+        guard appendLog.lastSeq >= indexEnd else {
+            return LedgerMismatch("the LMDB index is damaged (\(error)) and holds records up to seq \(indexEnd), " +
+                                  "which the append log (to seq \(appendLog.lastSeq)) lacks")
+        }
         try IndexMarker.flushFailed.write(directory: directory)
         return StorageError("open \(directory)", message:
             "the LMDB index is damaged (\(error)); the append log holds all of its \(indexEnd) records, so the index " +

@@ -85,6 +85,8 @@ final class DaemonProcess {
         process.standardOutput = logHandle
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
+        // The daemon runs as built, with no preloaded allocator (StartupTests checks its link).
+        environment.removeValue(forKey: "LD_PRELOAD")
         environment.merge(self.environment) { _, mine in mine }
         process.environment = environment
         try process.run()
