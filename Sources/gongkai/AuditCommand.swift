@@ -28,7 +28,17 @@ struct Audit: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The export file to write.", valueName: "file"))
         var to: String
 
+        @Flag(name: .long, help: "Replace FILE and FILE.checkpoint if they exist (an earlier checkpoint is what --previous checks against).")
+        var force = false
+
         func run() throws {
+            // A kept export's checkpoint is the auditor's evidence of an earlier head: never
+            // replaced unasked.
+            for path in [to, AuditExportFile.checkpointPath(to)] where !force && FileManager.default.fileExists(atPath: path) {
+                Output.note("error: \(path) already exists; keep it (audit verify --previous checks a later export against it) " +
+                            "and export to another name, or pass --force to replace it")
+                throw ExitCode(1)
+            }
             try DaemonSession.run {
                 let connection = try DaemonSession.connect(options)
                 defer { connection.close() }

@@ -69,6 +69,20 @@ final class AuditTests: XCTestCase {
         let earlySize = try lines(directory + "/early.ndjson").count
         XCTAssertLessThan(earlySize, Int(size))
 
+        // An earlier export and its checkpoint are kept unless --force says otherwise.
+        let earlyCheckpoint = try String(contentsOfFile: directory + "/early.ndjson.checkpoint", encoding: .utf8)
+        let again = try client(["audit", "export", "--to", directory + "/early.ndjson"] + socket)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("early.ndjson already exists"), again.stderr)
+        XCTAssertEqual(try lines(directory + "/early.ndjson").count, earlySize)
+        XCTAssertEqual(try String(contentsOfFile: directory + "/early.ndjson.checkpoint", encoding: .utf8), earlyCheckpoint)
+        try FileManager.default.copyItem(atPath: directory + "/early.ndjson.checkpoint", toPath: directory + "/alone.ndjson.checkpoint")
+        XCTAssertEqual(try client(["audit", "export", "--to", directory + "/alone.ndjson"] + socket).status, 1, "a checkpoint alone is kept too")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/alone.ndjson"))
+        let forced = try client(["audit", "export", "--to", directory + "/forced.ndjson", "--force"] + socket)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertEqual(try client(["audit", "export", "--to", directory + "/forced.ndjson", "--force"] + socket).status, 0)
+
         // The export verifies; its replayed state is the daemon's for the same known and asof.
         let verified = try client(["audit", "verify", full, "--key", pub, "--asof", "2023-12-31", "--unit", "dongshan", "--json"])
         XCTAssertEqual(verified.status, 0, verified.stderr)

@@ -97,6 +97,23 @@ final class ComplianceQueryTests: XCTestCase {
         XCTAssertEqual(after["state"]?.stringValue, "interviewed")
     }
 
+    /// A bulletin judged before its month ends would list as overdue what can still be
+    /// answered today, and change from day to day for the same `known`.
+    func testABulletinIsRefusedUntilItsMonthIsOver() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let now = calendar.dateComponents([.year, .month], from: Date())
+        let (year, month) = (now.year!, now.month!)
+        let thisMonth = String(format: "%04d-%02d", year, month)
+        let nextMonth = month == 12 ? String(format: "%04d-01", year + 1) : String(format: "%04d-%02d", year, month + 1)
+        let lastMonth = month == 1 ? String(format: "%04d-12", year - 1) : String(format: "%04d-%02d", year, month - 1)
+        for unfinished in [thisMonth, nextMonth] {
+            let answer = try connection.readLineAfter("BULLETIN \(unfinished)")
+            XCTAssertTrue(answer.hasPrefix("ERR bad-request \(unfinished) is not over"), answer)
+        }
+        XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("BULLETIN \(lastMonth)"))["month"]?.stringValue, lastMonth)
+    }
+
     func testKnownAnswersEqualTheAnswersGivenWhenTheLogWasThatLong() throws {
         let questions = ["COMPLIANCE czj asof=2023-12-31", "ESCALATIONS asof=2023-12-31", "INQUIRIES czj asof=2023-12-31",
                          "BULLETIN 2023-06", "COMPLIANCE dongshan asof=2023-06-30"]

@@ -99,14 +99,14 @@ final class SimulateTests: XCTestCase {
         let rows = text.components(separatedBy: "\r\n").dropLast()
         XCTAssertEqual(rows.count, 38)
         XCTAssertFalse(rows.contains { $0.contains("\n") || $0.contains("\r") }, "no bare line ends")
-        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期答复,超期答复,通报,约谈状态")
+        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期未答复,逾期已答复,通报,约谈状态")
         XCTAssertTrue(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 8 })
 
         let markdown = try Self.run(["bulletin", "2023-06", "--socket", daemon.socketPath, "--format", "markdown"])
         XCTAssertEqual(markdown.status, 0, markdown.stderr)
         let document = try Self.lines(markdown.stdout)
         XCTAssertEqual(document.first, "# 上犹县政务公开月报 2023年6月")
-        XCTAssertTrue(document.contains("| 单位 | 编码 | 发布数 | 未完成事项 | 逾期答复 | 超期答复 | 通报 | 约谈状态 |"))
+        XCTAssertTrue(document.contains("| 单位 | 编码 | 发布数 | 未完成事项 | 逾期未答复 | 逾期已答复 | 通报 | 约谈状态 |"))
         XCTAssertTrue(document.contains { $0.hasPrefix("|---|") }, "a Markdown table's delimiter row")
 
         // Piped, the query commands print the daemon's JSON; --status filters client-side.

@@ -2,7 +2,7 @@
 /// Pure: a decoded `Bulletin` in, text out.
 public enum BulletinFormat {
     /// Column titles shared by every format, after the unit.
-    public static let countTitles = ["发布数", "未完成事项", "逾期答复", "超期答复", "通报", "约谈状态"]
+    public static let countTitles = ["发布数", "未完成事项", "逾期未答复", "逾期已答复", "通报", "约谈状态"]
 
     /// `上犹县政务公开月报 2023年6月`.
     public static func title(_ bulletin: Bulletin, county: String) -> String {

@@ -41,6 +41,14 @@ struct QueryRequests {
                 guard month.count == 7, let first = BusinessDate(month + "-01") else {
                     throw ProtocolError(.badRequest, "month must be YYYY-MM, got \"\(month.prefix(20))\"")
                 }
+                // The bulletin reports what the inspection found once the month is over
+                // (docs/PROTOCOL.md): judged earlier, it would list as overdue or missed what
+                // can still be done today, and the same `known` would not give the same answer.
+                let today = ShanghaiClock.today()
+                guard first.lastOfMonth < today else {
+                    throw ProtocolError(.badRequest, "\(month) is not over (today is \(today) in Shanghai): its bulletin is judged " +
+                                        "after \(first.lastOfMonth); for now ask COMPLIANCE, INQUIRIES or ESCALATIONS")
+                }
                 return BulletinReport.answer(year: first.year, month: first.month, view: view)
             case .catalog:
                 guard let adopted = facts.catalogs.last(where: { $0.seq <= durableSize }) else {
