@@ -4,9 +4,26 @@ import GongkaiJSON
 /// BULLETIN <YYYY-MM>: what the county office's monthly 政务公开月报 reports for a month,
 /// judged at the month's last day — per unit: publications in the month, obligations found
 /// missed, overdue and late replies, notices issued, escalation state; and the five units
-/// that published least. Pure.
+/// that published least, with every unit tied with the fifth (tied units share a rank,
+/// 并列: a published list that names units must not pick among equals). Pure.
 public enum BulletinReport {
     public static let fewestCount = 5
+
+    /// The `fewestCount` units that published least, in catalog order among equals, plus
+    /// every unit tied with the last of them; each ranked 1 + the number that published less.
+    static func fewest(_ counts: [(unit: CatalogUnit, publications: Int)]) -> [JSONValue] {
+        let sorted = counts.enumerated().sorted { ($0.element.publications, $0.offset) < ($1.element.publications, $1.offset) }
+            .map(\.element)
+        guard let cutoff = sorted.prefix(fewestCount).last?.publications else { return [] }
+        var ranked: [JSONValue] = []
+        for (position, entry) in sorted.enumerated() where entry.publications <= cutoff {
+            let rank = position == 0 || sorted[position - 1].publications < entry.publications
+                ? position + 1 : Int(ranked[position - 1]["rank"]!.integerValue!)
+            ranked.append(["unit": .string(entry.unit.id), "name": .string(entry.unit.name),
+                           "publications": .number(Double(entry.publications)), "rank": .number(Double(rank))])
+        }
+        return ranked
+    }
 
     public static func answer(year: Int, month: Int, view: LedgerView) -> JSONValue {
         let first = BusinessDate(year: year, month: month, day: 1)
@@ -50,11 +67,7 @@ public enum BulletinReport {
             ]
             rows.append((unit, publications, row))
         }
-        let fewest = rows.enumerated().sorted { ($0.element.publications, $0.offset) < ($1.element.publications, $1.offset) }
-            .prefix(fewestCount).map { entry -> JSONValue in
-                ["unit": .string(entry.element.unit.id), "name": .string(entry.element.unit.name),
-                 "publications": .number(Double(entry.element.publications))]
-            }
+        let fewest = Self.fewest(rows.map { ($0.unit, $0.publications) })
         base["catalog"] = .string(catalog.name)
         if let note = CalendarNote.note(view: view, through: last) { base["calendarNote"] = note }
         base["units"] = .array(rows.map(\.json))

@@ -86,7 +86,9 @@ final class SimulateTests: XCTestCase {
         XCTAssertTrue(states.contains("watch"), "a unit ends the year one notice short: \(states)")
         let bulletin = try LedgerFixtures.okJSON(connection.readLineAfter("BULLETIN 2023-06"))
         XCTAssertEqual(bulletin["units"]?.arrayValue?.count, 37)
-        XCTAssertEqual(bulletin["fewestPublications"]?.arrayValue?.count, 5)
+        let fewest = try XCTUnwrap(bulletin["fewestPublications"]?.arrayValue)
+        XCTAssertGreaterThanOrEqual(fewest.count, 5)
+        XCTAssertLessThanOrEqual(fewest.map { $0["rank"]?.integerValue ?? 99 }.max() ?? 99, 5, "every listed unit ranks in the first five")
         let decoded = try Bulletin(json: bulletin)
         XCTAssertGreaterThan(decoded.units.map(\.publications).reduce(0, +), 37, "units published in June")
 

@@ -35,10 +35,27 @@ final class BulletinTests: XCTestCase {
         XCTAssertTrue(anhe["missed"]!.arrayValue!.contains("M1 2023-Q2"), "\(anhe)")
         XCTAssertEqual(row(answer, "gxj")["notices"]?.arrayValue?.count, 1)
         XCTAssertEqual(row(answer, "gxj")["escalation"]?.stringValue, "clear")
+        // 34 units published nothing: all tied, all listed, all first (并列).
         let fewest = answer["fewestPublications"]!.arrayValue!
-        XCTAssertEqual(fewest.count, 5)
-        XCTAssertTrue(fewest.allSatisfy { $0["publications"]?.integerValue == 0 })
-        XCTAssertFalse(fewest.contains { $0["unit"]?.stringValue == "czj" })
+        XCTAssertEqual(fewest.count, 34)
+        XCTAssertTrue(fewest.allSatisfy { $0["publications"]?.integerValue == 0 && $0["rank"]?.integerValue == 1 })
+        XCTAssertFalse(fewest.contains { ["czj", "dongshan", "gxj"].contains($0["unit"]?.stringValue) })
+    }
+
+    /// The five fewest and every unit tied with the fifth; a rank is 1 + those that published less.
+    func testFewestPublicationsShareRanksAndListEveryUnitTiedWithTheFifth() throws {
+        let fixture = try FactsFixture()
+        let units = try XCTUnwrap(fixture.view().catalog?.units.map(\.id))
+        // Every unit publishes three times but for: one unit none, two units once, six units twice.
+        let counts = [0, 1, 1, 2, 2, 2, 2, 2, 2]
+        for (index, unit) in units.enumerated() {
+            let times = index < counts.count ? counts[index] : 3
+            for day in 0..<times { try fixture.publish(unit, "T01", String(format: "2023-06-%02d", 12 + day)) }
+        }
+        let fewest = try XCTUnwrap(BulletinReport.answer(year: 2023, month: 6, view: fixture.view())["fewestPublications"]?.arrayValue)
+        XCTAssertEqual(fewest.map { $0["unit"]?.stringValue }, Array(units.prefix(9)))
+        XCTAssertEqual(fewest.map { $0["rank"]?.integerValue }, [1, 2, 2, 4, 4, 4, 4, 4, 4])
+        XCTAssertEqual(fewest.map { $0["publications"]?.integerValue }, counts.map { Int64($0) })
     }
 
     func testNothingDoneAfterTheMonthCountsForIt() throws {

@@ -28,6 +28,8 @@ public struct Bulletin: Equatable, Sendable {
         public let unit: String
         public let name: String
         public let publications: Int
+        /// 1 + the number of units that published less: tied units share it.
+        public let rank: Int
     }
 
     /// `YYYY-MM`.
@@ -67,10 +69,12 @@ public struct Bulletin: Equatable, Sendable {
                 },
                 escalation: row["escalation"]?.stringValue ?? "clear")
         }
-        fewestPublications = try (json["fewestPublications"]?.arrayValue ?? []).map { entry in
+        fewestPublications = try (json["fewestPublications"]?.arrayValue ?? []).enumerated().map { index, entry in
             guard let unit = entry["unit"]?.stringValue else { throw ReportDecodingError("bulletin: a ranked entry has no unit") }
+            // Daemons before ranks were shared listed exactly five, ranked by place.
             return Ranked(unit: unit, name: entry["name"]?.stringValue ?? unit,
-                          publications: Int(entry["publications"]?.integerValue ?? 0))
+                          publications: Int(entry["publications"]?.integerValue ?? 0),
+                          rank: Int(entry["rank"]?.integerValue ?? Int64(index + 1)))
         }
     }
 

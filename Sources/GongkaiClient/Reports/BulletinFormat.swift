@@ -4,6 +4,13 @@ public enum BulletinFormat {
     /// Column titles shared by every format, after the unit.
     public static let countTitles = ["发布数", "未完成事项", "逾期未答复", "逾期已答复", "通报", "约谈状态"]
 
+    /// `发布最少的5个单位`, or with units tied for fifth `发布最少的5个单位（含并列，共9个）`.
+    /// The daemon lists five (BulletinReport.fewestCount) and every unit tied with the fifth.
+    static func fewestHeading(_ bulletin: Bulletin) -> String {
+        let count = bulletin.fewestPublications.count
+        return count > 5 ? "发布最少的5个单位（含并列，共\(count)个）" : "发布最少的\(count)个单位"
+    }
+
     /// `上犹县政务公开月报 2023年6月`.
     public static func title(_ bulletin: Bulletin, county: String) -> String {
         "\(county)政务公开月报 \(bulletin.year)年\(bulletin.monthNumber)月"
@@ -52,11 +59,11 @@ public enum BulletinFormat {
         table.add(["合计", ""] + totals.map(String.init) + [""])
         lines += table.lines()
 
-        lines += ["", "发布最少的\(bulletin.fewestPublications.count)个单位"]
+        lines += ["", fewestHeading(bulletin)]
         var ranked = TextTable([TextTable.Column("名次", .right), TextTable.Column("单位"), TextTable.Column("编码"),
                                 TextTable.Column("发布数", .right)])
-        for (index, entry) in bulletin.fewestPublications.enumerated() {
-            ranked.add([String(index + 1), entry.name, entry.unit, String(entry.publications)])
+        for entry in bulletin.fewestPublications {
+            ranked.add([String(entry.rank), entry.name, entry.unit, String(entry.publications)])
         }
         lines += ranked.lines()
 
@@ -77,11 +84,11 @@ public enum BulletinFormat {
         for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row))) }
         lines.append(markdownRow(["**合计**", ""] + totalCounts(bulletin).map { "**\($0)**" } + [""]))
 
-        lines += ["", "## 发布最少的\(bulletin.fewestPublications.count)个单位", ""]
+        lines += ["", "## " + fewestHeading(bulletin), ""]
         lines.append(markdownRow(["名次", "单位", "编码", "发布数"]))
         lines.append("|---:|---|---|---:|")
-        for (index, entry) in bulletin.fewestPublications.enumerated() {
-            lines.append(markdownRow([String(index + 1), entry.name, entry.unit, String(entry.publications)]))
+        for entry in bulletin.fewestPublications {
+            lines.append(markdownRow([String(entry.rank), entry.name, entry.unit, String(entry.publications)]))
         }
 
         let missed = bulletin.units.filter { !$0.missed.isEmpty }
