@@ -22,7 +22,7 @@ public enum EventValidator {
         }
         guard let catalog = view.catalog else { throw DomainError("unit", "no catalog has been adopted yet") }
         guard let written = event.unit, let unit = catalog.unitId(for: written) else {
-            throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name)")
+            throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name); UNITS (gongkai units) lists its ids and names")
         }
         let date = event.date!
         switch event.body {

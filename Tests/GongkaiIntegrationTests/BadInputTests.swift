@@ -139,4 +139,13 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(answers[5].contains("\"id\":\"m2\""), answers[5])
         XCTAssertTrue(answers[6].hasPrefix("ERR not-found"), answers[6])
     }
+
+    /// An unknown unit's refusal says where the known ones are listed.
+    func testAnUnknownUnitPointsToTheUnitList() throws {
+        let connection = try daemon.connect()
+        let query = try connection.readLineAfter("COMPLIANCE 东山")
+        XCTAssertTrue(query.hasPrefix("ERR not-found unknown unit 东山; UNITS (gongkai units) lists"), query)
+        let append = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: "nowhere-1", unit: "东山"))
+        XCTAssertTrue(append.hasPrefix("ERR invalid-event") && append.contains("UNITS (gongkai units) lists"), append)
+    }
 }

@@ -86,7 +86,9 @@ struct QueryRequests {
 
     private func unit(_ text: String, view: LedgerView) throws -> String {
         guard let catalog = view.catalog else { throw ProtocolError(.notFound, "no catalog has been adopted") }
-        guard let id = catalog.unitId(for: text) else { throw ProtocolError(.notFound, "unknown unit \(text.prefix(40))") }
+        guard let id = catalog.unitId(for: text) else {
+            throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)); UNITS (gongkai units) lists the catalog's ids and names")
+        }
         return id
     }
 }
