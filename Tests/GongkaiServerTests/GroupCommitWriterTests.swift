@@ -28,13 +28,18 @@ final class GroupCommitWriterTests: XCTestCase {
         }
     }
 
+    /// A ledger in a new temporary directory, removed when the test has ended.
+    private func temporaryStore() throws -> LedgerStore {
+        let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return try LedgerStore(directory: directory)
+    }
+
     /// A batch is bounded by its events' bytes as well as by their number: thousands of large
     /// events in one LMDB transaction would pass its dirty-page limit and fail together.
     func testABatchHoldsNoMoreEventBytesThanItsBound() throws {
-        let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try LedgerStore(directory: directory)
+        let store = try temporaryStore()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let events = try (0..<50).map { index in
@@ -76,10 +81,7 @@ final class GroupCommitWriterTests: XCTestCase {
     }
 
     func testALogThatCannotBeTakenBackRefusesAppendsAndAsksToStopOnce() throws {
-        let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try LedgerStore(directory: directory)
+        let store = try temporaryStore()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: ServerStats(), logger: Logger(label: "test")) { _ in }
