@@ -145,6 +145,30 @@ final class BackupTests: XCTestCase {
 
     /// A restore stopped between moving the old ledger aside and putting the copy in place
     /// leaves no `ledger/`: the daemon refuses to start a new, empty ledger there.
+    /// Run as root (as under systemd), the restore gives the ledger to the state directory's
+    /// owner: left root's, the service (user gongkai) could not open it.
+    func testARestoredLedgerBelongsToTheStateDirectorysOwner() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to give files to another user") }
+        let backup = DaemonProcess.temporaryDirectory("gongkai-backup")
+        let state = DaemonProcess.temporaryDirectory("gongkai-restored")
+        defer {
+            try? FileManager.default.removeItem(atPath: backup)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: backup + "/data.mdb", contents: Data(repeating: 7, count: 4096)))
+        let nobody: uid_t = 65_534
+        XCTAssertEqual(chown(state, nobody, gid_t(nobody)), 0)
+        let restored = try restore([backup, state])
+        XCTAssertEqual(restored.status, 0, restored.output)
+        XCTAssertTrue(restored.output.contains("gongkai request VERIFY --socket \(state)/gongkai.sock"), restored.output)
+        for path in [state + "/ledger", state + "/ledger/data.mdb", state + "/gongkaid.lock"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            XCTAssertEqual((attributes[.ownerAccountID] as? NSNumber)?.uint32Value, nobody, path)
+            XCTAssertEqual((attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value, nobody, path)
+        }
+    }
+
     func testAnUnfinishedRestoreIsNotTakenForANewLedger() throws {
         for trace in ["ledger.before-restore.20261127T080000Z", "ledger.restoring.4242"] {
             let daemon = DaemonProcess()

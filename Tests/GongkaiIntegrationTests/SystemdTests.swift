@@ -159,6 +159,24 @@ final class SystemdTests: XCTestCase {
         XCTAssertEqual(complaints, [], output)
     }
 
+    /// A start refused for a cause the operator mends (a full disk, an unreadable access
+    /// file) must keep being retried: systemd gives up, and takes the socket down, after
+    /// StartLimitBurst starts (default 5) within StartLimitIntervalSec (default 10 s).
+    func testRestartsAreSpacedPastTheStartLimit() throws {
+        let text = try String(contentsOfFile: Self.unitDirectory + "/gongkaid.service", encoding: .utf8)
+        func seconds(_ key: String, default value: Double) -> Double {
+            guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix(key + "=") }) else { return value }
+            let setting = line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces)
+            return setting.hasSuffix("ms") ? Double(setting.dropLast(2))! / 1000
+                : Double(setting.hasSuffix("s") ? String(setting.dropLast()) : setting)!
+        }
+        let burst = seconds("StartLimitBurst", default: 5)
+        let interval = seconds("StartLimitIntervalSec", default: 10)
+        let spacing = seconds("RestartSec", default: 0.1)
+        XCTAssertTrue(text.contains("Restart=on-failure"))
+        XCTAssertGreaterThan((burst - 1) * spacing, interval, "\(Int(burst)) restarts \(spacing) s apart fit in \(interval) s: systemd would give up")
+    }
+
     func testSecurityExposureIsOKOrBetter() throws {
         let analyze = try tool("systemd-analyze")
         let directory = try unitCopies()
