@@ -68,11 +68,9 @@ struct Gongkaid: ParsableCommand {
         signal(SIGHUP, SIG_IGN)
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Under systemd each line carries its syslog priority, so `journalctl -p err` finds errors.
+        let journal = JournalLogHandler.stderrIsJournal(environment)
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level, prefixed: journal) }
         let logger = Logger(label: "gongkaid")
         let directory = stateDirectory ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "./var"
         var configuration = ServerConfiguration(stateDirectory: directory, socketPath: socket ?? directory + "/gongkai.sock")

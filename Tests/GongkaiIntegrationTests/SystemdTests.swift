@@ -85,6 +85,32 @@ final class SystemdTests: XCTestCase {
         }
     }
 
+    /// With standard error the journal stream systemd names, each line starts with its syslog
+    /// priority (`<5>` notice, `<3>` error), so `journalctl -p err` sees the daemon's errors.
+    func testLinesCarryTheirPriorityWhenStandardErrorIsTheJournal() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: daemon.logPath, contents: nil))
+        var info = stat()
+        XCTAssertEqual(stat(daemon.logPath, &info), 0)
+        daemon.environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        try daemon.start()
+        XCTAssertEqual(daemon.stop(), 0)
+        let lines = daemon.log.split(separator: "\n")
+        XCTAssertFalse(lines.isEmpty)
+        XCTAssertTrue(lines.allSatisfy { $0.range(of: #"^<[2-7]>"#, options: .regularExpression) != nil }, daemon.log)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("<5>notice gongkaid") }, daemon.log)
+
+        // Not the journal (another stream named): plain lines, as before.
+        let plain = DaemonProcess()
+        plain.environment["JOURNAL_STREAM"] = "1:1"
+        defer { plain.stop(); plain.removeFiles() }
+        try plain.start()
+        XCTAssertEqual(plain.stop(), 0)
+        XCTAssertFalse(plain.log.hasPrefix("<"), plain.log)
+    }
+
     func testServesTheSocketSystemdPasses() throws {
         let daemon = try ActivatedDaemon(activator: try tool("systemd-socket-activate"))
         let listener = try NotifyListener(name: daemon.notifyPath)
