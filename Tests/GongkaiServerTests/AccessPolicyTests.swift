@@ -28,6 +28,15 @@ final class AccessPolicyTests: XCTestCase {
         ])
     }
 
+    /// The refusal says why and how the daemon expects to read the file.
+    func testAnUnreadableFileIsRefusedWithItsReasonAndTheInstallCommand() {
+        XCTAssertThrowsError(try AccessFile.load(path: "/nonexistent/gongkai/access.json", resolver: resolver)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("cannot read access file /nonexistent/gongkai/access.json: No such file or directory"), text)
+            XCTAssertTrue(text.contains("install -m 0640 -o root -g gongkai"), text)
+        }
+    }
+
     func testRefusesUnknownNamesPrincipalsAndShapes() {
         assertRefused(#"{"principals":[{"principal":"office:czj","users":["nobody-here"]}]}"#, #"unknown user "nobody-here""#)
         assertRefused(#"{"principals":[{"principal":"auditor","groups":["no-group"]}]}"#, #"unknown group "no-group""#)

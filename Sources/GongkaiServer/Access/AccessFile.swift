@@ -31,7 +31,10 @@ public enum AccessFile {
     /// Reads and checks the file at `path`.
     public static func load(path: String, resolver: NameResolver = .system) throws -> AccessPolicy {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw AccessFileError("cannot read access file \(path)")
+            // Say why, and how the daemon reads it: the usual cause is a copy made by root.
+            let reason = access(path, R_OK) == 0 ? "unreadable" : String(cString: strerror(errno))
+            throw AccessFileError("cannot read access file \(path): \(reason); the daemon reads it as its own user " +
+                                  "(under systemd, group gongkai): install -m 0640 -o root -g gongkai SOURCE \(path)")
         }
         do {
             return try parse(Array(data), resolver: resolver)
