@@ -108,6 +108,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     func start(watchdog: Watchdog? = nil, onAppendsRefused: ((String) -> Void)? = nil) {
         self.watchdog = watchdog
         self.onAppendsRefused = onAppendsRefused
+        // Growing the map waits for a BACKUP copy to end; the writer is not stuck meanwhile.
+        if let watchdog { store.whileWaitingToGrowMap = { watchdog.pingIfDue() } }
         let thread = Thread { [self] in
             // On Linux Foundation gives the kernel a name set from the thread itself only;
             // that name is what `top -H`, `perf` and scripts/bench's CPU split see.

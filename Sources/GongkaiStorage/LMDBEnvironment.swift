@@ -18,6 +18,10 @@ final class LMDBEnvironment: @unchecked Sendable {
     private var mapRegion: (UnsafeMutableRawPointer, Int)?
     private(set) var mapSizeBytes: Int
     private var mapLock = pthread_rwlock_t()
+    /// Called about once a second while `grow` waits for the map's other users (a BACKUP
+    /// copy holds it for its whole run): the writer thread is waiting, not stuck, and the
+    /// server feeds systemd's watchdog from here. Set before the writer starts.
+    var whileWaitingToGrow: (() -> Void)?
 
     init(path: String, initialMapBytes: Int, residentFileBudgetBytes: Int = defaultResidentFileBudgetBytes) throws {
         self.residentFileBudgetBytes = residentFileBudgetBytes
@@ -117,7 +121,7 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Grows the map while no transaction of this process is open.
     func grow() throws {
-        pthread_rwlock_wrlock(&mapLock)
+        lockMapToGrow()
         defer { pthread_rwlock_unlock(&mapLock) }
         let next = Self.grown(mapSizeBytes)
         try check("mdb_env_set_mapsize(\(next))", mdb_env_set_mapsize(handle, next))
@@ -125,6 +129,29 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check("mdb_env_info", mdb_env_info(handle, &info))
         mapSizeBytes = info.me_mapsize
         mapRegion = Self.findMapRegion(of: dataFilePath)
+    }
+
+    private func lockMapToGrow() {
+        guard let waiting = whileWaitingToGrow else {
+            pthread_rwlock_wrlock(&mapLock)
+            return
+        }
+        while true {
+            var deadline = timespec()
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            deadline.tv_sec += 1
+            let result = pthread_rwlock_timedwrlock(&mapLock, &deadline)
+            if result == 0 { return }
+            precondition(result == ETIMEDOUT, "pthread_rwlock_timedwrlock: \(result)")
+            waiting()
+        }
+    }
+
+    /// Runs `body` with the map held shared: it cannot be grown (moved) meanwhile.
+    func withMapShared<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        return try body()
     }
 
     /// Lets go of the map's resident pages after a pass over the whole ledger (start-up
@@ -223,9 +250,9 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Copies the environment to an empty directory while writers continue (compacting).
     func copy(to directory: String) throws {
-        pthread_rwlock_rdlock(&mapLock)
-        defer { pthread_rwlock_unlock(&mapLock) }
-        try check("mdb_env_copy2 \(directory)", mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+        try withMapShared {
+            try check("mdb_env_copy2 \(directory)", mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+        }
     }
 
     /// Opens (creating if needed) a named database inside a write transaction.

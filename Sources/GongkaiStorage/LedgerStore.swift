@@ -37,6 +37,13 @@ public final class LedgerStore: @unchecked Sendable {
     public let staleReadersCleared: Int
     /// What opening had to do to bring LMDB in line with the append log.
     public let recovery: LedgerRecovery
+    /// Called about once a second while an append waits to grow the map until a BACKUP copy
+    /// has finished (the writer is waiting, not stuck). Set before the writer starts.
+    public var whileWaitingToGrowMap: (() -> Void)? {
+        get { env.whileWaitingToGrow }
+        set { env.whileWaitingToGrow = newValue }
+    }
+
     /// The head as of the last commit; read and written only by the writer after open.
     public internal(set) var head: LedgerHead
     var frontier: MerkleFrontier

@@ -41,6 +41,33 @@ final class LedgerMapGrowthTests: LedgerTestCase {
         XCTAssertEqual(try reopened.record(20_000), TestRecord(seq: 20_000, padding: 200).record)
     }
 
+    /// Growing the map waits while a BACKUP copy holds it; the wait calls back about once a
+    /// second (the server pings systemd's watchdog there) and then grows and appends.
+    func testGrowingWaitsForTheMapsOtherUserAndCallsBackMeanwhile() throws {
+        let store = try openStore(initialMapBytes: 1 << 20)
+        let calls = Counter()
+        store.whileWaitingToGrowMap = { calls.add() }
+        let held = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            store.env.withMapShared {
+                held.signal()
+                Thread.sleep(forTimeInterval: 2.6)
+            }
+        }
+        holder.start()
+        held.wait()
+        let startMap = store.storageBytes.map
+        var seq: UInt64 = 0
+        while store.storageBytes.map == startMap && seq < 2_000 {
+            let items = (0..<50).map { offset in TestRecord(seq: seq + UInt64(offset) + 1, padding: 2_000) }
+            seq += 50
+            try store.append(items)
+        }
+        XCTAssertGreaterThan(store.storageBytes.map, startMap, "the map grew")
+        XCTAssertGreaterThanOrEqual(calls.value, 2, "called back while waiting about 2.6 s")
+        XCTAssertEqual(store.head.size, seq)
+    }
+
     func testMapGrowsWhenItFillsUp() throws {
         // Whatever the map starts at, writing past it must grow it, not fail.
         let padding = 60_000
@@ -97,4 +124,12 @@ final class ResidentPagesTests: LedgerTestCase {
         store.releaseResidentPages()
         XCTAssertLessThan(residentFileBytes() - before, 1 << 20, "released pages leave RSS")
     }
+}
+
+/// A count bumped from another thread.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
