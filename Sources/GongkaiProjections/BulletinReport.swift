@@ -16,9 +16,10 @@ public enum BulletinReport {
             .map(\.element)
         guard let cutoff = sorted.prefix(fewestCount).last?.publications else { return [] }
         var ranked: [JSONValue] = []
+        var rank = 0
         for (position, entry) in sorted.enumerated() where entry.publications <= cutoff {
-            let rank = position == 0 || sorted[position - 1].publications < entry.publications
-                ? position + 1 : Int(ranked[position - 1]["rank"]!.integerValue!)
+            // A unit that published more than the one before it ranks by its place; a tie shares.
+            if position == 0 || sorted[position - 1].publications < entry.publications { rank = position + 1 }
             ranked.append(["unit": .string(entry.unit.id), "name": .string(entry.unit.name),
                            "publications": .number(Double(entry.publications)), "rank": .number(Double(rank))])
         }
