@@ -66,12 +66,12 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` inside a read-only transaction.
     func read<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        pthread_rwlock_rdlock(&mapLock)
-        defer { pthread_rwlock_unlock(&mapLock) }
-        var txn: OpaquePointer?
-        try check("mdb_txn_begin(read)", mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn))
-        defer { mdb_txn_abort(txn) }
-        return try body(txn!)
+        try withMapShared {
+            var txn: OpaquePointer?
+            try check("mdb_txn_begin(read)", mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn))
+            defer { mdb_txn_abort(txn) }
+            return try body(txn!)
+        }
     }
 
     /// Flushes every commit so far to disk (before the index is marked clean).
@@ -104,19 +104,19 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     private func writeOnce<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        pthread_rwlock_rdlock(&mapLock)
-        defer { pthread_rwlock_unlock(&mapLock) }
-        var txn: OpaquePointer?
-        try check("mdb_txn_begin(write)", mdb_txn_begin(handle, nil, 0, &txn))
-        let result: T
-        do {
-            result = try body(txn!)
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
+        try withMapShared {
+            var txn: OpaquePointer?
+            try check("mdb_txn_begin(write)", mdb_txn_begin(handle, nil, 0, &txn))
+            let result: T
+            do {
+                result = try body(txn!)
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            try check("mdb_txn_commit", mdb_txn_commit(txn))
+            return result
         }
-        try check("mdb_txn_commit", mdb_txn_commit(txn))
-        return result
     }
 
     /// Grows the map while no transaction of this process is open.
@@ -162,10 +162,10 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// dropped page is mapped again from the page cache on the next read); a recursive read
     /// lock is fine, glibc's default rwlock prefers readers.
     func releaseResidentPages() {
-        pthread_rwlock_rdlock(&mapLock)
-        defer { pthread_rwlock_unlock(&mapLock) }
-        guard let (address, length) = mapRegion else { return }
-        _ = madvise(address, length, MADV_DONTNEED)
+        withMapShared {
+            guard let (address, length) = mapRegion else { return }
+            _ = madvise(address, length, MADV_DONTNEED)
+        }
     }
 
     /// File-backed RSS, above what was resident when the environment opened (the program's
