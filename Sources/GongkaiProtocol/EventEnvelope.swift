@@ -6,21 +6,41 @@ import GongkaiJSON
 public struct EventEnvelope: Sendable {
     public let id: String
     public let type: EventType
-    public let value: JSONValue
     public let canonical: [UInt8]
+    /// The parsed event; nil when it was read straight from its canonical bytes.
+    private let parsed: JSONValue?
+
+    /// The event as a JSON value. An envelope read without a tree parses its canonical bytes
+    /// again when asked (rarely: a Chinese unit name rewritten to its id).
+    public var value: JSONValue {
+        if let parsed { return parsed }
+        guard let value = try? JSONParser.parse(canonical) else {
+            preconditionFailure("an envelope's canonical bytes are JSON")
+        }
+        return value
+    }
 
     /// Builds an envelope from an already parsed event (used by domain code that rewrites fields).
     public init(value: JSONValue) throws {
         (id, type) = try Self.header(of: value)
-        self.value = value
+        self.parsed = value
         self.canonical = CanonicalJSON.encode(value)
     }
 
     /// An envelope whose `canonical` bytes are known to be `CanonicalJSON.encode(value)`.
     private init(value: JSONValue, canonical: [UInt8]) throws {
         (id, type) = try Self.header(of: value)
-        self.value = value
+        self.parsed = value
         self.canonical = canonical
+    }
+
+    /// An envelope read straight from bytes already checked to be an event's canonical form
+    /// with this `id` (checked by `checkId`) and `type` (the domain's fast reading of APPEND).
+    package init(id: String, type: EventType, canonical: [UInt8]) {
+        self.id = id
+        self.type = type
+        self.canonical = canonical
+        self.parsed = nil
     }
 
     /// The checked `id` and `type` of an event, without its canonical bytes: for a reader of

@@ -1,4 +1,5 @@
 import Dispatch
+import GongkaiDomain
 import GongkaiJSON
 import GongkaiStorage
 import GongkaiProtocol
@@ -247,11 +248,11 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             do {
                 guard let principal else { throw ProtocolError(.denied, "uid \(peer.uid) may not APPEND") }
                 guard !service.isStopping else { throw ProtocolError(.unavailable, "the daemon is shutting down") }
-                let event = try EventEnvelope.parse(json)
+                let reading = try AppendReading(json)
                 let number = firstSlotNumber + UInt64(slots.count)
                 let submitted = NIODeadline.now().uptimeNanoseconds
                 slots.append(.waiting(submittedNanos: submitted))
-                submissions.append(AppendSubmission(event: event, principal: principal.by(uid: peer.uid), eventLoop: context!.eventLoop,
+                submissions.append(AppendSubmission(reading, principal: principal.by(uid: peer.uid), eventLoop: context!.eventLoop,
                                                     submittedNanos: submitted) { [self] outcome in
                     complete(number, with: outcome)
                 })

@@ -29,18 +29,12 @@ final class AppendSubmission {
     let submittedNanos: UInt64
     let deliver: (AppendOutcome) -> Void
 
-    init(event: EventEnvelope, principal: String, eventLoop: EventLoop, submittedNanos: UInt64,
+    init(_ reading: AppendReading, principal: String, eventLoop: EventLoop, submittedNanos: UInt64,
          deliver: @escaping (AppendOutcome) -> Void) {
-        self.event = event
+        self.event = reading.envelope
         self.eventDigest = IdEntry.digest(ofCanonicalEvent: event.canonical)
         self.idKey = IdEntry.key(forId: event.id)
-        do {
-            self.decoded = .success(try DomainEvent.decode(event))
-        } catch let error as DomainError {
-            self.decoded = .failure(error)
-        } catch {
-            self.decoded = .failure(DomainError("event", "\(error)"))
-        }
+        self.decoded = reading.decoded
         self.principal = principal
         self.eventLoop = eventLoop
         self.submittedNanos = submittedNanos

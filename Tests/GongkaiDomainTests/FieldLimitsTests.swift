@@ -7,7 +7,7 @@ import XCTest
 final class FieldLimitsTests: XCTestCase {
     private func check(_ members: [String: JSONValue]) -> String? {
         do {
-            try FieldLimits.check(members)
+            try FieldLimits.check(EventFields(members))
             return nil
         } catch {
             return "\(error)"
@@ -32,7 +32,7 @@ final class FieldLimitsTests: XCTestCase {
     /// With several bad fields, the one named is the first in the fixed order, whatever order
     /// the members are stored in: every pair of bad fields, and all of them at once.
     func testFirstBadFieldInAFixedOrderIsNamed() {
-        let bad: [(String, JSONValue)] = FieldLimits.textFields.map { ($0, JSONValue.string("")) } + [
+        let bad: [(String, JSONValue)] = FieldLimits.textFields.map { ($0.name, JSONValue.string("")) } + [
             ("note", .number(1)), ("url", .string("ftp://example.org/x")), ("unit", .string("")),
             ("obligation", .string("T 01")), ("inquiry", .string("")),
         ]

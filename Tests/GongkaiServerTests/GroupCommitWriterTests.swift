@@ -53,7 +53,7 @@ final class GroupCommitWriterTests: XCTestCase {
         let answers = Answers()
         // Queued before the writer starts, so all 50 wait for its first batch.
         XCTAssertTrue(writer.submit(events.map {
-            AppendSubmission(event: $0, principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0, deliver: answers.add)
+            AppendSubmission(AppendReading($0), principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0, deliver: answers.add)
         }))
         writer.start()
         defer { writer.stopAndWait() }
@@ -69,7 +69,7 @@ final class GroupCommitWriterTests: XCTestCase {
         defer { try? group.syncShutdownGracefully() }
         let queue = try (0..<10).map { index in
             let event = try EventEnvelope(value: JSONParser.parse(Array(#"{"id":"e\#(index)","type":"interview.held"}"#.utf8)))
-            return AppendSubmission(event: event, principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0) { _ in }
+            return AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0) { _ in }
         }
         let size = queue[0].event.canonical.count
         XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 1), 1, "one event larger than the bound still goes")
@@ -95,7 +95,7 @@ final class GroupCommitWriterTests: XCTestCase {
         func append(_ id: String) throws {
             let json = #"{"id":"\#(id)","type":"interview.held","unit":"u-1","at":"2024-03-01"}"#
             let event = try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
-            let submission = AppendSubmission(event: event, principal: "admin/uid:0", eventLoop: group.next(),
+            let submission = AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(),
                                               submittedNanos: 0, deliver: answers.add)
             XCTAssertTrue(writer.submit([submission]))
             XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success)

@@ -43,6 +43,7 @@ public enum EventChecks {
 
     /// One APPEND, as the writer and DomainAdmission handle it.
     static func admit(_ line: [UInt8], facts: LedgerFacts, ids: inout Set<String>) -> DomainEvent? {
+        checkFastReading(line)
         let envelope: EventEnvelope
         do {
             envelope = try EventEnvelope.parse(line)
@@ -93,6 +94,21 @@ public enum EventChecks {
         trace("\(envelope.id): admitted as record \(seq)")
         require(facts.size == seq && facts.recordTypes.count == Int(seq), "folding record \(seq) left size \(facts.size)")
         return checked
+    }
+
+    /// The daemon reads most APPENDs straight from their canonical bytes (`AppendReading`):
+    /// whatever it accepts that way, the general reading accepts as the same event, and the
+    /// bytes are the ones it would store.
+    static func checkFastReading(_ line: [UInt8]) {
+        guard let fast = AppendReading.readCanonical(line) else { return }
+        require(fast.envelope.canonical == line, "the fast reading changed the bytes")
+        guard let envelope = try? EventEnvelope.parse(line) else { broken("an event read fast is refused by EventEnvelope.parse") }
+        require(envelope.canonical == line, "an event read fast as canonical is encoded otherwise")
+        require(envelope.id == fast.envelope.id && envelope.type == fast.envelope.type, "the fast reading read another id or type")
+        require(envelope.value == fast.envelope.value, "the fast reading's envelope holds another value")
+        guard case .success(let event) = fast.decoded else { broken("the fast reading returned a refusal") }
+        guard let general = try? DomainEvent.decode(envelope) else { broken("an event read fast is refused by DomainEvent.decode") }
+        require(same(event, general), "the fast reading decoded \(event), the general one \(general)")
     }
 
     /// What decoding promises: a unit exactly for the types that act on one, a date for all

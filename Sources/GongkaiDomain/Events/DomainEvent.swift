@@ -61,35 +61,34 @@ public struct DomainEvent: Sendable {
 
     public var folded: Folded { Folded(type: type, unit: unit, date: date, body: body) }
 
-    static let commonFields: Set<String> = ["id", "type", "unit", "at", "note", "url"]
+    static let commonFields = EventFieldSet([.id, .type, .unit, .at, .note, .url])
 
-    /// Fields each type must carry, and every field it may carry (the common ones included),
-    /// so that checking an event's keys hashes each key once.
-    static func fields(of type: EventType) -> (required: Set<String>, allowed: Set<String>) { allowedTable[type]! }
+    /// Fields each type must carry, and every field it may carry (the common ones included).
+    static func fields(of type: EventType) -> (required: EventFieldSet, allowed: EventFieldSet) { allowedTable[type]! }
 
-    private static let allowedTable: [EventType: (required: Set<String>, allowed: Set<String>)] =
+    private static let allowedTable: [EventType: (required: EventFieldSet, allowed: EventFieldSet)] =
         Dictionary(uniqueKeysWithValues: fieldTable.map { type, fields in
-            let common = hasUnit(type) ? commonFields : commonFields.subtracting(["unit"])
+            let common = hasUnit(type) ? commonFields : commonFields.subtracting([.unit])
             return (type, (fields.required, fields.required.union(fields.optional).union(common)))
         })
 
     /// Fields each type may carry besides the common ones: (required, optional).
-    private static let fieldTable: [EventType: (required: Set<String>, optional: Set<String>)] = [
-        .catalogAdopted: (["catalog"], []),
-        .calendarAdopted: (["year", "notice", "holidays", "workdays"], []),
-        .publicationRecorded: (["obligation", "title"], ["column"]),
-        .taskCompleted: (["obligation"], ["evidence"]),
-        .meetingHeld: (["meeting"], []),
-        .inquiryReceived: (["inquiry", "channel", "simple"], []),
-        .inquiryExtended: (["inquiry", "days"], []),
-        .inquiryPaused: (["inquiry"], []),
-        .inquiryResumed: (["inquiry"], []),
-        .inquiryCorrectionRequested: (["inquiry"], []),
-        .inquiryCorrectionReceived: (["inquiry"], []),
-        .inquiryReplied: (["inquiry"], ["outcome"]),
-        .noticeIssued: (["level", "reason"], ["bulletin"]),
+    private static let fieldTable: [EventType: (required: EventFieldSet, optional: EventFieldSet)] = [
+        .catalogAdopted: ([.catalog], []),
+        .calendarAdopted: ([.year, .notice, .holidays, .workdays], []),
+        .publicationRecorded: ([.obligation, .title], [.column]),
+        .taskCompleted: ([.obligation], [.evidence]),
+        .meetingHeld: ([.meeting], []),
+        .inquiryReceived: ([.inquiry, .channel, .simple], []),
+        .inquiryExtended: ([.inquiry, .days], []),
+        .inquiryPaused: ([.inquiry], []),
+        .inquiryResumed: ([.inquiry], []),
+        .inquiryCorrectionRequested: ([.inquiry], []),
+        .inquiryCorrectionReceived: ([.inquiry], []),
+        .inquiryReplied: ([.inquiry], [.outcome]),
+        .noticeIssued: ([.level, .reason], [.bulletin]),
         .interviewHeld: ([], []),
-        .eventVoided: (["target", "reason"], []),
+        .eventVoided: ([.target, .reason], []),
     ]
 
     /// Catalog, calendar and void events act on no unit of their own (DESIGN.md section 2).
@@ -104,26 +103,31 @@ public struct DomainEvent: Sendable {
     /// Decodes an event whose `id` and `type` were already checked (`EventEnvelope.header`).
     public static func decode(value: JSONValue, id: String, type: EventType) throws -> DomainEvent {
         guard let members = value.objectValue else { throw DomainError("event", "must be an object") }
+        return try decode(EventFields(members), id: id, type: type)
+    }
+
+    /// Decodes an event's members, however they were read.
+    static func decode(_ members: EventFields, id: String, type: EventType) throws -> DomainEvent {
         let (required, allowed) = fields(of: type)
         let needsUnit = hasUnit(type)
-        if !members.keys.allSatisfy(allowed.contains) {
+        let notAllowed = members.present.subtracting(allowed)
+        if !members.unknownKeys.isEmpty || !notAllowed.isEmpty {
             // Name the first unknown field in sorted order, so the answer is deterministic.
-            let key = members.keys.filter { !allowed.contains($0) }.sorted()[0]
+            let key = (members.unknownKeys + notAllowed.sortedNames).sorted()[0]
             throw DomainError(key, "is not a field of \(type.rawValue)")
         }
-        if !required.allSatisfy({ members[$0] != nil }) {
-            throw DomainError(required.filter { members[$0] == nil }.sorted()[0], "missing")
-        }
+        let missing = required.subtracting(members.present)
+        if !missing.isEmpty { throw DomainError(missing.sortedNames[0], "missing") }
         try FieldLimits.check(members)
 
         var unit: String?
         if needsUnit {
-            guard let value = members["unit"] else { throw DomainError("unit", "missing") }
+            guard let value = members[.unit] else { throw DomainError("unit", "missing") }
             guard let text = value.stringValue, !text.isEmpty else { throw DomainError("unit", "must be a non-empty string") }
             unit = text
         }
         var date: BusinessDate?
-        if let at = members["at"] {
+        if let at = members[.at] {
             guard let text = at.stringValue, let parsed = BusinessDate.fromEventTime(text) else {
                 throw DomainError("at", "must be a date YYYY-MM-DD or an RFC 3339 timestamp")
             }
@@ -132,53 +136,51 @@ public struct DomainEvent: Sendable {
             throw DomainError("at", "missing")
         }
 
-        func text(_ key: String) throws -> String {
-            guard let value = members[key]?.stringValue, !value.isEmpty else { throw DomainError(key, "must be a non-empty string") }
+        func text(_ field: EventField) throws -> String {
+            guard let value = members[field]?.stringValue, !value.isEmpty else { throw DomainError(field.name, "must be a non-empty string") }
             return value
         }
         let body: EventBody
         switch type {
         case .catalogAdopted:
-            body = .catalogAdopted(try Catalog(json: members["catalog"]!))
+            body = .catalogAdopted(try Catalog(json: members[.catalog]!))
         case .calendarAdopted:
-            var document = members
-            for key in ["id", "type", "at", "note", "url"] { document.removeValue(forKey: key) }
-            body = .calendarAdopted(try CalendarDocument(json: .object(document)))
+            body = .calendarAdopted(try CalendarDocument(json: members.object(excluding: [.id, .type, .at, .note, .url])))
         case .publicationRecorded:
-            _ = try text("title")
-            body = .publicationRecorded(obligation: try text("obligation"))
+            _ = try text(.title)
+            body = .publicationRecorded(obligation: try text(.obligation))
         case .taskCompleted:
-            body = .taskCompleted(obligation: try text("obligation"))
+            body = .taskCompleted(obligation: try text(.obligation))
         case .meetingHeld:
-            let kind = try text("meeting")
+            let kind = try text(.meeting)
             guard Catalog.meetingKinds.contains(kind) else { throw DomainError("meeting", "must be report-heard or special-study") }
             body = .meetingHeld(kind: kind)
         case .inquiryReceived:
-            let channel = try text("channel")
+            let channel = try text(.channel)
             guard Catalog.channels.contains(channel) else { throw DomainError("channel", "must be hotline, mailbox, online or application") }
-            guard let simple = members["simple"]?.boolValue else { throw DomainError("simple", "must be true or false") }
-            body = .inquiryReceived(inquiry: try text("inquiry"), channel: channel, simple: simple)
+            guard let simple = members[.simple]?.boolValue else { throw DomainError("simple", "must be true or false") }
+            body = .inquiryReceived(inquiry: try text(.inquiry), channel: channel, simple: simple)
         case .inquiryExtended:
             // Task 18: an extension is at most 20 working days in total, so never more at once.
-            guard let days = members["days"]?.integerValue, (1...20).contains(days) else {
+            guard let days = members[.days]?.integerValue, (1...20).contains(days) else {
                 throw DomainError("days", "must be a whole number of working days from 1 to 20")
             }
-            body = .inquiryExtended(inquiry: try text("inquiry"), days: Int(days))
-        case .inquiryPaused: body = .inquiryPaused(inquiry: try text("inquiry"))
-        case .inquiryResumed: body = .inquiryResumed(inquiry: try text("inquiry"))
-        case .inquiryCorrectionRequested: body = .correctionRequested(inquiry: try text("inquiry"))
-        case .inquiryCorrectionReceived: body = .correctionReceived(inquiry: try text("inquiry"))
-        case .inquiryReplied: body = .inquiryReplied(inquiry: try text("inquiry"))
+            body = .inquiryExtended(inquiry: try text(.inquiry), days: Int(days))
+        case .inquiryPaused: body = .inquiryPaused(inquiry: try text(.inquiry))
+        case .inquiryResumed: body = .inquiryResumed(inquiry: try text(.inquiry))
+        case .inquiryCorrectionRequested: body = .correctionRequested(inquiry: try text(.inquiry))
+        case .inquiryCorrectionReceived: body = .correctionReceived(inquiry: try text(.inquiry))
+        case .inquiryReplied: body = .inquiryReplied(inquiry: try text(.inquiry))
         case .noticeIssued:
-            let level = try text("level")
+            let level = try text(.level)
             guard Catalog.noticeLevels.contains(level) else { throw DomainError("level", "must be county, city or province") }
-            _ = try text("reason")
+            _ = try text(.reason)
             body = .noticeIssued(level: level)
         case .interviewHeld:
             body = .interviewHeld
         case .eventVoided:
-            guard let target = members["target"]?.integerValue, target >= 1 else { throw DomainError("target", "must be a seq ≥ 1") }
-            _ = try text("reason")
+            guard let target = members[.target]?.integerValue, target >= 1 else { throw DomainError("target", "must be a seq ≥ 1") }
+            _ = try text(.reason)
             body = .eventVoided(target: UInt64(target))
         }
         return DomainEvent(id: id, type: type, unit: unit, date: date, body: body)

@@ -11,44 +11,25 @@ enum FieldLimits {
     static let maxUnitScalars = 64
     static let maxObligationScalars = 32
 
-    static let textFields = ["title", "column", "evidence", "outcome", "reason", "bulletin"]
+    static let textFields: [EventField] = [.title, .column, .evidence, .outcome, .reason, .bulletin]
+    /// The bounded fields, in the order a failure is reported when several fail.
+    private static let checkOrder: [EventField] = textFields + [.note, .url, .unit, .obligation, .inquiry]
 
     /// Checks every bounded field present. With several bad fields the one named is the first
     /// in a fixed order (`textFields`, note, url, unit, obligation, inquiry), whatever order
-    /// the object's members come in. One pass over the members: looking each bounded field
-    /// up by name hashed eleven strings per event.
-    static func check(_ members: [String: JSONValue]) throws {
-        var first: (rank: Int, error: DomainError)?
-        for (key, value) in members {
-            guard let rank = checkRank(key), rank < first?.rank ?? .max else { continue }
-            do {
-                try check(key, value)
-            } catch let error as DomainError {
-                first = (rank, error)
-            }
-        }
-        if let first { throw first.error }
-    }
-
-    /// Where a bounded field stands in the order failures are reported; nil: not bounded here.
-    private static func checkRank(_ key: String) -> Int? {
-        if let index = textFields.firstIndex(of: key) { return index }
-        switch key {
-        case "note": return textFields.count
-        case "url": return textFields.count + 1
-        case "unit": return textFields.count + 2
-        case "obligation": return textFields.count + 3
-        case "inquiry": return textFields.count + 4
-        default: return nil
+    /// the object's members come in.
+    static func check(_ members: EventFields) throws {
+        for field in checkOrder {
+            if let value = members[field] { try check(field, value) }
         }
     }
 
-    private static func check(_ key: String, _ value: JSONValue) throws {
-        switch key {
-        case "note":
+    private static func check(_ field: EventField, _ value: JSONValue) throws {
+        switch field {
+        case .note:
             guard let text = value.stringValue else { throw DomainError("note", "must be a string") }
             try bound(text, "note", 0, maxNoteScalars)
-        case "url":
+        case .url:
             guard let text = value.stringValue else { throw DomainError("url", "must be a string") }
             try bound(text, "url", 1, maxURLScalars)
             let lower = text.lowercased()
@@ -56,15 +37,15 @@ enum FieldLimits {
                   !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }) else {
                 throw DomainError("url", "must be an http or https address without spaces")
             }
-        case "unit":
+        case .unit:
             if let unit = value.stringValue { try bound(unit, "unit", 1, maxUnitScalars) }
-        case "obligation":
+        case .obligation:
             guard let obligation = value.stringValue else { return }
             let ascii = obligation.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
             guard ascii, (1...maxObligationScalars).contains(obligation.unicodeScalars.count) else {
                 throw DomainError("obligation", "must be an obligation id such as T01 or T18b")
             }
-        case "inquiry":
+        case .inquiry:
             guard let inquiry = value.stringValue else { return }
             do {
                 try EventEnvelope.checkId(inquiry)
@@ -72,8 +53,8 @@ enum FieldLimits {
                 throw DomainError("inquiry", "must be 1–128 visible characters, like an event id")
             }
         default:  // one of textFields
-            guard let text = value.stringValue else { throw DomainError(key, "must be a string") }
-            try bound(text, key, 1, maxTextScalars)
+            guard let text = value.stringValue else { throw DomainError(field.name, "must be a string") }
+            try bound(text, field.name, 1, maxTextScalars)
         }
     }
 

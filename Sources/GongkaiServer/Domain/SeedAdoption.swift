@@ -63,7 +63,7 @@ struct SeedAdoption {
         var submissions: [AppendSubmission] = []
         for event in events {
             let envelope = try EventEnvelope(value: event)
-            submissions.append(AppendSubmission(event: envelope, principal: Self.principal, eventLoop: eventLoop,
+            submissions.append(AppendSubmission(AppendReading(envelope), principal: Self.principal, eventLoop: eventLoop,
                                                 submittedNanos: DispatchTime.now().uptimeNanoseconds) { outcome in
                 if case .failed(let error) = outcome {
                     lock.lock(); failures.append("\(envelope.id): \(error)"); lock.unlock()
