@@ -21,10 +21,28 @@ public enum RFC6962 {
 
     /// SHA-256(0x00 || data), without copying the data.
     public static func leafHash(_ data: UnsafeRawBufferPointer) -> MerkleHash {
-        var sha = SHA256()
-        withUnsafeBytes(of: leafPrefix) { sha.update(bufferPointer: $0) }
-        sha.update(bufferPointer: data)
-        return MerkleHash(sha.finalize())
+        var hashing = LeafHashing()
+        hashing.update(data)
+        return hashing.finalize()
+    }
+
+    /// A leaf hash fed in parts: the writer finishes, with a record's last few bytes, a hash
+    /// that an event loop began over the rest.
+    ///
+    /// Sendable by hand: swift-crypto's SHA256 is a value whose context is copied on write
+    /// (its `update` copies a context it does not hold alone), so a copy finished on another
+    /// thread never changes the one handed over.
+    public struct LeafHashing: @unchecked Sendable {
+        private var sha = SHA256()
+
+        public init() {
+            withUnsafeBytes(of: RFC6962.leafPrefix) { sha.update(bufferPointer: $0) }
+        }
+
+        public mutating func update(_ data: UnsafeRawBufferPointer) { sha.update(bufferPointer: data) }
+
+        /// SHA-256(0x00 || everything fed).
+        public func finalize() -> MerkleHash { MerkleHash(sha.finalize()) }
     }
 
     /// SHA-256(0x01 || left || right), hashed from one 65-byte buffer on the stack.

@@ -19,6 +19,8 @@ final class AppendSubmission {
     let event: EventEnvelope
     /// SHA-256 of the event as sent, canonicalised (idempotency).
     let eventDigest: [UInt8]
+    /// The record's bytes and leaf hash up to its recorded time, for the event as sent.
+    let recordPrefix: RecordFormat.Prefix
     /// The id index key of `event.id`.
     let idKey: [UInt8]
     /// The event read as a domain event, or why it is not one: decided here, off the writer,
@@ -33,6 +35,7 @@ final class AppendSubmission {
          deliver: @escaping (AppendOutcome) -> Void) {
         self.event = reading.envelope
         self.eventDigest = IdEntry.digest(ofCanonicalEvent: event.canonical)
+        self.recordPrefix = RecordFormat.Prefix(by: principal, canonicalEvent: event.canonical)
         self.idKey = IdEntry.key(forId: event.id)
         self.decoded = reading.decoded
         self.principal = principal
@@ -236,10 +239,13 @@ final class GroupCommitWriter: @unchecked Sendable {
                 outcomes.append(.failed(refusal))
                 continue
             }
-            let record = RecordFormat.encode(by: submission.principal, canonicalEvent: event.canonical,
-                                             recorded: recorded, seq: ledger.size + 1)
-            let appended = try ledger.append(idKey: submission.idKey, eventDigest: submission.eventDigest, record: record,
-                                             recordedMillis: recordedMillis)
+            // Admission may have rewritten the event (a unit's name to its id): then the prefix
+            // made for the event as sent does not serve.
+            let prefix = event.canonical == submission.event.canonical
+                ? submission.recordPrefix : RecordFormat.Prefix(by: submission.principal, canonicalEvent: event.canonical)
+            let record = prefix.record(recorded: recorded, seq: ledger.size + 1)
+            let appended = try ledger.append(idKey: submission.idKey, eventDigest: submission.eventDigest, record: record.bytes,
+                                             leaf: record.leaf, recordedMillis: recordedMillis)
             outcomes.append(.appended(id: event.id, appended))
         }
         return outcomes

@@ -69,8 +69,11 @@ public struct LedgerBatch {
         try append(idKey: LedgerLayout.idKey(id), eventDigest: eventDigest, record: record, recordedMillis: recordedMillis)
     }
 
-    public mutating func append(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8], recordedMillis: Int64) throws -> AppendedRecord {
+    /// `leaf`, when given, is the record's leaf hash computed already (`RecordFormat.Prefix`).
+    public mutating func append(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8], leaf given: MerkleHash? = nil,
+                                recordedMillis: Int64) throws -> AppendedRecord {
         precondition(idKey.count == 32, "id keys are SHA-256 digests")
+        assert(given == nil || given == record.withUnsafeBytes { RFC6962.leafHash($0) }, "a given leaf hash is the record's")
         let seq = frontier.size + 1
         // Recorded time never decreases (DESIGN.md section 2).
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
@@ -85,7 +88,7 @@ public struct LedgerBatch {
         try LMDBValues.put(txn, store.digests, key: key, value: LedgerLayout.digestsValue(idKey: idKey, eventDigest: eventDigest),
                            flags: MDB_APPEND)
         try LMDBValues.put(txn, store.log, key: key, value: record, flags: MDB_APPEND)
-        let leaf = record.withUnsafeBytes { RFC6962.leafHash($0) }
+        let leaf = given ?? record.withUnsafeBytes { RFC6962.leafHash($0) }
         for (address, hash) in frontier.append(leaf: leaf) {
             try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
         }

@@ -1,4 +1,5 @@
 import GongkaiJSON
+import GongkaiMerkle
 
 /// The pinned record layout `{"by":…,"event":{…},"recorded":"…","seq":N}` (DESIGN.md
 /// section 2). Keys are already in RFC 8785 order, so the record is canonical whenever the
@@ -10,19 +11,52 @@ public enum RecordFormat {
 
     /// As above with `recorded` already formatted (one stamp serves a whole commit).
     public static func encode(by principal: String, canonicalEvent: [UInt8], recorded: String, seq: UInt64) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(canonicalEvent.count + principal.utf8.count + 72)
-        output.append(contentsOf: #"{"by":"#.utf8)
-        CanonicalJSON.appendString(principal, to: &output)
-        output.append(contentsOf: #","event":"#.utf8)
-        output.append(contentsOf: canonicalEvent)
-        output.append(contentsOf: #","recorded":""#.utf8)
-        output.append(contentsOf: recorded.utf8)
-        output.append(contentsOf: #"","seq":"#.utf8)
-        output.append(contentsOf: String(seq).utf8)
-        output.append(UInt8(ascii: "}"))
-        return output
+        Prefix(by: principal, canonicalEvent: canonicalEvent, hashing: false).record(recorded: recorded, seq: seq).bytes
     }
+
+    /// A record's bytes up to its recorded time, `{"by":…,"event":{…},"recorded":"`, and its
+    /// leaf hash over them: all that is known before the writer stamps the record. An event
+    /// loop makes it, so that the one writer thread only adds the time and the seq.
+    public struct Prefix: Sendable {
+        private let bytes: [UInt8]
+        private let hashing: RFC6962.LeafHashing?
+
+        /// `hashing: false` leaves the leaf hash out (a caller that does not need it).
+        public init(by principal: String, canonicalEvent: [UInt8], hashing: Bool = true) {
+            var output: [UInt8] = []
+            output.reserveCapacity(canonicalEvent.count + principal.utf8.count + RecordFormat.framingBytes)
+            output.append(contentsOf: #"{"by":"#.utf8)
+            CanonicalJSON.appendString(principal, to: &output)
+            output.append(contentsOf: #","event":"#.utf8)
+            output.append(contentsOf: canonicalEvent)
+            output.append(contentsOf: #","recorded":""#.utf8)
+            bytes = output
+            if hashing {
+                var leaf = RFC6962.LeafHashing()
+                output.withUnsafeBytes { leaf.update($0) }
+                self.hashing = leaf
+            } else {
+                self.hashing = nil
+            }
+        }
+
+        /// The whole record, and its leaf hash unless the prefix was made without one.
+        public func record(recorded: String, seq: UInt64) -> (bytes: [UInt8], leaf: MerkleHash?) {
+            var output = bytes
+            output.reserveCapacity(bytes.count + RecordFormat.framingBytes)
+            let suffixStart = output.count
+            output.append(contentsOf: recorded.utf8)
+            output.append(contentsOf: #"","seq":"#.utf8)
+            output.append(contentsOf: String(seq).utf8)
+            output.append(UInt8(ascii: "}"))
+            guard var leaf = hashing else { return (output, nil) }
+            output.withUnsafeBytes { leaf.update(UnsafeRawBufferPointer(rebasing: $0[suffixStart...])) }
+            return (output, leaf.finalize())
+        }
+    }
+
+    /// Room for the record's keys, recorded time and seq around the principal and the event.
+    static let framingBytes = 80
 
     /// The fields of a stored record, read back to check it and to recover the head.
     public struct Decoded: Sendable {

@@ -21,6 +21,22 @@ final class RFC6962Tests: XCTestCase {
         XCTAssertEqual(RFC6962.leafHash(AnyCollection(data)), expected)  // no contiguous storage
     }
 
+    /// A leaf hash begun on one thread and finished on another: fed in parts it equals the
+    /// hash of the whole, and a started hash copied and finished twice gives each its own.
+    func testLeafHashingInPartsAndFromACopy() {
+        let data = Array((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        for split in [0, 1, 63, 64, 65, 200, 300] {
+            var started = RFC6962.LeafHashing()
+            data[..<split].withUnsafeBytes { started.update($0) }
+            var first = started, second = started
+            data[split...].withUnsafeBytes { first.update($0) }
+            [UInt8(9)].withUnsafeBytes { second.update($0) }
+            XCTAssertEqual(first.finalize(), RFC6962.leafHash(data), "split at \(split)")
+            XCTAssertEqual(second.finalize(), RFC6962.leafHash(Array(data[..<split]) + [9]), "split at \(split)")
+            XCTAssertEqual(started.finalize(), RFC6962.leafHash(Array(data[..<split])), "the started hash is unchanged")
+        }
+    }
+
     func testNodeHashIsOrderedAndDomainSeparated() {
         let (a, b) = (RFC6962.leafHash([1]), RFC6962.leafHash([2]))
         XCTAssertNotEqual(RFC6962.nodeHash(a, b), RFC6962.nodeHash(b, a))

@@ -1,5 +1,6 @@
 import XCTest
 import GongkaiJSON
+import GongkaiMerkle
 @testable import GongkaiStorage
 
 /// The pinned record layout, and the canonical-bytes check applied when reading it back.
@@ -26,6 +27,21 @@ final class RecordFormatTests: XCTestCase {
         XCTAssertEqual(String(decoding: bytes, as: UTF8.self),
                        #"{"by":"a\"b\\c\n中","event":{},"recorded":"1970-01-01T00:00:00.000Z","seq":1}"#)
         XCTAssertEqual(try RecordFormat.decode(bytes).by, "a\"b\\c\n中")
+    }
+
+    /// The prefix made on an event loop, finished by the writer: the pinned bytes and their leaf hash.
+    func testPrefixFinishesAsTheWholeRecordWithItsLeafHash() {
+        for principal in ["uid:7", "a\"b\\c\n中"] {
+            let prefix = RecordFormat.Prefix(by: principal, canonicalEvent: event)
+            for seq: UInt64 in [1, 12, 9_007_199_254_740_992] {
+                let recorded = RecordedTime.format(millis: millis)
+                let record = prefix.record(recorded: recorded, seq: seq)
+                let whole = RecordFormat.encode(by: principal, canonicalEvent: event, recordedMillis: millis, seq: seq)
+                XCTAssertEqual(record.bytes, whole)
+                XCTAssertEqual(record.leaf, RFC6962.leafHash(whole))
+            }
+        }
+        XCTAssertNil(RecordFormat.Prefix(by: "uid:7", canonicalEvent: event, hashing: false).record(recorded: "x", seq: 1).leaf)
     }
 
     func testLargeSeqIsPlainDigits() {
