@@ -20,15 +20,18 @@ enum LMDBValues {
     }
 
     static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8], value: [UInt8], flags: Int32 = 0) throws {
-        precondition(flags & MDB_RESERVE == 0, "MDB_RESERVE would write through the value's pointer")
-        let result = key.withUnsafeBytes { keyBuffer in
-            value.withUnsafeBytes { valueBuffer in
-                var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
-                var dataValue = MDB_val(mv_size: valueBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress))
-                return mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(flags))
-            }
+        try key.withUnsafeBytes { keyBuffer in
+            try value.withUnsafeBytes { valueBuffer in try put(txn, dbi, key: keyBuffer, value: valueBuffer, flags: flags) }
         }
-        try check("mdb_put", result)
+    }
+
+    /// The same from bytes already in memory (on the stack: the writer's keys and hashes).
+    static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                    flags: Int32 = 0) throws {
+        precondition(flags & MDB_RESERVE == 0, "MDB_RESERVE would write through the value's pointer")
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check("mdb_put", mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(flags)))
     }
 
     /// The last key of a database, or nil when it is empty.

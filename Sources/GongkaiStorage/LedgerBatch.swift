@@ -72,7 +72,7 @@ public struct LedgerBatch {
     /// `leaf`, when given, is the record's leaf hash computed already (`RecordFormat.Prefix`).
     public mutating func append(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8], leaf given: MerkleHash? = nil,
                                 recordedMillis: Int64) throws -> AppendedRecord {
-        precondition(idKey.count == 32, "id keys are SHA-256 digests")
+        precondition(idKey.count == 32 && eventDigest.count == 32, "id keys and event digests are SHA-256 digests")
         assert(given == nil || given == record.withUnsafeBytes { RFC6962.leafHash($0) }, "a given leaf hash is the record's")
         let seq = frontier.size + 1
         // Recorded time never decreases (DESIGN.md section 2).
@@ -84,13 +84,23 @@ public struct LedgerBatch {
             throw StorageError("append", message: "the event id is already taken by record \(taken.seq)")
         }
         poisoned = true
-        let key = LedgerLayout.seqKey(seq)
-        try LMDBValues.put(txn, store.digests, key: key, value: LedgerLayout.digestsValue(idKey: idKey, eventDigest: eventDigest),
-                           flags: MDB_APPEND)
-        try LMDBValues.put(txn, store.log, key: key, value: record, flags: MDB_APPEND)
+        // Keys and hashes go to LMDB from the stack: this runs once per record on the writer.
+        let (txn, digestsTable, logTable, tree) = (txn, store.digests, store.log, store.tree)
+        var bigEndianSeq = seq.bigEndian
+        try withUnsafeBytes(of: &bigEndianSeq) { key in
+            // The digests value: the id key, then the event's digest (LedgerLayout.digestsValue).
+            try withUnsafeTemporaryAllocation(byteCount: 2 * 32, alignment: 8) { value in
+                value.copyBytes(from: idKey)
+                UnsafeMutableRawBufferPointer(rebasing: value[32...]).copyBytes(from: eventDigest)
+                try LMDBValues.put(txn, digestsTable, key: key, value: UnsafeRawBufferPointer(value), flags: MDB_APPEND)
+            }
+            try record.withUnsafeBytes { try LMDBValues.put(txn, logTable, key: key, value: $0, flags: MDB_APPEND) }
+        }
         let leaf = given ?? record.withUnsafeBytes { RFC6962.leafHash($0) }
-        for (address, hash) in frontier.append(leaf: leaf) {
-            try LMDBValues.put(txn, store.tree, key: LedgerLayout.treeKey(address), value: hash.bytes, flags: MDB_APPEND)
+        try frontier.append(leaf: leaf) { address, hash in
+            try LedgerLayout.withTreeKey(address) { key in
+                try hash.withUnsafeBytes { try LMDBValues.put(txn, tree, key: key, value: $0, flags: MDB_APPEND) }
+            }
         }
         frame?.add(idKey: idKey, eventDigest: eventDigest, record: record)
         newIds.insert(slotKey: slotKey, seq: seq)

@@ -39,9 +39,17 @@ enum LedgerLayout {
     }
 
     static func treeKey(_ address: SubtreeAddress) -> [UInt8] {
-        let lastLeaf = (address.index + 1) << UInt64(address.level) - 1
-        return seqKey(lastLeaf) + [UInt8(address.level)]
+        withTreeKey(address) { Array($0) }
     }
+
+    /// The tree key of `address` (9 bytes) on the stack.
+    static func withTreeKey<Result>(_ address: SubtreeAddress, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let lastLeaf = (address.index + 1) << UInt64(address.level) - 1
+        var key: (UInt64, UInt8) = (lastLeaf.bigEndian, UInt8(address.level))
+        return try withUnsafeBytes(of: &key) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<treeKeyBytes])) }
+    }
+
+    static let treeKeyBytes = 9
 
     static func idKey(_ id: String) -> [UInt8] {
         var id = id
