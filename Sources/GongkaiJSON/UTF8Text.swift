@@ -17,8 +17,44 @@ public enum UTF8Text {
         return unchanged ? text : nil
     }
 
-    /// Whether `bytes` are UTF-8; ASCII is checked without making a string.
+    /// Whether `bytes` are UTF-8 (Unicode's table 3-7 of well-formed byte sequences: no
+    /// overlong forms, no surrogates, nothing past U+10FFFF), without making a string: every
+    /// request line is checked, and most APPEND lines carry Chinese text.
     public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.allSatisfy { $0 < 0x80 } || string(validating: bytes) != nil
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            // ASCII eight bytes at a time.
+            while index + 8 <= count,
+                  UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < count else { return true }
+            let lead = base[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The continuation bytes a lead byte needs, and the range its first one must lie in.
+            let continuations: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: continuations = 1
+            case 0xE0: continuations = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: continuations = 2
+            case 0xED: continuations = 2; high = 0x9F
+            case 0xF0: continuations = 3; low = 0x90
+            case 0xF1...0xF3: continuations = 3
+            case 0xF4: continuations = 3; high = 0x8F
+            default: return false
+            }
+            guard index + continuations < count, (low...high).contains(base[index + 1]) else { return false }
+            for offset in stride(from: 2, through: continuations, by: 1) where base[index + offset] & 0xC0 != 0x80 {
+                return false
+            }
+            index += 1 + continuations
+        }
+        return true
     }
 }

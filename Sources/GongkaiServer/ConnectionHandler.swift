@@ -467,18 +467,19 @@ extension ConnectionHandler {
 /// The `OK` answer to an APPEND, assembled directly: it is the hottest answer there is.
 enum AppendAnswer {
     static func encode(id: String, record: RecordReceipt, duplicate: Bool, into output: inout [UInt8]) {
-        output.append(contentsOf: "OK {".utf8)
-        if duplicate { output.append(contentsOf: #""duplicate":true,"#.utf8) }
-        output.append(contentsOf: #""id":"#.utf8)
+        output.reserveCapacity(output.count + id.utf8.count + 220)
+        output.append(literal: "OK {")
+        if duplicate { output.append(literal: #""duplicate":true,"#) }
+        output.append(literal: #""id":"#)
         CanonicalJSON.appendString(id, to: &output)
-        output.append(contentsOf: #","leaf":""#.utf8)
-        output.append(contentsOf: record.leaf.hex.utf8)
-        output.append(contentsOf: #"","root":""#.utf8)
-        output.append(contentsOf: record.root.hex.utf8)
-        output.append(contentsOf: #"","seq":"#.utf8)
-        output.append(contentsOf: String(record.seq).utf8)
-        output.append(contentsOf: #","size":"#.utf8)
-        output.append(contentsOf: String(record.size).utf8)
-        output.append(contentsOf: "}\n".utf8)
+        output.append(literal: #","leaf":""#)
+        record.leaf.withUnsafeBytes { output.append(lowercaseHexOf: $0) }
+        output.append(literal: #"","root":""#)
+        record.root.withUnsafeBytes { output.append(lowercaseHexOf: $0) }
+        output.append(literal: #"","seq":"#)
+        output.append(decimal: record.seq)
+        output.append(literal: #","size":"#)
+        output.append(decimal: record.size)
+        output.append(literal: "}\n")
     }
 }

@@ -25,11 +25,11 @@ public enum RecordFormat {
         public init(by principal: String, canonicalEvent: [UInt8], hashing: Bool = true) {
             var output: [UInt8] = []
             output.reserveCapacity(canonicalEvent.count + principal.utf8.count + RecordFormat.framingBytes)
-            output.append(contentsOf: #"{"by":"#.utf8)
+            output.append(literal: #"{"by":"#)
             CanonicalJSON.appendString(principal, to: &output)
-            output.append(contentsOf: #","event":"#.utf8)
+            output.append(literal: #","event":"#)
             output.append(contentsOf: canonicalEvent)
-            output.append(contentsOf: #","recorded":""#.utf8)
+            output.append(literal: #","recorded":""#)
             bytes = output
             if hashing {
                 var leaf = RFC6962.LeafHashing()
@@ -45,9 +45,9 @@ public enum RecordFormat {
             var output = bytes
             output.reserveCapacity(bytes.count + RecordFormat.framingBytes)
             let suffixStart = output.count
-            output.append(contentsOf: recorded.utf8)
-            output.append(contentsOf: #"","seq":"#.utf8)
-            output.append(contentsOf: String(seq).utf8)
+            output.append(utf8: recorded)
+            output.append(literal: #"","seq":"#)
+            output.append(decimal: seq)
             output.append(UInt8(ascii: "}"))
             guard var leaf = hashing else { return (output, nil) }
             output.withUnsafeBytes { leaf.update(UnsafeRawBufferPointer(rebasing: $0[suffixStart...])) }

@@ -41,4 +41,28 @@ final class UTF8TextTests: XCTestCase {
             check((0..<count).map { UInt8(truncatingIfNeeded: state >> (8 * UInt64($0) + 8)) | ($0 == 0 ? 0xC0 : 0x80) })
         }
     }
+
+    /// `isValid` reads ASCII eight bytes at a time: a sequence at every offset around those
+    /// words, after and before ASCII, and every lead byte with boundary continuation bytes.
+    func testSequencesAtEveryOffsetAndBoundaryBytes() {
+        let sequences: [[UInt8]] = [
+            Array("中".utf8), Array("😀".utf8), Array("é".utf8), [0xFF], [0x80], [0xE4, 0xB8], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+        ]
+        for sequence in sequences {
+            for before in 0..<20 {
+                for after in [0, 1, 7, 8, 9] {
+                    check(Array(repeating: 0x61, count: before) + sequence + Array(repeating: 0x62, count: after))
+                }
+            }
+        }
+        let boundaries: [UInt8] = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+        for lead in 0xC0...0xFF {
+            for second in boundaries {
+                for third in boundaries {
+                    check([UInt8(lead), second, third])
+                    for fourth in boundaries { check([UInt8(lead), second, third, fourth]) }
+                }
+            }
+        }
+    }
 }
