@@ -78,11 +78,10 @@ public enum EventValidator {
 
     private static func checkInquiryStep(_ event: DomainEvent, unit: String, date: BusinessDate, view: LedgerView, catalog: Catalog) throws {
         let inquiry = event.body.inquiry!
-        guard let owner = view.owner(ofInquiry: inquiry) else {
+        guard let (owner, steps) = view.counted(inquiry: inquiry) else {
             throw DomainError("inquiry", "unknown inquiry \(inquiry)")
         }
         guard owner == unit else { throw DomainError("inquiry", "\(inquiry) belongs to \(owner), not \(unit)") }
-        let steps = view.inquirySteps(unit: unit, inquiry: inquiry)
         guard case .received(let channel, _) = steps[0].value else { preconditionFailure("an inquiry starts with its receipt") }
         guard date >= steps[0].date else {
             throw DomainError("at", "\(date) is before \(inquiry) was received (\(steps[0].date))")

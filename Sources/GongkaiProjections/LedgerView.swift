@@ -61,8 +61,19 @@ public struct LedgerView {
     /// The unit whose receipt of `inquiry` counts in this view: the first unit to receive it,
     /// or one that received it again after that receipt was voided. nil if no receipt counts.
     public func owner(ofInquiry inquiry: String) -> String? {
+        counted(inquiry: inquiry)?.owner
+    }
+
+    /// The owner of `inquiry` (see `owner(ofInquiry:)`) with its counted steps, which that
+    /// search has read already: validating a step needs both.
+    public func counted(inquiry: String) -> (owner: String, steps: [Dated<InquiryStep>])? {
         guard let first = facts.inquiryOwner[inquiry] else { return nil }
-        if !inquirySteps(unit: first, inquiry: inquiry).isEmpty { return first }
-        return facts.inquiryLaterUnits[inquiry]?.first { !inquirySteps(unit: $0, inquiry: inquiry).isEmpty }
+        let steps = inquirySteps(unit: first, inquiry: inquiry)
+        if !steps.isEmpty { return (first, steps) }
+        for unit in facts.inquiryLaterUnits[inquiry] ?? [] {
+            let steps = inquirySteps(unit: unit, inquiry: inquiry)
+            if !steps.isEmpty { return (unit, steps) }
+        }
+        return nil
     }
 }

@@ -265,11 +265,16 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func deliver(_ outcomes: [AppendOutcome], to batch: [AppendSubmission]) {
         precondition(outcomes.count == batch.count, "every append gets exactly one answer")
-        var byLoop: [ObjectIdentifier: (EventLoop, [(AppendSubmission, AppendOutcome)])] = [:]
+        // One entry per event loop (one per core): found by identity, without hashing.
+        var byLoop: [(loop: EventLoop, answers: [(AppendSubmission, AppendOutcome)])] = []
         for (submission, outcome) in zip(batch, outcomes) {
-            byLoop[ObjectIdentifier(submission.eventLoop), default: (submission.eventLoop, [])].1.append((submission, outcome))
+            if let index = byLoop.firstIndex(where: { $0.loop === submission.eventLoop }) {
+                byLoop[index].answers.append((submission, outcome))
+            } else {
+                byLoop.append((submission.eventLoop, [(submission, outcome)]))
+            }
         }
-        for (_, (loop, answers)) in byLoop {
+        for (loop, answers) in byLoop {
             loop.execute {
                 for (submission, outcome) in answers { submission.deliver(outcome) }
             }
