@@ -32,10 +32,10 @@ extension Array where Element == UInt8 {
         assert(count <= 20)
     }
 
-    /// Each byte as two lowercase hex digits.
+    /// Each byte as two lowercase hex digits. (Reserving room is the caller's: reserving here
+    /// at every call would copy a buffer that many calls fill again and again.)
     public mutating func append(lowercaseHexOf bytes: UnsafeRawBufferPointer) {
         let digits: StaticString = "0123456789abcdef"
-        reserveCapacity(count + 2 * bytes.count)
         for byte in bytes {
             append(digits.utf8Start[Int(byte &>> 4)])
             append(digits.utf8Start[Int(byte & 0x0F)])

@@ -111,6 +111,36 @@ final class AppendReadingTests: XCTestCase {
         XCTAssertNil(AppendReading.readCanonical(catalogEvent), "catalogs take the general way")
     }
 
+    /// Decoding works on `EventFields` now: a refusal still names the same field, with the
+    /// same words, as the decoder over a dictionary did (the answers are written out here).
+    func testRefusalsNameTheFieldTheyAlwaysNamed() throws {
+        let refusals = [
+            (#"{"at":"2023-06-01","colour":"red","id":"i-1","title":"t","type":"interview.held","unit":"xzspj"}"#,
+             "colour: is not a field of interview.held"),
+            (#"{"at":"2023-06-01","id":"i-1","title":"t","type":"interview.held","unit":"xzspj","zebra":1}"#,
+             "title: is not a field of interview.held"),
+            (#"{"at":"2023-06-02","id":"v-1","reason":"r","target":1,"type":"event.voided","unit":"czj"}"#,
+             "unit: is not a field of event.voided"),
+            (#"{"at":"2023-03-01","id":"q-1","type":"inquiry.received","unit":"czj"}"#, "channel: missing"),
+            (#"{"at":"2023-03-01","channel":"hotline","id":"q-1","inquiry":"a","simple":null,"type":"inquiry.received","unit":"czj"}"#,
+             "simple: must be true or false"),
+            (#"{"at":"2023-03-01","channel":"fax","id":"q-1","inquiry":"a","simple":true,"type":"inquiry.received","unit":"czj"}"#,
+             "channel: must be hotline, mailbox, online or application"),
+            (#"{"at":"2023-05-01","bulletin":"","id":"n-1","level":"county","reason":"","type":"notice.issued","unit":"xzspj"}"#,
+             "reason: must not be empty"),
+            (#"{"at":"2023-05-01","id":"n-1","level":"county","note":1,"reason":"r","type":"notice.issued","unit":""}"#,
+             "note: must be a string"),
+            (#"{"id":"p-1","obligation":"T01","title":"t","type":"publication.recorded","unit":"rsj"}"#, "at: missing"),
+            (#"{"at":"2023-03-20","days":21,"id":"q-3","inquiry":"a","type":"inquiry.extended","unit":"czj"}"#,
+             "days: must be a whole number of working days from 1 to 20"),
+        ]
+        for (text, expected) in refusals {
+            let reading = try AppendReading(Array(text.utf8))
+            guard case .failure(let error) = reading.decoded else { XCTFail("accepted: \(text)"); continue }
+            XCTAssertEqual("\(error)", expected, text)
+        }
+    }
+
     /// Every one-byte change of the plain events (removed, doubled, or replaced by a byte that
     /// JSON or UTF-8 treats specially): whatever the fast reading still accepts, the general
     /// one accepts as the same event.

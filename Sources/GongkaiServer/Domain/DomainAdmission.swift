@@ -10,7 +10,9 @@ final class DomainAdmission: EventAdmission {
     private let state: DomainState
     private let today: () -> BusinessDate
     // Written and read on the writer thread only, as every method here runs there.
-    /// The business date for the batch being admitted: asked once per batch, not per event.
+    /// The business date for the batch being admitted: asked once when the batch begins, as
+    /// its records' recorded time is stamped once per commit (a batch begun just before
+    /// midnight in Shanghai judges its events by the day it began).
     private var batchToday: BusinessDate?
     /// The last principal's role: appends come in runs from one connection, and reading the
     /// role out of the principal's text for each was 2% of the writer's work.
@@ -76,7 +78,8 @@ final class DomainAdmission: EventAdmission {
     }
 
     private func role(by principal: String) throws -> Principal? {
-        if let lastRole, lastRole.by == principal { return lastRole.role }
+        // Compared byte for byte: String's == also equates canonically equivalent spellings.
+        if let lastRole, lastRole.by.utf8.elementsEqual(principal.utf8) { return lastRole.role }
         let role = try Self.role(by: principal)
         lastRole = (principal, role)
         return role
@@ -93,6 +96,7 @@ final class DomainAdmission: EventAdmission {
     }
 
     func batchEnded(committed: Bool) {
+        batchToday = nil
         state.write { facts in
             if committed { facts.commitTentative() } else { facts.dropTentative() }
         }
