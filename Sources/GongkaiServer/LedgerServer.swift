@@ -64,14 +64,6 @@ public final class LedgerServer {
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()
 
-        // Nothing is served, appended to or signed over a root its stored peaks do not give.
-        do {
-            try store.checkStoredPeaks()
-        } catch {
-            try store.distrustIndex("\(error)")
-            throw ServerError("\(error); the index is marked for a rebuild from the append log: start the daemon again")
-        }
-
         let domain = DomainState()
         let rebuildStarted = Date()
         try domain.rebuild(from: store)

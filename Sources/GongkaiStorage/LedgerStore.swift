@@ -126,6 +126,9 @@ public final class LedgerStore: @unchecked Sendable {
             }
             do {
                 (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
+                // Nothing is served, appended to or signed over a root its stored peaks do
+                // not give (StoredPeaksCheck.swift); a damaged peak is damage like any other.
+                try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
                 idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
             } catch where indexTrusted && existingLog != nil {
                 throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env,
@@ -172,8 +175,8 @@ public final class LedgerStore: @unchecked Sendable {
         markedOpenInBoot = true
     }
 
-    /// A trusted index that cannot be read (its last record or tree nodes damaged, its id
-    /// keys short) is rebuilt from the append log at the next start when the log reaches at
+    /// A trusted index that cannot be read (its last record or tree nodes damaged, a stored
+    /// Merkle peak that is not the hash of its children, its id keys short) is rebuilt from the append log at the next start when the log reaches at
     /// least as far as anything the index holds: LMDB keeps no checksums, the log does. Else
     /// the log lacks records the index holds, or how far the index goes cannot be read: the
     /// ledger is refused for good (a `LedgerMismatch`), so that no later start, in another

@@ -1,3 +1,4 @@
+import CLMDB
 import GongkaiMerkle
 
 /// Start-up's check of the Merkle nodes the head is read from. The head's root comes from the
@@ -8,11 +9,9 @@ import GongkaiMerkle
 /// `popcount(size)` reads. Nodes deeper down do not enter the root; `VERIFY` checks them all
 /// against the records.
 extension LedgerStore {
-    /// Throws, naming the first peak that disagrees, if the stored peaks are not the hashes
-    /// of what lies below them.
-    public func checkStoredPeaks() throws {
-        let size = head.size
-        let (tree, log) = (tree, log)
+    /// Throws, naming the first peak that disagrees, if the stored peaks of a tree of `size`
+    /// leaves are not the hashes of what lies below them. Run by `init` on every open.
+    static func checkStoredPeaks(env: LMDBEnvironment, tree: MDB_dbi, log: MDB_dbi, size: UInt64) throws {
         try env.read { txn in
             let source = TreeNodeSource(txn: txn, tree: tree)
             try SubtreeAddress.forEachCovering(start: 0, count: size) { peak in
@@ -32,12 +31,5 @@ extension LedgerStore {
                 }
             }
         }
-    }
-
-    /// Marks the index for a rebuild from the append log at the next open, and takes no
-    /// append before then (`close` leaves the mark in place).
-    public func distrustIndex(_ reason: String) throws {
-        appendLog.markBroken(reason)
-        try IndexMarker.flushFailed.write(directory: directory)
     }
 }

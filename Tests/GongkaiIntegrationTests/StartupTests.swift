@@ -90,7 +90,7 @@ final class StartupTests: XCTestCase {
         let (status, log) = try daemon.startExpectingFailure()
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(log.contains("Merkle node at level 5 index 0"), log)
-        XCTAssertTrue(log.contains("marked for a rebuild"), log)
+        XCTAssertTrue(log.contains("marked to be rebuilt from the log at the next start"), log)
 
         try daemon.start()
         let again = try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("HEAD"))

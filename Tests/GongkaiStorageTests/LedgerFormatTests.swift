@@ -76,35 +76,52 @@ final class LedgerFormatTests: LedgerTestCase {
         }
     }
 
-    /// LMDB keeps no checksums: a flipped bit in a stored peak changes the head read at open.
-    /// Start-up's check finds the peak is not the hash of its children, and a distrusted index
-    /// is rebuilt from the log at the next open, with the right root.
-    func testAFlippedBitInAStoredMerkleNodeIsFoundAndTheIndexRebuiltFromTheLog() throws {
-        var store: LedgerStore? = try openStore()
-        let (_, head) = try store!.append((1...5).map { TestRecord(seq: UInt64($0)) })
-        try store!.checkStoredPeaks()
-        try store!.close()
-        store = nil
+    /// Flips a bit of the node over leaves 0...3: a peak of the 5-leaf tree.
+    private func flipAPeak() throws {
         try raw.write { txn, open in
             let tree = try open(LedgerLayout.treeDatabase)
-            let key = LedgerLayout.treeKey(SubtreeAddress(level: 2, index: 0))  // a peak of the 5-leaf tree
+            let key = LedgerLayout.treeKey(SubtreeAddress(level: 2, index: 0))
             var node = try XCTUnwrap(RawLedger.get(txn, tree, key))
             node[0] ^= 1
             RawLedger.put(txn, tree, key, node)
         }
-        let damaged = try openStore()
-        XCTAssertNotEqual(damaged.head.root, head.root, "the head comes from the stored peaks")
-        XCTAssertThrowsError(try damaged.checkStoredPeaks()) { error in
-            XCTAssertTrue("\(error)".contains("level 2 index 0"), "\(error)")
+    }
+
+    /// LMDB keeps no checksums: a flipped bit in a stored peak would change the head read at
+    /// open. The open checks each peak against its children and refuses once, marking the
+    /// index to be rebuilt from the log, which holds all of its records; the next open
+    /// rebuilds it with the right root.
+    func testAFlippedBitInAStoredMerkleNodeIsRefusedOnceAndTheIndexRebuiltFromTheLog() throws {
+        let head: LedgerHead
+        do {
+            let store = try openStore()
+            head = try store.append((1...5).map { TestRecord(seq: UInt64($0)) }).1
+            try store.close()
         }
-        try damaged.distrustIndex("a stored Merkle node disagrees with the log")
-        XCTAssertThrowsError(try damaged.appendBatch { _ in }, "no append once the index is distrusted")
-        try damaged.close()
+        try flipAPeak()
+        assertOpenFails(containing: ["Merkle node at level 2 index 0", "rebuilt from the log at the next start"])
         let rebuilt = try openStore()
         XCTAssertTrue(rebuilt.recovery.indexRebuilt)
         XCTAssertEqual(rebuilt.head, head)
-        try rebuilt.checkStoredPeaks()
         try rebuilt.close()
+        let again = try openStore()
+        XCTAssertFalse(again.recovery.indexRebuilt, "the rebuilt index's peaks are right")
+        XCTAssertEqual(again.head, head)
+        try again.close()
+    }
+
+    /// Without an append log there is nothing to rebuild from: a damaged peak refuses the
+    /// open, and no log is written from the damaged index.
+    func testADamagedPeakWithoutALogIsRefusedAndNoLogIsWrittenFromIt() throws {
+        do {
+            let store = try openStore()
+            _ = try store.append((1...5).map { TestRecord(seq: UInt64($0)) })
+            try store.close()
+        }
+        try flipAPeak()
+        for name in [AppendLog.fileName, IndexMarker.fileName] { try FileManager.default.removeItem(atPath: directory.path + "/" + name) }
+        assertOpenFails(containing: ["Merkle node at level 2 index 0"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/" + AppendLog.fileName))
     }
 
     func testNewLedgerRecordsFormatVersionTwo() throws {
