@@ -94,8 +94,10 @@ public final class LedgerServer {
                     .withBoundSocket(activatedSocket).wait()
             } else {
                 try SocketFile.prepare(configuration.socketPath)
-                serverChannel = try makeBootstrap(group: group, service: service, connections: connections)
-                    .bind(unixDomainSocketPath: configuration.socketPath).wait()
+                serverChannel = try SocketFile.withCreationMode {
+                    try makeBootstrap(group: group, service: service, connections: connections)
+                        .bind(unixDomainSocketPath: configuration.socketPath).wait()
+                }
                 try SocketFile.setMode(configuration.socketPath)
             }
         } catch {

@@ -13,9 +13,23 @@ enum SocketFile {
         unlink(path)
     }
 
-    /// 0660: the daemon's user and group may connect, nobody else (DESIGN.md section 5).
+    /// The mode the socket must have: the daemon's user and group may connect, nobody else
+    /// (DESIGN.md section 5).
+    static let mode: mode_t = 0o660
+
+    /// Runs `body` (the bind) with a file-creation mask that gives a new socket `mode` at
+    /// once: bound under the process's own mask (0 say), it would accept anyone's connection
+    /// until `setMode`. The mask is the process's, so nothing else may create files
+    /// meanwhile: at start-up nothing does before the socket is bound.
+    static func withCreationMode<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = umask(0o777 & ~mode)
+        defer { umask(previous) }
+        return try body()
+    }
+
+    /// `mode`, whatever the mask was when the socket was bound.
     static func setMode(_ path: String) throws {
-        guard chmod(path, 0o660) == 0 else {
+        guard chmod(path, mode) == 0 else {
             throw ServerError("chmod \(path): \(String(cString: strerror(errno)))")
         }
     }
