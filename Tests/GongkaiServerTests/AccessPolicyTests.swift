@@ -37,25 +37,9 @@ final class AccessPolicyTests: XCTestCase {
         }
     }
 
-    /// A name this system does not know (an account deleted since the file was written) is
-    /// left out and listed, not refused: the daemon still starts, and the name grants nothing.
-    func testUnknownNamesAreLeftOutAndListedNotRefused() throws {
-        let policy = try parse(#"{"principals":[{"principal":"office:czj","users":["nobody-here","czj-clerk",1001],"groups":["no-group","czj-office"]},{"principal":"auditor","groups":["no-group"]}]}"#)
-        XCTAssertEqual(policy.rules, [
-            AccessRule(principal: .office("czj"), uids: [2001, 1001], gids: [3001]),
-            AccessRule(principal: .auditor, gids: []),
-        ])
-        XCTAssertEqual(policy.unresolved, [
-            #"principals[0] (office:czj): no user "nobody-here" on this system; left out"#,
-            #"principals[0] (office:czj): no group "no-group" on this system; left out"#,
-            #"principals[1] (auditor): no group "no-group" on this system; left out"#,
-        ])
-        XCTAssertEqual(policy.principal(uid: 2001, gid: 0) { [] }, .office("czj"))
-        XCTAssertNil(policy.principal(uid: 4242, gid: 4242) { [4242] }, "nobody gets a principal through a name that is not there")
-    }
-
-    func testRefusesUnknownPrincipalsAndShapes() {
-        assertRefused(#"{"principals":[{"principal":"office:czj","users":[""]}]}"#, "an empty user name")
+    func testRefusesUnknownNamesPrincipalsAndShapes() {
+        assertRefused(#"{"principals":[{"principal":"office:czj","users":["nobody-here"]}]}"#, #"unknown user "nobody-here""#)
+        assertRefused(#"{"principals":[{"principal":"auditor","groups":["no-group"]}]}"#, #"unknown group "no-group""#)
         assertRefused(#"{"principals":[{"principal":"root","users":[0]}]}"#, #"unknown principal "root""#)
         assertRefused(#"{"principals":[{"principal":"office:","users":[0]}]}"#, "unknown principal")
         assertRefused(#"{"principals":[{"principal":"office:a/b","users":[0]}]}"#, "unknown principal")

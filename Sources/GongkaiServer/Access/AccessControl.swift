@@ -29,7 +29,6 @@ final class AccessControl: @unchecked Sendable {
             return .owner(uid: getuid())
         }
         let policy = try AccessFile.load(path: path)
-        for name in policy.unresolved { logger.warning("access file \(path): \(name)") }
         logger.info("access file loaded", metadata: ["access": "\(path)", "principals": "\(policy.rules.count)"])
         return policy
     }

@@ -43,11 +43,7 @@ public enum AccessFile {
         }
     }
 
-    /// Checks a whole document: every principal known, every entry well formed. A user or
-    /// group name this system does not know is left out and listed in the policy's
-    /// `unresolved`, not refused: an account deleted after the file was written (a clerk who
-    /// left) must not stop the daemon at its next start, and a name that resolves to nobody
-    /// grants nothing.
+    /// Checks a whole document: every principal known, every user and group resolvable.
     public static func parse(_ bytes: [UInt8], resolver: NameResolver = .system) throws -> AccessPolicy {
         let document: JSONValue
         do {
@@ -61,7 +57,6 @@ public enum AccessFile {
         }
         guard let entries = top["principals"]?.arrayValue else { throw AccessFileError("\"principals\" must be an array") }
         var rules: [AccessRule] = []
-        var unresolved: [String] = []
         for (index, entry) in entries.enumerated() {
             let place = "principals[\(index)]"
             guard let members = entry.objectValue else { throw AccessFileError("\(place) must be an object") }
@@ -74,26 +69,26 @@ public enum AccessFile {
             guard let principal = Principal(text) else {
                 throw AccessFileError("\(place): unknown principal \"\(text)\" (admin, supervisor, auditor or office:<unit>)")
             }
-            let uids = try ids(members["users"], kind: "user", place: "\(place) (\(principal))", resolve: resolver.user,
-                               unresolved: &unresolved)
-            let gids = try ids(members["groups"], kind: "group", place: "\(place) (\(principal))", resolve: resolver.group,
-                               unresolved: &unresolved)
+            let uids = try ids(members["users"], kind: "user", place: "\(place) (\(principal))", resolve: resolver.user)
+            let gids = try ids(members["groups"], kind: "group", place: "\(place) (\(principal))", resolve: resolver.group)
             rules.append(AccessRule(principal: principal, uids: uids, gids: gids))
         }
-        return AccessPolicy(rules: rules, unresolved: unresolved)
+        return AccessPolicy(rules: rules)
     }
 
     private static func ids(_ value: JSONValue?, kind: String, place: String,
-                            resolve: (String) -> UInt32?, unresolved: inout [String]) throws -> Set<UInt32> {
+                            resolve: (String) -> UInt32?) throws -> Set<UInt32> {
         guard let value else { return [] }
         guard let items = value.arrayValue else { throw AccessFileError("\(place): \"\(kind)s\" must be an array") }
         var result: Set<UInt32> = []
         for item in items {
             if let name = item.stringValue {
-                guard !name.isEmpty else { throw AccessFileError("\(place): an empty \(kind) name") }
-                guard let id = resolve(name) else {
-                    unresolved.append("\(place): no \(kind) \"\(name)\" on this system; left out")
-                    continue
+                // Refused, not skipped: the first matching rule wins, so an entry can keep its
+                // user from a later, stronger rule, and skipping it (a renamed account, a name
+                // service down at boot) would hand that rule over.
+                guard !name.isEmpty, let id = resolve(name) else {
+                    throw AccessFileError("\(place): unknown \(kind) \"\(name)\" (an account deleted or renamed, or a " +
+                                          "name service not answering?); correct or remove it, then restart or reload")
                 }
                 result.insert(id)
             } else if let number = item.integerValue, number >= 0, number < Int64(UInt32.max) {

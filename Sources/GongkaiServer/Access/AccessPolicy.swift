@@ -62,14 +62,8 @@ public struct AccessRule: Equatable, Sendable {
 /// caller only when a group rule could decide.
 public struct AccessPolicy: Equatable, Sendable {
     public let rules: [AccessRule]
-    /// The file's user and group names that this system does not know, each with where it
-    /// stands; they grant nothing, and the daemon logs them as warnings.
-    public let unresolved: [String]
 
-    public init(rules: [AccessRule], unresolved: [String] = []) {
-        self.rules = rules
-        self.unresolved = unresolved
-    }
+    public init(rules: [AccessRule]) { self.rules = rules }
 
     /// The dev default without an access file: the uid running the daemon is `admin`.
     public static func owner(uid: UInt32) -> AccessPolicy {
