@@ -126,9 +126,6 @@ public final class LedgerStore: @unchecked Sendable {
             }
             do {
                 (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
-                // Nothing is served, appended to or signed over a root its stored peaks do
-                // not give (StoredPeaksCheck.swift); a damaged peak is damage like any other.
-                try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
                 idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
             } catch where indexTrusted && existingLog != nil {
                 throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env,
@@ -136,6 +133,16 @@ public final class LedgerStore: @unchecked Sendable {
             }
             if let existingLog {
                 try Self.checkLog(existingLog, covers: head, env: env, log: log)
+                // Nothing is served, appended to or signed over a root its stored peaks do not
+                // give (StoredPeaksCheck.swift). Checked once the log agrees with the index at
+                // its head, and before the log's tail is taken in on top of the peaks: a
+                // damaged peak is then damage like any other of a trusted index.
+                do {
+                    try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
+                } catch where indexTrusted {
+                    throw try Self.refusalOfDamagedIndex(error, log: existingLog, env: env,
+                                                         databases: [log, digests, commits], directory: directory)
+                }
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
@@ -146,6 +153,16 @@ public final class LedgerStore: @unchecked Sendable {
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
+                // The log was written from the index's records, which the Merkle tree does not
+                // enter: a damaged peak is then mended by rebuilding the index from that log.
+                do {
+                    try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
+                } catch {
+                    try IndexMarker.flushFailed.write(directory: directory)
+                    throw StorageError("open \(directory)", message: "\(error); the append log was written from the index's " +
+                                       "records, which the Merkle tree does not enter, and the index is marked to be rebuilt " +
+                                       "from it at the next start")
+                }
             }
             // Taking in frames commits LMDB without fsync: the index must be marked open first.
             // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still

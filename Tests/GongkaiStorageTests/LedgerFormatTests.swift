@@ -110,18 +110,78 @@ final class LedgerFormatTests: LedgerTestCase {
         try again.close()
     }
 
-    /// Without an append log there is nothing to rebuild from: a damaged peak refuses the
-    /// open, and no log is written from the damaged index.
-    func testADamagedPeakWithoutALogIsRefusedAndNoLogIsWrittenFromIt() throws {
+    /// A ledger without an append log (a restored backup, a ledger from before the log) has
+    /// its log written from the index's records, which the tree does not enter: a damaged
+    /// peak refuses that open and the next rebuilds the index from the log, right root.
+    func testADamagedPeakWithoutALogIsMendedFromTheLogWrittenFromTheRecords() throws {
+        let head: LedgerHead
         do {
             let store = try openStore()
-            _ = try store.append((1...5).map { TestRecord(seq: UInt64($0)) })
+            head = try store.append((1...5).map { TestRecord(seq: UInt64($0)) }).1
             try store.close()
         }
         try flipAPeak()
         for name in [AppendLog.fileName, IndexMarker.fileName] { try FileManager.default.removeItem(atPath: directory.path + "/" + name) }
-        assertOpenFails(containing: ["Merkle node at level 2 index 0"])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/" + AppendLog.fileName))
+        assertOpenFails(containing: ["Merkle node at level 2 index 0", "marked to be rebuilt"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path + "/" + AppendLog.fileName), "the log was written")
+        let rebuilt = try openStore()
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.head, head)
+        try rebuilt.close()
+    }
+
+    /// The peaks are checked before the log's tail is taken in on top of them. Checked after,
+    /// the tail's first merge would hash the damaged peak into a new stored node, whose
+    /// children then agree with it, and the wrong root would be served.
+    func testADamagedPeakIsFoundBeforeTheLogsTailIsTakenIn() throws {
+        let aside = directory.path + "/aside"
+        try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
+        let head: LedgerHead
+        do {
+            let store = try openStore()
+            _ = try store.append((1...4).map { TestRecord(seq: UInt64($0)) })
+            try store.close()
+            // The index as a process killed after these four records left it.
+            for name in ["data.mdb", IndexMarker.fileName] {
+                try FileManager.default.copyItem(atPath: directory.path + "/" + name, toPath: aside + "/" + name)
+            }
+            let more = try openStore()
+            head = try more.append((5...8).map { TestRecord(seq: UInt64($0)) }).1
+            try more.close()
+            for name in ["data.mdb", IndexMarker.fileName] {
+                try FileManager.default.removeItem(atPath: directory.path + "/" + name)
+                try FileManager.default.copyItem(atPath: aside + "/" + name, toPath: directory.path + "/" + name)
+            }
+        }
+        try flipAPeak()  // the node over leaves 0...3, the 4-leaf index's only peak
+        assertOpenFails(containing: ["Merkle node at level 2 index 0", "rebuilt from the log at the next start"])
+        let rebuilt = try openStore()
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.head, head)
+        try rebuilt.close()
+    }
+
+    /// A damaged peak in an index that holds records the log lacks is refused for good: a
+    /// later start must not rebuild the index from the shorter log.
+    func testADamagedPeakWithALogShorterThanTheIndexIsRefusedForGood() throws {
+        let log = directory.path + "/" + AppendLog.fileName
+        let shortLog = directory.path + "/short.log"
+        do {
+            let store = try openStore()
+            _ = try store.append((1...4).map { TestRecord(seq: UInt64($0)) })
+            try store.close()
+            try FileManager.default.copyItem(atPath: log, toPath: shortLog)
+            let more = try openStore()
+            _ = try more.append((5...7).map { TestRecord(seq: UInt64($0)) })
+            try more.close()
+            try FileManager.default.removeItem(atPath: log)
+            try FileManager.default.moveItem(atPath: shortLog, toPath: log)
+        }
+        try flipAPeak()  // a peak of the 7-leaf index too
+        for _ in 0..<2 {
+            assertOpenFails(containing: ["restore a backup"])
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path + "/data.mdb"), "the index is kept")
     }
 
     func testNewLedgerRecordsFormatVersionTwo() throws {
