@@ -19,8 +19,9 @@ enum SocketFile {
 
     /// Runs `body` (the bind) with a file-creation mask that gives a new socket `mode` at
     /// once: bound under the process's own mask (0 say), it would accept anyone's connection
-    /// until `setMode`. The mask is the process's, so nothing else may create files
-    /// meanwhile: at start-up nothing does before the socket is bound.
+    /// until `setMode`. The mask is the process's: meanwhile the writer thread is idle (seed
+    /// adoption has finished, and no client can reach it yet), and the only file it could
+    /// create, the index marker, is made 0600, which this mask leaves as it is.
     static func withCreationMode<Result>(_ body: () throws -> Result) rethrows -> Result {
         let previous = umask(0o777 & ~mode)
         defer { umask(previous) }
