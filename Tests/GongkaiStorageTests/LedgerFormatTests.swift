@@ -87,17 +87,20 @@ final class LedgerFormatTests: LedgerTestCase {
         }
     }
 
+    /// Appends five records in one batch and closes the ledger; returns its head.
+    private func closedLedgerOfFiveRecords() throws -> LedgerHead {
+        let store = try openStore()
+        let head = try store.append((1...5).map { TestRecord(seq: UInt64($0)) }).1
+        try store.close()
+        return head
+    }
+
     /// LMDB keeps no checksums: a flipped bit in a stored peak would change the head read at
     /// open. The open checks each peak against its children and refuses once, marking the
     /// index to be rebuilt from the log, which holds all of its records; the next open
     /// rebuilds it with the right root.
     func testAFlippedBitInAStoredMerkleNodeIsRefusedOnceAndTheIndexRebuiltFromTheLog() throws {
-        let head: LedgerHead
-        do {
-            let store = try openStore()
-            head = try store.append((1...5).map { TestRecord(seq: UInt64($0)) }).1
-            try store.close()
-        }
+        let head = try closedLedgerOfFiveRecords()
         try flipAPeak()
         assertOpenFails(containing: ["Merkle node at level 2 index 0", "rebuilt from the log at the next start"])
         let rebuilt = try openStore()
@@ -114,12 +117,7 @@ final class LedgerFormatTests: LedgerTestCase {
     /// its log written from the index's records, which the tree does not enter: a damaged
     /// peak refuses that open and the next rebuilds the index from the log, right root.
     func testADamagedPeakWithoutALogIsMendedFromTheLogWrittenFromTheRecords() throws {
-        let head: LedgerHead
-        do {
-            let store = try openStore()
-            head = try store.append((1...5).map { TestRecord(seq: UInt64($0)) }).1
-            try store.close()
-        }
+        let head = try closedLedgerOfFiveRecords()
         try flipAPeak()
         for name in [AppendLog.fileName, IndexMarker.fileName] { try FileManager.default.removeItem(atPath: directory.path + "/" + name) }
         assertOpenFails(containing: ["Merkle node at level 2 index 0", "marked to be rebuilt"])
