@@ -8,7 +8,8 @@
 #   bench_events_file FILE N         -> writes at least N simulated events to FILE
 #                                       (gongkai simulate --seeds K, enough years for N);
 #                                       events_seeds=K and events_total set
-#   bench_daemon_start STATE [FLAG…] -> starts gongkaid on STATE (log in STATE/gongkaid.log)
+#   bench_daemon_start STATE [FLAG…] -> starts gongkaid ($daemon_binary if set, else the
+#                                       build's) on STATE (log in STATE/gongkaid.log)
 #                                       with a stand-in systemd notify socket, waits for
 #                                       READY=1; daemon, daemon_socket and ready_ms set
 #   bench_daemon_memory              -> "rss=… MiB anon=… MiB file=… MiB hwm=… MiB" of the
@@ -55,7 +56,7 @@ bench_daemon_start() {
   [ -S "$notify" ] || { echo "error: await-ready did not bind $notify" >&2; return 1; }
   local started
   started=$(date +%s%N)
-  NOTIFY_SOCKET=$notify "$bin/gongkaid" --state-directory "$state" --socket "$daemon_socket" "$@" \
+  NOTIFY_SOCKET=$notify "${daemon_binary:-$bin/gongkaid}" --state-directory "$state" --socket "$daemon_socket" "$@" \
     >>"$state/gongkaid.log" 2>&1 &
   daemon=$!
   if ! wait "$waiter"; then
