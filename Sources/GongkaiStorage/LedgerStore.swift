@@ -133,16 +133,6 @@ public final class LedgerStore: @unchecked Sendable {
             }
             if let existingLog {
                 try Self.checkLog(existingLog, covers: head, env: env, log: log)
-                // Nothing is served, appended to or signed over a root its stored peaks do not
-                // give (StoredPeaksCheck.swift). Checked once the log agrees with the index at
-                // its head, and before the log's tail is taken in on top of the peaks: a
-                // damaged peak is then damage like any other of a trusted index.
-                do {
-                    try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
-                } catch where indexTrusted {
-                    throw try Self.refusalOfDamagedIndex(error, log: existingLog, env: env,
-                                                         databases: [log, digests, commits], directory: directory)
-                }
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
@@ -153,16 +143,17 @@ public final class LedgerStore: @unchecked Sendable {
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
                 recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
-                // The log was written from the index's records, which the Merkle tree does not
-                // enter: a damaged peak is then mended by rebuilding the index from that log.
-                do {
-                    try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
-                } catch {
-                    try IndexMarker.flushFailed.write(directory: directory)
-                    throw StorageError("open \(directory)", message: "\(error); the append log was written from the index's " +
-                                       "records, which the Merkle tree does not enter, and the index is marked to be rebuilt " +
-                                       "from it at the next start")
-                }
+            }
+            // Nothing is served, appended to or signed over a root its stored peaks do not give
+            // (StoredPeaksCheck.swift). Checked once the log agrees with the index at its head
+            // (or was written from the index's records, which the tree does not enter), and
+            // before the log's tail is taken in on top of the peaks: a damaged peak is then
+            // damage like any other of a trusted index.
+            do {
+                try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
+            } catch where indexTrusted {
+                throw try Self.refusalOfDamagedIndex(error, log: appendLog, env: env,
+                                                     databases: [log, digests, commits], directory: directory)
             }
             // Taking in frames commits LMDB without fsync: the index must be marked open first.
             // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
