@@ -86,13 +86,9 @@ public struct LedgerBatch {
         poisoned = true
         // Keys and hashes go to LMDB from the stack: this runs once per record on the writer.
         let (txn, digestsTable, logTable, tree) = (txn, store.digests, store.log, store.tree)
-        var bigEndianSeq = seq.bigEndian
-        try withUnsafeBytes(of: &bigEndianSeq) { key in
-            // The digests value: the id key, then the event's digest (LedgerLayout.digestsValue).
-            try withUnsafeTemporaryAllocation(byteCount: 2 * 32, alignment: 8) { value in
-                value.copyBytes(from: idKey)
-                UnsafeMutableRawBufferPointer(rebasing: value[32...]).copyBytes(from: eventDigest)
-                try LMDBValues.put(txn, digestsTable, key: key, value: UnsafeRawBufferPointer(value), flags: MDB_APPEND)
+        try LedgerLayout.withSeqKey(seq) { key in
+            try LedgerLayout.withDigestsValue(idKey: idKey, eventDigest: eventDigest) {
+                try LMDBValues.put(txn, digestsTable, key: key, value: $0, flags: MDB_APPEND)
             }
             try record.withUnsafeBytes { try LMDBValues.put(txn, logTable, key: key, value: $0, flags: MDB_APPEND) }
         }

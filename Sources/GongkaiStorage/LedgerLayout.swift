@@ -28,7 +28,12 @@ enum LedgerLayout {
     static let commitsDatabase = "commits"
 
     static func seqKey(_ seq: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: seq.bigEndian) { Array($0) }
+        withSeqKey(seq) { Array($0) }
+    }
+
+    /// The seq key of `seq` (8 bytes, big-endian) on the stack.
+    static func withSeqKey<Result>(_ seq: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes(of: seq.bigEndian, body)
     }
 
     static func seq(fromKey bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -63,8 +68,18 @@ enum LedgerLayout {
     }
 
     static func digestsValue(idKey: [UInt8], eventDigest: [UInt8]) -> [UInt8] {
+        withDigestsValue(idKey: idKey, eventDigest: eventDigest) { Array($0) }
+    }
+
+    /// A `digests` value (the id key, then the event's digest: 64 bytes) on the stack.
+    static func withDigestsValue<Result>(idKey: [UInt8], eventDigest: [UInt8],
+                                         _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         precondition(idKey.count == 32 && eventDigest.count == 32, "both are SHA-256 digests")
-        return idKey + eventDigest
+        return try withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { value in
+            value.copyBytes(from: idKey)
+            UnsafeMutableRawBufferPointer(rebasing: value[32...]).copyBytes(from: eventDigest)
+            return try body(UnsafeRawBufferPointer(value))
+        }
     }
 
     /// Record `seq`'s entry from its `digests` value, if that value files `idKey`.
