@@ -79,18 +79,16 @@ public enum Request: Equatable, Sendable {
         }
         let verbEnd = line.firstIndex(of: 0x20) ?? line.count
         guard verbEnd > 0 else { throw ProtocolError(.badRequest, "line starts with a space; expected a verb") }
-        // Nearly every line is an APPEND: known without making the verb a string.
-        if isAppend(UnsafeBufferPointer(rebasing: line[0..<verbEnd])) {
-            var eventStart = verbEnd
-            while eventStart < line.count, line[eventStart] == 0x20 { eventStart += 1 }
-            guard eventStart < line.count else { throw ProtocolError(.badRequest, "APPEND needs an event: APPEND {\"id\":...}") }
-            return .append(eventJSON: Array(line[eventStart...]))
-        }
-        // ASCII-only case folding: "pıng" must not become PING.
-        let verb = String(decoding: line[0..<verbEnd].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
         var restStart = verbEnd
         while restStart < line.count, line[restStart] == 0x20 { restStart += 1 }
         let rest = UnsafeBufferPointer(rebasing: line[restStart...])
+        // Nearly every line is an APPEND: known without making the verb a string.
+        if isAppend(UnsafeBufferPointer(rebasing: line[0..<verbEnd])) {
+            guard !rest.isEmpty else { throw ProtocolError(.badRequest, "APPEND needs an event: APPEND {\"id\":...}") }
+            return .append(eventJSON: Array(rest))
+        }
+        // ASCII-only case folding: "pıng" must not become PING.
+        let verb = String(decoding: line[0..<verbEnd].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
 
         // Split at the space scalar, not at Characters: a combining or prepended mark next to a
         // space makes one Character of both, which would hide the space inside an argument.
