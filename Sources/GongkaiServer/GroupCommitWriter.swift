@@ -219,10 +219,16 @@ final class GroupCommitWriter: @unchecked Sendable {
         let recordedMillis = max(nowMillis, ledger.latestRecordedMillis ?? 0)
         let recorded = RecordedTime.format(millis: recordedMillis)
         admission.beginBatch()
+        // The frame holds every record of the batch: sized once, not doubled as it fills.
+        ledger.reserveFrame(records: batch.count,
+                            recordBytes: batch.reduce(0) { $0 + $1.recordPrefix.count + RecordFormat.framingBytes })
         var outcomes: [TentativeOutcome] = []
         outcomes.reserveCapacity(batch.count)
         for submission in batch {
-            if let existing = try ledger.lookup(idKey: submission.idKey) {
+            let free: LedgerBatch.FreeId
+            switch try ledger.find(idKey: submission.idKey) {
+            case .free(let found): free = found
+            case .taken(let existing):
                 do {
                     try admission.authorize(submission.decoded, by: submission.principal)
                 } catch let refusal as ProtocolError {
@@ -244,7 +250,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let prefix = event.canonical == submission.event.canonical
                 ? submission.recordPrefix : RecordFormat.Prefix(by: submission.principal, canonicalEvent: event.canonical)
             let record = prefix.record(recorded: recorded, seq: ledger.size + 1)
-            let appended = try ledger.append(idKey: submission.idKey, eventDigest: submission.eventDigest, record: record.bytes,
+            let appended = try ledger.append(free, eventDigest: submission.eventDigest, record: record.bytes,
                                              leaf: record.leaf, recordedMillis: recordedMillis)
             outcomes.append(.appended(id: event.id, appended))
         }

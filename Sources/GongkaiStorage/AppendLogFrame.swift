@@ -66,6 +66,13 @@ public struct AppendLogFrame: Equatable, Sendable {
             buffer = [UInt8](repeating: 0, count: AppendLogFrame.headerBytes)
         }
 
+        /// Room for `records` more records of `recordBytes` bytes in all, so that a batch's
+        /// frame is not copied again each time it doubles: the writer knows its batch's size.
+        public mutating func reserve(records: Int, recordBytes: Int) {
+            precondition(records >= 0 && recordBytes >= 0)
+            buffer.reserveCapacity(buffer.count + records * AppendLogFrame.entryOverheadBytes + recordBytes + AppendLogFrame.trailerBytes)
+        }
+
         public var isEmpty: Bool { count == 0 }
 
         public mutating func add(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8]) {
@@ -78,10 +85,13 @@ public struct AppendLogFrame: Equatable, Sendable {
             buffer.append(contentsOf: record)
         }
 
-        /// The finished frame: header filled in, trailer appended.
-        public func finish(commitMillis: Int64) -> [UInt8] {
+        /// The finished frame: header filled in, trailer appended. The builder gives its bytes
+        /// up (a second copy of a batch's records is not made) and is empty afterwards.
+        public mutating func finish(commitMillis: Int64) -> [UInt8] {
             precondition(count > 0, "an empty batch writes no frame")
-            var frame = buffer
+            var frame: [UInt8] = []
+            swap(&frame, &buffer)
+            defer { count = 0 }
             var header: [UInt8] = AppendLogFrame.headerMagic
             appendLittleEndian(count, to: &header)
             appendLittleEndian(firstSeq, to: &header)

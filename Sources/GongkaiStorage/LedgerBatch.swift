@@ -27,6 +27,17 @@ public struct LedgerBatch {
         self.committedSize = head.size
     }
 
+    /// Room in the batch's frame for `records` more records of about `recordBytes` bytes in all.
+    public mutating func reserveFrame(records: Int, recordBytes: Int) {
+        frame?.reserve(records: records, recordBytes: recordBytes)
+    }
+
+    /// The frame of the batch's records, finished for the log; nil while records are taken in
+    /// from the log. Asked once, at the end of the batch.
+    mutating func finishFrame(commitMillis: Int64) -> [UInt8]? {
+        frame?.finish(commitMillis: commitMillis)
+    }
+
     /// Records in the log including this batch's appends so far.
     public var size: UInt64 { frontier.size }
 
@@ -40,6 +51,30 @@ public struct LedgerBatch {
     /// Lookup by a key from `IdEntry.key(forId:)`, computed off the writer's thread.
     public func lookup(idKey: [UInt8]) throws -> IdEntry? {
         try lookup(idKey: idKey, slotKey: IdSlots.slotKey(ofIdKey: idKey))
+    }
+
+    /// An id key found free by `find`, in the batch as it stood then. Only `find` makes one,
+    /// and `append(_:…)` takes it only while the batch has not grown since: nothing else
+    /// files ids meanwhile (the writer is the one thread that appends), so it is still free,
+    /// and the append need not look it up a second time.
+    public struct FreeId {
+        fileprivate let idKey: [UInt8]
+        fileprivate let slotKey: UInt64
+        fileprivate let size: UInt64
+    }
+
+    /// What an id key names in this batch: a record already there, or nothing yet.
+    public enum IdLookup {
+        case taken(IdEntry)
+        case free(FreeId)
+    }
+
+    /// Lookup by a key from `IdEntry.key(forId:)`; a free id can then be appended without a
+    /// second lookup (`append(_:eventDigest:record:leaf:recordedMillis:)`).
+    public func find(idKey: [UInt8]) throws -> IdLookup {
+        let slotKey = IdSlots.slotKey(ofIdKey: idKey)
+        if let taken = try lookup(idKey: idKey, slotKey: slotKey) { return .taken(taken) }
+        return .free(FreeId(idKey: idKey, slotKey: slotKey, size: size))
     }
 
     /// This batch's records first, then the committed ones.
@@ -72,17 +107,25 @@ public struct LedgerBatch {
     /// `leaf`, when given, is the record's leaf hash computed already (`RecordFormat.Prefix`).
     public mutating func append(idKey: [UInt8], eventDigest: [UInt8], record: [UInt8], leaf given: MerkleHash? = nil,
                                 recordedMillis: Int64) throws -> AppendedRecord {
-        precondition(idKey.count == 32 && eventDigest.count == 32, "id keys and event digests are SHA-256 digests")
+        precondition(idKey.count == 32, "id keys are SHA-256 digests")
+        // The id first: a taken id fails before anything of the record is written.
+        switch try find(idKey: idKey) {
+        case .taken(let taken): throw StorageError("append", message: "the event id is already taken by record \(taken.seq)")
+        case .free(let free): return try append(free, eventDigest: eventDigest, record: record, leaf: given, recordedMillis: recordedMillis)
+        }
+    }
+
+    /// Appends one record as seq `size + 1` under an id `find` has just found free.
+    public mutating func append(_ free: FreeId, eventDigest: [UInt8], record: [UInt8], leaf given: MerkleHash? = nil,
+                                recordedMillis: Int64) throws -> AppendedRecord {
+        let (idKey, slotKey) = (free.idKey, free.slotKey)
+        precondition(free.size == frontier.size, "an id found free is appended before the batch grows")
+        precondition(eventDigest.count == 32, "event digests are SHA-256 digests")
         assert(given == nil || given == record.withUnsafeBytes { RFC6962.leafHash($0) }, "a given leaf hash is the record's")
         let seq = frontier.size + 1
         // Recorded time never decreases (DESIGN.md section 2).
         precondition(recordedMillis >= (lastRecordedMillis ?? 0), "recorded time went backwards")
         precondition(!poisoned, "no append after a failed one in the same transaction")
-        // The id first: a taken id fails before anything of the record is written.
-        let slotKey = IdSlots.slotKey(ofIdKey: idKey)
-        if let taken = try lookup(idKey: idKey, slotKey: slotKey) {
-            throw StorageError("append", message: "the event id is already taken by record \(taken.seq)")
-        }
         poisoned = true
         // Keys and hashes go to LMDB from the stack: this runs once per record on the writer.
         let (txn, digestsTable, logTable, tree) = (txn, store.digests, store.log, store.tree)

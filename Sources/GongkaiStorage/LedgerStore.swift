@@ -445,12 +445,13 @@ public final class LedgerStore: @unchecked Sendable {
                 let result = try body(&batch)
                 // A half-written append (its error caught by `body`) must never be committed.
                 guard !batch.poisoned else { throw StorageError("append", message: "an append failed inside the batch") }
-                if batch.size > batch.committedSize, let frame = batch.frame {
+                if batch.size > batch.committedSize {
                     let millis = batch.latestRecordedMillis ?? 0
+                    guard let frame = batch.finishFrame(commitMillis: millis) else { preconditionFailure("an appending batch keeps a frame") }
                     try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size),
                                        value: LedgerLayout.seqKey(UInt64(bitPattern: millis)), flags: MDB_APPEND)
                     // Durable in the log before LMDB commits: readers see only what a crash keeps.
-                    try appendLog.append(frame.finish(commitMillis: millis), lastSeq: batch.size)
+                    try appendLog.append(frame, lastSeq: batch.size)
                 }
                 return (result, batch)
             }

@@ -40,6 +40,10 @@ public enum RecordFormat {
             }
         }
 
+        /// The record's bytes up to its recorded time; the whole record is at most
+        /// `RecordFormat.framingBytes` longer.
+        public var count: Int { bytes.count }
+
         /// The whole record, and its leaf hash unless the prefix was made without one.
         public func record(recorded: String, seq: UInt64) -> (bytes: [UInt8], leaf: MerkleHash?) {
             var output = bytes
@@ -56,7 +60,7 @@ public enum RecordFormat {
     }
 
     /// Room for the record's keys, recorded time and seq around the principal and the event.
-    static let framingBytes = 80
+    public static let framingBytes = 80
 
     /// The fields of a stored record, read back to check it and to recover the head.
     public struct Decoded: Sendable {

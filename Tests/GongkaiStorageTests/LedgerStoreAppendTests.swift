@@ -63,6 +63,39 @@ final class LedgerStoreAppendTests: LedgerTestCase {
         XCTAssertEqual(sizes, [1, 2])
     }
 
+    /// The writer's path: one `find` per id, and a free id appended without a second lookup.
+    func testFindTellsTakenIdsFromFreeOnesAndAFreeIdAppends() throws {
+        let store = try openStore()
+        try store.append([TestRecord(seq: 1, id: "a")])
+        let second = TestRecord(seq: 2, id: "b"), third = TestRecord(seq: 3, id: "c")
+        let (appended, head) = try store.appendBatch { batch -> [AppendedRecord] in
+            guard case .taken(let committed) = try batch.find(idKey: IdEntry.key(forId: "a")) else {
+                XCTFail("a committed id is taken"); return []
+            }
+            XCTAssertEqual(committed.seq, 1)
+            var appended: [AppendedRecord] = []
+            for item in [second, third] {
+                guard case .free(let free) = try batch.find(idKey: IdEntry.key(forId: item.id)) else {
+                    XCTFail("\(item.id) is new"); return []
+                }
+                appended.append(try batch.append(free, eventDigest: item.digest, record: item.record, leaf: item.leaf,
+                                                 recordedMillis: item.millis))
+            }
+            // This batch's own append is taken at once, for `find` as for the checked append.
+            guard case .taken(let own) = try batch.find(idKey: IdEntry.key(forId: "b")) else {
+                XCTFail("an id of this batch is taken"); return []
+            }
+            XCTAssertEqual(own.seq, 2)
+            XCTAssertThrowsError(try batch.append(TestRecord(seq: 4, id: "b")))
+            return appended
+        }
+        XCTAssertEqual(appended.map(\.seq), [2, 3])
+        XCTAssertEqual(appended.map(\.leaf), [second.leaf, third.leaf])
+        XCTAssertEqual(head.size, 3)
+        XCTAssertEqual(head.root, NaiveMTH.root(records: [TestRecord(seq: 1, id: "a"), second, third].map(\.record)))
+        XCTAssertEqual(try store.lookup(id: "c"), IdEntry(seq: 3, eventDigest: third.digest))
+    }
+
     func testEqualRecordedTimesAreAccepted() throws {
         // "Never decreasing" allows equal times, within a batch and across batches.
         let store = try openStore()
