@@ -175,41 +175,33 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func commit(_ batch: [AppendSubmission]) {
         let started = DispatchTime.now().uptimeNanoseconds
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
-        var outcomes: [AppendOutcome]
         do {
             let (results, head) = try store.appendBatch { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
             admission.batchEnded(committed: true)
-            // Records of this batch get the head this commit made durable.
-            outcomes = results.map { result in
+            var appended = 0, duplicates = 0
+            for result in results {
                 switch result {
-                case .appended(let id, let record):
-                    return .appended(id: id, RecordReceipt(seq: record.seq, leaf: record.leaf, size: head.size, root: head.root))
-                case .duplicateInBatch(let id, let seq, let leaf):
-                    return .duplicate(id: id, RecordReceipt(seq: seq, leaf: leaf, size: head.size, root: head.root))
-                case .duplicate(let id, let receipt):
-                    return .duplicate(id: id, receipt)
-                case .failed(let error):
-                    return .failed(error)
+                case .appended: appended += 1
+                case .duplicateInBatch, .duplicate: duplicates += 1
+                case .failed: break
                 }
             }
-            let appended = outcomes.count { if case .appended = $0 { true } else { false } }
-            let duplicates = outcomes.count { if case .duplicate = $0 { true } else { false } }
             stats.committed(appended: appended, duplicates: duplicates, batchSize: batch.count,
                             commitNanos: DispatchTime.now().uptimeNanoseconds - started)
             if appended > 0 { onCommit(head) }
+            deliver(results, committed: head, to: batch)
         } catch {
             admission.batchEnded(committed: false)
             stats.commitFailed()
             logger.error("commit of \(batch.count) appends failed: \(error)")
             let failure = ProtocolError(.storage, "the ledger could not write: \(error)")
-            outcomes = Array(repeating: .failed(failure), count: batch.count)
             if let reason = store.appendsRefusedReason, let tell = onAppendsRefused {
                 onAppendsRefused = nil
                 logger.critical("no append is taken before a restart: \(reason)")
                 tell(reason)
             }
+            deliver(Array(repeating: .failed(failure), count: batch.count), committed: nil, to: batch)
         }
-        deliver(outcomes, to: batch)
     }
 
     /// Runs inside the transaction; may run twice when the map had to grow, so it keeps
@@ -269,21 +261,39 @@ final class GroupCommitWriter: @unchecked Sendable {
         return .duplicateInBatch(id: id, seq: existing.seq, leaf: try ledger.leaf(of: existing.seq))
     }
 
-    private func deliver(_ outcomes: [AppendOutcome], to batch: [AppendSubmission]) {
+    /// Answers the batch: each event loop is woken once, with the positions of its appends;
+    /// it turns their outcomes into answers itself (receipts name `head`, the head the
+    /// commit made durable), off the writer's thread.
+    private func deliver(_ outcomes: [TentativeOutcome], committed head: LedgerHead?, to batch: [AppendSubmission]) {
         precondition(outcomes.count == batch.count, "every append gets exactly one answer")
         // One entry per event loop (one per core): found by identity, without hashing.
-        var byLoop: [(loop: EventLoop, answers: [(AppendSubmission, AppendOutcome)])] = []
-        for (submission, outcome) in zip(batch, outcomes) {
+        var byLoop: [(loop: EventLoop, positions: [Int])] = []
+        for (position, submission) in batch.enumerated() {
             if let index = byLoop.firstIndex(where: { $0.loop === submission.eventLoop }) {
-                byLoop[index].answers.append((submission, outcome))
+                byLoop[index].positions.append(position)
             } else {
-                byLoop.append((submission.eventLoop, [(submission, outcome)]))
+                byLoop.append((submission.eventLoop, [position]))
             }
         }
-        for (loop, answers) in byLoop {
+        for (loop, positions) in byLoop {
             loop.execute {
-                for (submission, outcome) in answers { submission.deliver(outcome) }
+                for position in positions { batch[position].deliver(Self.answer(outcomes[position], committed: head)) }
             }
+        }
+    }
+
+    private static func answer(_ outcome: TentativeOutcome, committed head: LedgerHead?) -> AppendOutcome {
+        switch outcome {
+        case .appended(let id, let record):
+            guard let head else { preconditionFailure("a record is answered appended only once its commit is durable") }
+            return .appended(id: id, RecordReceipt(seq: record.seq, leaf: record.leaf, size: head.size, root: head.root))
+        case .duplicateInBatch(let id, let seq, let leaf):
+            guard let head else { preconditionFailure("a record is answered appended only once its commit is durable") }
+            return .duplicate(id: id, RecordReceipt(seq: seq, leaf: leaf, size: head.size, root: head.root))
+        case .duplicate(let id, let receipt):
+            return .duplicate(id: id, receipt)
+        case .failed(let error):
+            return .failed(error)
         }
     }
 }
