@@ -9,7 +9,13 @@ enum BackupRequests {
     static func answer(directory: String, service: LedgerService, into output: inout [UInt8]) {
         do {
             guard !service.isStopping else { throw ProtocolError(.unavailable, "the daemon is shutting down") }
-            let result = try service.store.backup(to: directory)
+            let result = try service.store.backup(to: directory) { copied in
+                // The snapshot may hold batches still waiting for their fdatasync.
+                guard service.writer.waitUntilDurable(size: copied.size) else {
+                    throw ProtocolError(.storage, "the ledger could not make the records of the copy durable, " +
+                                        "so the copy was removed; no append is taken before a restart")
+                }
+            }
             service.logger.info("backup written", metadata: [
                 "directory": "\(result.directory)", "size": "\(result.head.size)", "bytes": "\(result.bytes)",
             ])

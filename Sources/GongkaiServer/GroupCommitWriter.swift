@@ -46,16 +46,18 @@ final class AppendSubmission {
 }
 
 /// An outcome decided inside the transaction, before the commit's head is known.
-private enum TentativeOutcome {
+enum TentativeOutcome {
     case appended(id: String, AppendedRecord)
     case duplicateInBatch(id: String, seq: UInt64, leaf: MerkleHash)
     case duplicate(id: String, RecordReceipt)
     case failed(ProtocolError)
 }
 
-/// The one thread that writes. It takes every waiting append (up to `maxBatchRecords`), writes
-/// them in one LMDB transaction, commits with one fsync, and only then answers them all —
-/// grouped so each event loop is woken once per batch.
+/// The one thread that writes. It takes every waiting append (up to `maxBatchRecords`),
+/// writes them in one LMDB transaction with their frame in the append log, commits, and
+/// hands the batch to its `LogSyncer`, which answers them all once an fdatasync has made the
+/// frame durable — grouped so each event loop is woken once per batch. Meanwhile the writer
+/// goes on with the next batch.
 final class GroupCommitWriter: @unchecked Sendable {
     /// Most records in one transaction; bounds commit latency and transaction memory.
     static let maxBatchRecords = 8_192
@@ -79,6 +81,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var stopping = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
+    /// Makes committed batches durable and answers them (set in `init`).
+    private var syncer: LogSyncer!
 
     init(store: LedgerStore, admission: EventAdmission, stats: ServerStats, logger: Logger,
          maxBatchBytes: Int = GroupCommitWriter.defaultMaxBatchBytes, onCommit: @escaping (LedgerHead) -> Void) {
@@ -89,6 +93,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.stats = stats
         self.logger = logger
         self.onCommit = onCommit
+        syncer = LogSyncer(durableSize: store.head.size, sync: { [store] in try store.syncLog() },
+                           whenDurable: { [unowned self] in answerDurable($0) },
+                           whenLost: { [unowned self] in answerLost($0, error: $1) })
     }
 
     /// Pinged from the writer's loop (see `Watchdog`); set by `start`.
@@ -96,15 +103,19 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// The writer thread's name (at most 15 bytes: the kernel's limit).
     static let threadName = "gongkai-writer"
 
-    /// Told once when the ledger stops taking appends until a restart; set by `start`.
+    /// Told once when the ledger stops taking appends until a restart; set by `start`,
+    /// taken under `refusalLock` (the writer and the syncer may both find the log broken).
     private var onAppendsRefused: ((String) -> Void)?
+    private let refusalLock = NSLock()
 
-    /// `onAppendsRefused` is told (once, on the writer thread) when a failed commit left the
-    /// append log holding a frame it could not take back: the daemon should stop, so that a
-    /// restart reconciles the log and the index, rather than refuse appends for ever.
+    /// `onAppendsRefused` is told (once, on the writer's or the syncer's thread) when the
+    /// append log may hold frames the index lacks, or the index frames that may not last (a
+    /// frame could not be taken back, or an fdatasync failed): the daemon should stop, so
+    /// that a restart reconciles the log and the index, rather than refuse appends for ever.
     func start(watchdog: Watchdog? = nil, onAppendsRefused: ((String) -> Void)? = nil) {
         self.watchdog = watchdog
         self.onAppendsRefused = onAppendsRefused
+        syncer.start()
         // Growing the map waits for a BACKUP copy to end; the writer is not stuck meanwhile.
         if let watchdog { store.whileWaitingToGrowMap = { watchdog.pingIfDue() } }
         let thread = Thread { [self] in
@@ -128,7 +139,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         return true
     }
 
-    /// Commits everything already queued, answers it, then ends the thread.
+    /// Commits everything already queued, answers it once durable, then ends both threads.
     func stopAndWait() {
         condition.lock()
         stopping = true
@@ -136,7 +147,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.unlock()
         if thread != nil { finished.wait() }
         thread = nil
+        syncer.stopAndWait()
     }
+
+    /// Waits until the first `size` records are durable; false if a failed fdatasync means
+    /// they may not be (see `LogSyncer.waitUntilDurable`).
+    func waitUntilDurable(size: UInt64) -> Bool { syncer.waitUntilDurable(size: size) }
 
     private func run() {
         while true {
@@ -176,7 +192,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         do {
-            let (results, head) = try store.appendBatch { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
+            // The frame is written, not yet synced: the syncer makes it durable, then answers.
+            let (results, head) = try store.appendBatch(durable: false) { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
             admission.batchEnded(committed: true)
             var appended = 0, duplicates = 0
             for result in results {
@@ -186,22 +203,52 @@ final class GroupCommitWriter: @unchecked Sendable {
                 case .failed: break
                 }
             }
-            stats.committed(appended: appended, duplicates: duplicates, batchSize: batch.count,
-                            commitNanos: DispatchTime.now().uptimeNanoseconds - started)
-            if appended > 0 { onCommit(head) }
-            deliver(results, committed: head, to: batch)
+            syncer.hand(CommittedBatch(submissions: batch, outcomes: results, head: head, appended: appended,
+                                       duplicates: duplicates, startedNanos: started))
         } catch {
             admission.batchEnded(committed: false)
             stats.commitFailed()
             logger.error("commit of \(batch.count) appends failed: \(error)")
             let failure = ProtocolError(.storage, "the ledger could not write: \(error)")
-            if let reason = store.appendsRefusedReason, let tell = onAppendsRefused {
-                onAppendsRefused = nil
-                logger.critical("no append is taken before a restart: \(reason)")
-                tell(reason)
-            }
+            if let reason = store.appendsRefusedReason { tellAppendsRefused(reason) }
             deliver(Array(repeating: .failed(failure), count: batch.count), committed: nil, to: batch)
         }
+    }
+
+    /// The syncer's answer to batches now durable: counted, the head published, then answered.
+    private func answerDurable(_ batches: [CommittedBatch]) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        for batch in batches {
+            stats.committed(appended: batch.appended, duplicates: batch.duplicates, batchSize: batch.submissions.count,
+                            commitNanos: now - batch.startedNanos)
+        }
+        // The newest head that grew; readers never see one that is not durable.
+        if let grown = batches.last(where: { $0.appended > 0 }) { onCommit(grown.head) }
+        for batch in batches { deliver(batch.outcomes, committed: batch.head, to: batch.submissions) }
+    }
+
+    /// The syncer's answer to batches whose fdatasync failed: LMDB holds them, the log may or
+    /// may not, so each append's outcome is unknown until a restart reads the log.
+    private func answerLost(_ batches: [CommittedBatch], error: Error) {
+        logger.error("making \(batches.count) committed batches durable failed: \(error)")
+        let failure = ProtocolError(.storage, "the ledger could not make this append durable (\(error)); " +
+                                    "it may be in the ledger after the next start; no append is taken before a restart")
+        for batch in batches {
+            stats.commitFailed()
+            deliver(batch.outcomes.map { if case .failed(let refusal) = $0 { .failed(refusal) } else { .failed(failure) } },
+                    committed: nil, to: batch.submissions)
+        }
+        tellAppendsRefused(store.appendsRefusedReason ?? "\(error)")
+    }
+
+    private func tellAppendsRefused(_ reason: String) {
+        let tell: ((String) -> Void)? = refusalLock.withLock {
+            defer { onAppendsRefused = nil }
+            return onAppendsRefused
+        }
+        guard let tell else { return }
+        logger.critical("no append is taken before a restart: \(reason)")
+        tell(reason)
     }
 
     /// Runs inside the transaction; may run twice when the map had to grow, so it keeps

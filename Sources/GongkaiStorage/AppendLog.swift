@@ -1,7 +1,10 @@
+import Foundation
 import Glibc
 
 /// The ledger's source of truth: an append-only file of `AppendLogFrame`s, one per group
-/// commit, each made durable by one `fdatasync` before its transaction commits in LMDB.
+/// commit, each written before its transaction commits in LMDB and made durable by an
+/// `fdatasync` before any of its appends is acknowledged (the daemon's writer syncs on a
+/// thread of its own while it commits the next batch; see `LedgerStore.appendBatch`).
 /// LMDB (committed without its own fsyncs) is then an index of this file that can always be
 /// rebuilt from it. Only the writer thread appends; reads open their own descriptor.
 public final class AppendLog {
@@ -20,9 +23,18 @@ public final class AppendLog {
     /// they stay until `cutTornTail()`, which the ledger calls once the index agrees.
     public let discardedTailBytes: UInt64
     private var tornTailPending = false
-    /// Set when a failed append could not be taken back: the file may end in a frame LMDB
-    /// does not hold, so no further frame may follow it until a restart reconciles the two.
-    private(set) var brokenReason: String?
+    /// Set when a failed append could not be taken back (the file may end in a frame LMDB
+    /// does not hold), or when an fdatasync failed (frames the index holds may not last): no
+    /// further frame may follow until a restart reconciles the two.
+    var brokenReason: String? { durability.withLock { broken } }
+    private var broken: String?
+    /// Held across every fdatasync of the file and around `broken`. Linux reports a failed
+    /// write-back to one fsync of an open file only: were the writer's undo and the syncing
+    /// thread to race, one could see the error and the other then succeed over lost pages.
+    /// Under this lock, whoever sees an error marks the log broken before the other syncs.
+    private let durability = NSLock()
+    /// Tests only: the next `syncWritten` fails as if fdatasync had failed with this errno.
+    var injectedSyncError: Int32?
 
     /// Opens the log in `directory`, creating it (durably) when absent.
     public init(directory: String, fileName: String = AppendLog.fileName) throws {
@@ -89,7 +101,7 @@ public final class AppendLog {
         let start = endOffset
         do {
             try Self.writeAll(descriptor, frame, at: start, path: path)
-            if sync { try Self.sync(descriptor, path: path) }
+            if sync { try self.sync() }
         } catch {
             try truncate(to: start, lastSeq: lastSeq)
             throw error
@@ -99,14 +111,40 @@ public final class AppendLog {
     }
 
     /// Makes every frame written so far durable.
-    public func sync() throws { try Self.sync(descriptor, path: path) }
+    public func sync() throws { try durability.withLock { try Self.sync(descriptor, path: path) } }
+
+    /// Makes every frame written so far durable, for frames written with `sync: false` whose
+    /// transactions LMDB has committed already. Those cannot be taken back, so a failure
+    /// marks the log broken: whether they last is unknown until a restart reads the log.
+    /// Safe to call from another thread than the writer's.
+    public func syncWritten() throws {
+        // (why it failed, whether this call broke the log), nil when the frames are durable.
+        let failure: (String, Bool)? = durability.withLock {
+            if let broken { return ("no appends until a restart: \(broken)", false) }
+            let synced = injectedSyncError.map { errno = $0; return false } ?? (fdatasync(descriptor) == 0)
+            injectedSyncError = nil
+            guard synced else {
+                let reason = "fdatasync \(path) failed: \(FileSync.lastError())"
+                broken = reason
+                return (reason, true)
+            }
+            return nil
+        }
+        guard let (reason, newlyBroken) = failure else { return }
+        if newlyBroken { onBroken?() }
+        throw AppendLogError.io(reason)
+    }
 
     /// Takes back the frames after `offset` (whose last record is `seq`): the writer's undo
     /// when LMDB refused a transaction whose frame was already written.
     public func truncate(to offset: UInt64, lastSeq seq: UInt64) throws {
         precondition(offset >= Self.startOffset, "the file's header stays")
-        guard ftruncate(descriptor, off_t(offset)) == 0, fdatasync(descriptor) == 0 else {
-            let reason = "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
+        let failure: String? = durability.withLock {
+            guard ftruncate(descriptor, off_t(offset)) == 0, fdatasync(descriptor) == 0 else { return FileSync.lastError() }
+            return nil
+        }
+        if let failure {
+            let reason = "cutting \(path) back to \(offset) bytes failed: \(failure)"
             markBroken(reason)
             throw AppendLogError.io(reason)
         }
@@ -119,9 +157,12 @@ public final class AppendLog {
 
     /// No frame may follow until a restart has reconciled the log and the index.
     func markBroken(_ reason: String) {
-        guard brokenReason == nil else { return }
-        brokenReason = reason
-        onBroken?()
+        let first = durability.withLock {
+            guard broken == nil else { return false }
+            broken = reason
+            return true
+        }
+        if first { onBroken?() }
     }
 
     // MARK: Reading

@@ -26,7 +26,12 @@ extension LedgerStore {
     /// appends go on meanwhile; the copy is fsynced, opened read-only and its head read back.
     /// On any failure the files written are removed, and the directory too if it was created
     /// here. Call it from any thread but the writer; it takes as long as the copy.
-    public func backup(to directory: String) throws -> BackupResult {
+    ///
+    /// `whenCopied` is given the copy's head before the copy takes its name, and may refuse
+    /// it by throwing: LMDB's snapshot may hold batches whose frames in the append log are
+    /// not yet durable (`appendBatch(durable: false)`), and a backup must not keep records a
+    /// restart of the ledger could lose, so the daemon waits there for them to be durable.
+    public func backup(to directory: String, whenCopied: (LedgerHead) throws -> Void = { _ in }) throws -> BackupResult {
         defer { releaseResidentPages() }
         guard directory.hasPrefix("/") else { throw BackupRefusal("the backup directory must be an absolute path") }
         let created = try Self.prepareBackupDirectory(directory)
@@ -41,10 +46,11 @@ extension LedgerStore {
             try env.copy(to: staging)
             guard chmod(staged, 0o600) == 0 else { throw StorageError("chmod \(staged)", message: FileSync.lastError()) }
             try FileSync.fsync(path: staged)
+            let head = try Self.headOfCopy(staging)
+            try whenCopied(head)
             guard rename(staged, data) == 0 else { throw StorageError("rename \(staged)", message: FileSync.lastError()) }
             rmdir(staging)
             try FileSync.fsync(path: directory, directory: true)
-            let head = try Self.headOfCopy(directory)
             return BackupResult(directory: directory, head: head, bytes: LMDBEnvironment.fileSize(data))
         } catch {
             // Nothing half-written stays behind: mdb_env_copy2 writes only data.mdb (O_EXCL),

@@ -417,6 +417,11 @@ public final class LedgerStore: @unchecked Sendable {
 
     // MARK: Appends (the writer thread only)
 
+    /// Makes every batch committed with `appendBatch(durable: false)` durable. On failure the
+    /// log is marked broken: those batches may or may not be in the ledger after a restart,
+    /// and no batch is taken before one. May run on another thread than the writer's.
+    public func syncLog() throws { try appendLog.syncWritten() }
+
     /// Why no batch is taken before a restart (a frame could not be taken back out of the
     /// append log, so it may hold appends the index lacks); nil while appends are taken.
     public var appendsRefusedReason: String? { appendLog.brokenReason }
@@ -426,7 +431,14 @@ public final class LedgerStore: @unchecked Sendable {
     /// any error nothing of the batch is kept, in the log or in LMDB. After a full map the
     /// batch runs again from the start on a grown map, so `body` must keep its results
     /// inside what it returns.
-    public func appendBatch<T>(_ body: (inout LedgerBatch) throws -> T) throws -> (T, LedgerHead) {
+    ///
+    /// `durable: false` writes the frame without the fdatasync: the batch is committed in
+    /// LMDB, and a killed process keeps it (its frame is in the page cache before LMDB's
+    /// pages are), but a machine that stops may not, so nothing of it may be told to anyone
+    /// (acknowledged, or read by a client) before `syncLog()` returns. A machine that stops
+    /// meanwhile rebuilds the index from the log at its next start (the index is marked open
+    /// in this boot), so the index never holds more than the log.
+    public func appendBatch<T>(durable: Bool = true, _ body: (inout LedgerBatch) throws -> T) throws -> (T, LedgerHead) {
         precondition(!closed, "no append after close")
         // A log that may end in a frame the index lacks takes nothing, not even a batch of
         // retries with no new record (which would commit LMDB alone and leave the two apart).
@@ -451,7 +463,7 @@ public final class LedgerStore: @unchecked Sendable {
                     try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size),
                                        value: LedgerLayout.seqKey(UInt64(bitPattern: millis)), flags: MDB_APPEND)
                     // Durable in the log before LMDB commits: readers see only what a crash keeps.
-                    try appendLog.append(frame, lastSeq: batch.size)
+                    try appendLog.append(frame, lastSeq: batch.size, sync: durable)
                 }
                 return (result, batch)
             }

@@ -116,4 +116,51 @@ final class GroupCommitWriterTests: XCTestCase {
         XCTAssertEqual(told.lock.withLock { reasons }, ["cutting the log back failed: Input/output error"], "told once")
         XCTAssertEqual(store.head.size, 1)
     }
+
+    /// A batch is committed in LMDB before its frame is synced (the syncer's thread does that
+    /// while the writer goes on): when the fdatasync fails, its appends are answered as
+    /// possibly in the ledger after the next start, the head that readers see does not move,
+    /// the daemon is told once to stop, and a BACKUP of the snapshot holding them is refused.
+    func testAFailedFdatasyncLeavesTheOutcomeUnknownAndNothingPublished() throws {
+        let store = try temporaryStore()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let published = Answers()
+        var heads: [UInt64] = []
+        let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: ServerStats(), logger: Logger(label: "test")) { head in
+            published.lock.withLock { heads.append(head.size) }
+        }
+        let told = Answers()
+        var reasons: [String] = []
+        writer.start { reason in told.lock.withLock { reasons.append(reason) } }
+        defer { writer.stopAndWait() }
+        let answers = Answers()
+        func append(_ id: String) throws -> AppendOutcome {
+            let json = #"{"id":"\#(id)","type":"interview.held","unit":"u-1","at":"2024-03-01"}"#
+            let event = try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
+            XCTAssertTrue(writer.submit([AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(),
+                                                          submittedNanos: 0, deliver: answers.add)]))
+            XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success)
+            return answers.lock.withLock { answers.outcomes.last! }
+        }
+
+        guard case .appended = try append("durable") else { return XCTFail("\(answers.outcomes)") }
+        XCTAssertTrue(writer.waitUntilDurable(size: 1))
+        store.appendLog.injectedSyncError = EIO
+        guard case .failed(let lost) = try append("unknown") else { return XCTFail("\(answers.outcomes)") }
+        XCTAssertEqual(lost.code, .storage)
+        XCTAssertTrue(lost.message.contains("it may be in the ledger after the next start"), lost.message)
+        XCTAssertEqual(store.head.size, 2, "LMDB committed the batch before its fdatasync")
+        XCTAssertEqual(published.lock.withLock { heads }, [1], "no head that is not durable is published")
+        XCTAssertFalse(writer.waitUntilDurable(size: 2), "record 2 may never be durable")
+        XCTAssertThrowsError(try store.backup(to: NSTemporaryDirectory() + "gongkai-backup-\(UUID().uuidString)") { copied in
+            guard writer.waitUntilDurable(size: copied.size) else { throw StorageError("backup", message: "not durable") }
+        })
+
+        guard case .failed(let refused) = try append("later") else { return XCTFail("\(answers.outcomes)") }
+        XCTAssertTrue(refused.message.contains("no appends until a restart"), refused.message)
+        XCTAssertEqual(told.lock.withLock { reasons.count }, 1, "told once")
+        XCTAssertTrue(told.lock.withLock { reasons[0] }.contains("fdatasync"), told.lock.withLock { reasons[0] })
+        XCTAssertEqual(try IndexMarker.read(directory: store.directory), .flushFailed, "the next start rebuilds the index from the log")
+    }
 }
