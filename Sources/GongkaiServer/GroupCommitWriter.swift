@@ -227,16 +227,23 @@ final class GroupCommitWriter: @unchecked Sendable {
         for batch in batches { deliver(batch.outcomes, committed: batch.head, to: batch.submissions) }
     }
 
-    /// The syncer's answer to batches whose fdatasync failed: LMDB holds them, the log may or
-    /// may not, so each append's outcome is unknown until a restart reads the log.
+    /// The syncer's answer to batches whose fdatasync failed. LMDB holds them, and so did the
+    /// log until the failure cut them off it again; if that cut failed too, they may be in
+    /// the ledger after the next start. Refusals among them are not passed on either: they
+    /// may have been decided against records of a batch that is not in the ledger.
     private func answerLost(_ batches: [CommittedBatch], error: Error) {
         logger.error("making \(batches.count) committed batches durable failed: \(error)")
-        let failure = ProtocolError(.storage, "the ledger could not make this append durable (\(error)); " +
-                                    "it may be in the ledger after the next start; no append is taken before a restart")
+        let outcome: String
+        if case AppendLogError.syncFailed(_, cutBack: true) = error {
+            outcome = "it is not in the ledger"
+        } else {
+            outcome = "it may be in the ledger after the next start"
+        }
+        let failure = ProtocolError(.storage, "the ledger could not make this append durable (\(error)); \(outcome); " +
+                                    "no append is taken before a restart")
         for batch in batches {
             stats.commitFailed()
-            deliver(batch.outcomes.map { if case .failed(let refusal) = $0 { .failed(refusal) } else { .failed(failure) } },
-                    committed: nil, to: batch.submissions)
+            deliver(Array(repeating: .failed(failure), count: batch.submissions.count), committed: nil, to: batch.submissions)
         }
         tellAppendsRefused(store.appendsRefusedReason ?? "\(error)")
     }

@@ -20,11 +20,14 @@ struct CommittedBatch {
 /// and answered in commit order, and each only after an fdatasync begun once it was
 /// committed, so no answer and no published head runs ahead of the disk.
 ///
-/// A failed fdatasync cannot be taken back: LMDB holds the batches already, and after a
-/// failed write-back Linux may report success to the next fsync over pages it dropped. The
-/// log is then marked broken, every waiting batch is answered as possibly in the ledger
-/// after the next start, and nothing more is taken before a restart, which rebuilds the
-/// index from what the log holds.
+/// The writer writes a batch's frame only once the frame before it is durable
+/// (`AppendLog.appendAwaitingSync`), so the overlap is the next batch's admission and LMDB
+/// puts with this batch's fdatasync, and at most one frame is ever not durable.
+///
+/// A failed fdatasync is not retried: after a failed write-back Linux may report success to
+/// the next fsync over pages it dropped. The log is marked broken and cut back to its last
+/// durable frame, every waiting batch is answered `storage`, and nothing more is taken
+/// before a restart, which rebuilds the index (LMDB holds the lost batches) from the log.
 final class LogSyncer: @unchecked Sendable {
     /// The thread's name (at most 15 bytes: the kernel's limit).
     static let threadName = "gongkai-syncer"
@@ -121,11 +124,13 @@ final class LogSyncer: @unchecked Sendable {
                 whenLost(ready, error)
                 continue
             }
+            // Answered and published before BACKUP may go on: a backup's size is never one
+            // that HEAD and PROOF do not know yet.
+            whenDurable(ready)
             condition.lock()
             durableSize = ready.last!.head.size
             condition.broadcast()
             condition.unlock()
-            whenDurable(ready)
         }
     }
 }

@@ -16,9 +16,9 @@ public final class AppendLog {
     public let path: String
     private let descriptor: Int32
     /// Where the next frame goes: the end of the last whole frame.
-    public private(set) var endOffset: UInt64
+    public var endOffset: UInt64 { state.withLock { writtenEnd } }
     /// The seq of the last record in the log, 0 when it holds none.
-    public private(set) var lastSeq: UInt64
+    public var lastSeq: UInt64 { state.withLock { writtenSeq } }
     /// Bytes of a torn last frame found at open (a write that never finished its fsync);
     /// they stay until `cutTornTail()`, which the ledger calls once the index agrees.
     public let discardedTailBytes: UInt64
@@ -26,13 +26,22 @@ public final class AppendLog {
     /// Set when a failed append could not be taken back (the file may end in a frame LMDB
     /// does not hold), or when an fdatasync failed (frames the index holds may not last): no
     /// further frame may follow until a restart reconciles the two.
-    var brokenReason: String? { durability.withLock { broken } }
+    var brokenReason: String? { state.withLock { broken } }
+
+    // Guarded by `state`, which is never held across a write or an fdatasync, except to cut
+    // the log back on a failure.
+    private let state = NSCondition()
+    private var writtenEnd: UInt64 = 0, writtenSeq: UInt64 = 0
+    /// What the last successful fdatasync covered.
+    private var syncedEnd: UInt64 = 0, syncedSeq: UInt64 = 0
     private var broken: String?
-    /// Held across every fdatasync of the file and around `broken`. Linux reports a failed
-    /// write-back to one fsync of an open file only: were the writer's undo and the syncing
-    /// thread to race, one could see the error and the other then succeed over lost pages.
-    /// Under this lock, whoever sees an error marks the log broken before the other syncs.
-    private let durability = NSLock()
+    /// A frame is being written (`appendAwaitingSync`).
+    private var writing = false
+    /// An fdatasync of the file is running: one at a time. Linux reports a failed write-back
+    /// to one fsync of an open file only; were two to run at once, one could see the error
+    /// and the other succeed over the lost pages. Whoever holds this marks the log broken
+    /// on an error before it lets go, so no later fsync is taken for proof of anything.
+    private var syncing = false
     /// Tests only: the next `syncWritten` fails as if fdatasync had failed with this errno.
     var injectedSyncError: Int32?
 
@@ -54,22 +63,24 @@ public final class AppendLog {
                 try FileSync.fsync(path: directory, directory: true)
                 // The directory may be new as well: its own entry must last too.
                 try FileSync.fsync(path: directory + "/..", directory: true)
-                (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
+                (writtenEnd, writtenSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else if try Self.creationCutShort(fd, fileBytes: UInt64(info.st_size), path: path) {
                 // A crash while the log was created: it holds nothing; write its header again.
                 guard ftruncate(fd, 0) == 0 else { throw AppendLogError.io("truncate \(path): \(FileSync.lastError())") }
                 try Self.writeAll(fd, Self.fileMagic, at: 0, path: path)
                 try Self.sync(fd, path: path)
-                (endOffset, lastSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
+                (writtenEnd, writtenSeq, discardedTailBytes) = (Self.startOffset, 0, 0)
             } else {
                 // A frame written by a process killed before its fdatasync is whole in the page
                 // cache; make it durable before anything trusts it or takes it in.
                 try Self.sync(fd, path: path)
                 let found = try Self.findEnd(fd, fileBytes: UInt64(info.st_size), path: path)
-                (endOffset, lastSeq) = (found.end, found.lastSeq)
+                (writtenEnd, writtenSeq) = (found.end, found.lastSeq)
                 discardedTailBytes = UInt64(info.st_size) - found.end
                 tornTailPending = discardedTailBytes > 0
             }
+            // Every branch above ends with the file durable up to its last whole frame.
+            (syncedEnd, syncedSeq) = (writtenEnd, writtenSeq)
         } catch {
             close(fd)
             throw error
@@ -93,63 +104,139 @@ public final class AppendLog {
 
     /// Writes one frame after the last and makes it durable with one `fdatasync`. On any
     /// failure the file is cut back to where it was, so nothing of the frame remains.
-    /// `sync: false` leaves the fsync to a later `sync()` (writing a whole log at once).
+    /// `sync: false` leaves the fsync to a later `sync()` (writing a whole log at once, by
+    /// one thread that reads and syncs nothing else meanwhile).
     public func append(_ frame: [UInt8], lastSeq frameLastSeq: UInt64, sync: Bool = true) throws {
-        if let brokenReason { throw AppendLogError.io("no appends until a restart: \(brokenReason)") }
-        precondition(frameLastSeq > lastSeq, "the log only grows")
         precondition(!tornTailPending, "a torn tail is cut before the next frame")
-        let start = endOffset
+        let (start, seq) = try state.withLock {
+            if let broken { throw AppendLogError.io("no appends until a restart: \(broken)") }
+            precondition(frameLastSeq > writtenSeq, "the log only grows")
+            return (writtenEnd, writtenSeq)
+        }
         do {
             try Self.writeAll(descriptor, frame, at: start, path: path)
-            if sync { try self.sync() }
+            if sync { try self.sync(through: (start + UInt64(frame.count), frameLastSeq)) }
         } catch {
-            try truncate(to: start, lastSeq: lastSeq)
+            try truncate(to: start, lastSeq: seq)
             throw error
         }
-        endOffset = start + UInt64(frame.count)
-        lastSeq = frameLastSeq
+        state.withLock { (writtenEnd, writtenSeq) = (start + UInt64(frame.count), frameLastSeq) }
+    }
+
+    /// Writes one frame after the last, to be made durable by `syncWritten()` on another
+    /// thread (the daemon commits it in LMDB meanwhile). It first waits until every frame
+    /// before it is durable: at most one frame of the log is ever written and not yet
+    /// durable, which is what start-up's torn-tail check allows after a power cut. On a
+    /// failed write the file is cut back to where it was.
+    public func appendAwaitingSync(_ frame: [UInt8], lastSeq frameLastSeq: UInt64) throws {
+        precondition(!tornTailPending, "a torn tail is cut before the next frame")
+        let (start, seq): (UInt64, UInt64) = try state.withLock {
+            while broken == nil && (syncing || syncedEnd < writtenEnd) { state.wait() }
+            if let broken { throw AppendLogError.io("no appends until a restart: \(broken)") }
+            precondition(frameLastSeq > writtenSeq, "the log only grows")
+            writing = true
+            return (writtenEnd, writtenSeq)
+        }
+        do {
+            try Self.writeAll(descriptor, frame, at: start, path: path)
+        } catch {
+            state.withLock { writing = false; state.broadcast() }
+            try truncate(to: start, lastSeq: seq)
+            throw error
+        }
+        state.withLock {
+            (writtenEnd, writtenSeq) = (start + UInt64(frame.count), frameLastSeq)
+            writing = false
+            state.broadcast()
+        }
     }
 
     /// Makes every frame written so far durable.
-    public func sync() throws { try durability.withLock { try Self.sync(descriptor, path: path) } }
+    public func sync() throws {
+        try sync(through: state.withLock { (writtenEnd, writtenSeq) })
+    }
 
-    /// Makes every frame written so far durable, for frames written with `sync: false` whose
-    /// transactions LMDB has committed already. Those cannot be taken back, so a failure
-    /// marks the log broken: whether they last is unknown until a restart reads the log.
-    /// Safe to call from another thread than the writer's.
-    public func syncWritten() throws {
-        // (why it failed, whether this call broke the log), nil when the frames are durable.
-        let failure: (String, Bool)? = durability.withLock {
-            if let broken { return ("no appends until a restart: \(broken)", false) }
-            let synced = injectedSyncError.map { errno = $0; return false } ?? (fdatasync(descriptor) == 0)
-            injectedSyncError = nil
-            guard synced else {
-                let reason = "fdatasync \(path) failed: \(FileSync.lastError())"
-                broken = reason
-                return (reason, true)
-            }
-            return nil
+    private func sync(through target: (end: UInt64, seq: UInt64)) throws {
+        try takeTheSync()
+        let synced = fdatasync(descriptor) == 0
+        let error = synced ? "" : FileSync.lastError()
+        state.withLock {
+            if synced { (syncedEnd, syncedSeq) = (max(syncedEnd, target.end), max(syncedSeq, target.seq)) }
+            syncing = false
+            state.broadcast()
         }
-        guard let (reason, newlyBroken) = failure else { return }
-        if newlyBroken { onBroken?() }
-        throw AppendLogError.io(reason)
+        if !synced { throw AppendLogError.io("fdatasync \(path): \(error)") }
+    }
+
+    /// Waits for the one right to fsync the file, and takes it.
+    private func takeTheSync() throws {
+        state.withLock {
+            while syncing { state.wait() }
+            syncing = true
+        }
+    }
+
+    /// Makes every frame written by `appendAwaitingSync` durable; its transactions are
+    /// committed in LMDB already, so they cannot be taken back into the batch. On a failure
+    /// the log is marked broken, and the frames after the last durable one are cut off the
+    /// file (durably), so that no restart in this boot reads them back from the page cache
+    /// as if they were on disk. Safe to call from another thread than the writer's.
+    public func syncWritten() throws {
+        let target: (end: UInt64, seq: UInt64) = try state.withLock {
+            while syncing || writing { state.wait() }
+            if let broken { throw AppendLogError.io("no appends until a restart: \(broken)") }
+            syncing = true
+            return (writtenEnd, writtenSeq)
+        }
+        let injected = state.withLock { () -> Int32? in defer { injectedSyncError = nil }; return injectedSyncError }
+        let synced = injected.map { errno = $0; return false } ?? (fdatasync(descriptor) == 0)
+        let error = synced ? "" : FileSync.lastError()
+        let failure: AppendLogError? = state.withLock {
+            defer { syncing = false; state.broadcast() }
+            if synced {
+                (syncedEnd, syncedSeq) = (target.end, target.seq)
+                return nil
+            }
+            var reason = "fdatasync \(path) failed: \(error)"
+            let cutBack = ftruncate(descriptor, off_t(syncedEnd)) == 0 && fdatasync(descriptor) == 0
+            if cutBack {
+                (writtenEnd, writtenSeq) = (syncedEnd, syncedSeq)
+                reason += "; the frames after seq \(syncedSeq) were cut off the log"
+            } else {
+                reason += "; cutting the frames after seq \(syncedSeq) off the log failed too: \(FileSync.lastError())"
+            }
+            broken = reason
+            return .syncFailed(reason, cutBack: cutBack)
+        }
+        guard let failure else { return }
+        onBroken?()
+        throw failure
     }
 
     /// Takes back the frames after `offset` (whose last record is `seq`): the writer's undo
     /// when LMDB refused a transaction whose frame was already written.
     public func truncate(to offset: UInt64, lastSeq seq: UInt64) throws {
         precondition(offset >= Self.startOffset, "the file's header stays")
-        let failure: String? = durability.withLock {
-            guard ftruncate(descriptor, off_t(offset)) == 0, fdatasync(descriptor) == 0 else { return FileSync.lastError() }
-            return nil
+        try takeTheSync()
+        let cut = ftruncate(descriptor, off_t(offset)) == 0 && fdatasync(descriptor) == 0
+        let reason = cut ? "" : "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
+        let newlyBroken: Bool = state.withLock {
+            defer { syncing = false; state.broadcast() }
+            if cut {
+                (writtenEnd, writtenSeq) = (offset, seq)
+                // The fdatasync covered everything up to the cut.
+                (syncedEnd, syncedSeq) = (offset, seq)
+                return false
+            }
+            // Marked before the right to fsync is given back: no later fsync may pass for proof.
+            guard broken == nil else { return false }
+            broken = reason
+            return true
         }
-        if let failure {
-            let reason = "cutting \(path) back to \(offset) bytes failed: \(failure)"
-            markBroken(reason)
+        if !cut {
+            if newlyBroken { onBroken?() }
             throw AppendLogError.io(reason)
         }
-        endOffset = offset
-        lastSeq = seq
     }
 
     /// Told once, when the log is first marked broken (the store records it on disk).
@@ -157,9 +244,10 @@ public final class AppendLog {
 
     /// No frame may follow until a restart has reconciled the log and the index.
     func markBroken(_ reason: String) {
-        let first = durability.withLock {
+        let first: Bool = state.withLock {
             guard broken == nil else { return false }
             broken = reason
+            state.broadcast()
             return true
         }
         if first { onBroken?() }
@@ -346,7 +434,7 @@ public final class AppendLog {
     }
 
     /// Calls `body` with the frames holding the records after `seq`, which must end a frame,
-    /// in order: the tail that LMDB lacks after a crash between the log's fsync and LMDB's
+    /// in order: the tail that LMDB lacks after a crash between the log's write and LMDB's
     /// commit. The first of them is found from the end backwards by trailers and headers
     /// alone, then the frames are read forwards one at a time, so a long tail costs no memory.
     public func forEachFrame(after seq: UInt64, _ body: (AppendLogFrame, UInt64) throws -> Void) throws {

@@ -182,11 +182,14 @@ public struct AppendLogFrame: Equatable, Sendable {
 public enum AppendLogError: Error, Equatable, CustomStringConvertible {
     case damaged(String)
     case io(String)
+    /// An fdatasync of frames LMDB had committed failed; `cutBack` tells whether those frames
+    /// were then cut off the log (they are not in the ledger) or may still be in it.
+    case syncFailed(String, cutBack: Bool)
 
     public var description: String {
         switch self {
         case .damaged(let why): "append log damaged: \(why)"
-        case .io(let why): "append log: \(why)"
+        case .io(let why), .syncFailed(let why, _): "append log: \(why)"
         }
     }
 }

@@ -55,7 +55,7 @@ extension LedgerStore {
         }
     }
 
-    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's fsync and
+    /// Brings LMDB up to the log: the frames it lacks (a crash between the log's write and
     /// LMDB's commit, or all of them after a rebuild) are committed in order.
     func takeInLogTail(progress: ((UInt64, UInt64) -> Void)?) throws {
         var pending: [AppendLogFrame] = []

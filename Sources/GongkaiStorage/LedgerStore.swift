@@ -4,7 +4,7 @@ import Glibc
 import GongkaiMerkle
 
 /// The append-only ledger: the append log (`AppendLog`) is its source of truth, one frame
-/// and one fdatasync per group commit; LMDB indexes it: records by seq, their id keys and
+/// per group commit, each fdatasynced before anything of it is told; LMDB indexes it: records by seq, their id keys and
 /// event digests by seq, and the Merkle nodes, all changed together in one transaction per
 /// frame. The id index proper lives in memory (`IdIndex`), rebuilt from the digests at open.
 /// Reads may come from any thread; appends only from the single writer thread, which owns
@@ -418,12 +418,15 @@ public final class LedgerStore: @unchecked Sendable {
     // MARK: Appends (the writer thread only)
 
     /// Makes every batch committed with `appendBatch(durable: false)` durable. On failure the
-    /// log is marked broken: those batches may or may not be in the ledger after a restart,
-    /// and no batch is taken before one. May run on another thread than the writer's.
+    /// log is marked broken and no batch is taken before a restart; the frames not made
+    /// durable are cut off the log (`AppendLogError.syncFailed` says whether that worked, or
+    /// whether they may still be in the ledger after a restart), and the restart rebuilds
+    /// the index from the log. May run on another thread than the writer's.
     public func syncLog() throws { try appendLog.syncWritten() }
 
     /// Why no batch is taken before a restart (a frame could not be taken back out of the
-    /// append log, so it may hold appends the index lacks); nil while appends are taken.
+    /// append log, so it may hold appends the index lacks, or an fdatasync of the log
+    /// failed); nil while appends are taken.
     public var appendsRefusedReason: String? { appendLog.brokenReason }
 
     /// Runs `body` with a batch over one write transaction, writes the batch's frame to the
@@ -432,8 +435,9 @@ public final class LedgerStore: @unchecked Sendable {
     /// batch runs again from the start on a grown map, so `body` must keep its results
     /// inside what it returns.
     ///
-    /// `durable: false` writes the frame without the fdatasync: the batch is committed in
-    /// LMDB, and a killed process keeps it (its frame is in the page cache before LMDB's
+    /// `durable: false` writes the frame without the fdatasync (once the frame before it is
+    /// durable: at most one frame is ever written and not durable): the batch is committed
+    /// in LMDB, and a killed process keeps it (its frame is in the page cache before LMDB's
     /// pages are), but a machine that stops may not, so nothing of it may be told to anyone
     /// (acknowledged, or read by a client) before `syncLog()` returns. A machine that stops
     /// meanwhile rebuilds the index from the log at its next start (the index is marked open
@@ -452,7 +456,7 @@ public final class LedgerStore: @unchecked Sendable {
         do {
             (result, batch) = try env.write { txn -> (T, LedgerBatch) in
                 // A commit refused after its frame was written runs again: take the frame back first.
-                if appendLog.endOffset != logEnd { try appendLog.truncate(to: logEnd, lastSeq: logSeq) }
+                if appendLog.endOffset > logEnd { try appendLog.truncate(to: logEnd, lastSeq: logSeq) }
                 var batch = LedgerBatch(store: self, txn: txn, frontier: frontier, head: head, logging: true)
                 let result = try body(&batch)
                 // A half-written append (its error caught by `body`) must never be committed.
@@ -462,14 +466,20 @@ public final class LedgerStore: @unchecked Sendable {
                     guard let frame = batch.finishFrame(commitMillis: millis) else { preconditionFailure("an appending batch keeps a frame") }
                     try LMDBValues.put(txn, commits, key: LedgerLayout.seqKey(batch.size),
                                        value: LedgerLayout.seqKey(UInt64(bitPattern: millis)), flags: MDB_APPEND)
-                    // Durable in the log before LMDB commits: readers see only what a crash keeps.
-                    try appendLog.append(frame, lastSeq: batch.size, sync: durable)
+                    // In the log before LMDB commits, so the index never holds more than the log;
+                    // durable now, or before anything of it is told (`syncLog`).
+                    if durable {
+                        try appendLog.append(frame, lastSeq: batch.size)
+                    } else {
+                        try appendLog.appendAwaitingSync(frame, lastSeq: batch.size)
+                    }
                 }
                 return (result, batch)
             }
         } catch {
             // LMDB refused the commit after the frame was written: the log must not keep it.
-            if appendLog.endOffset != logEnd {
+            // (A log cut back by a failed `syncLog` on another thread ends before `logEnd`.)
+            if appendLog.endOffset > logEnd {
                 do {
                     try appendLog.truncate(to: logEnd, lastSeq: logSeq)
                 } catch let undo {
@@ -497,7 +507,9 @@ public final class LedgerStore: @unchecked Sendable {
         frontier = batch.frontier
         head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
         idIndex.add(batch.newIds)
-        precondition(appendLog.lastSeq == head.size, "the log and the index end at the same seq")
+        // Unless a failed `syncLog` has just cut this batch's frame off again (the log is then
+        // broken, and the batch is answered by the syncer as not made durable).
+        precondition(appendLog.lastSeq == head.size || appendLog.brokenReason != nil, "the log and the index end at the same seq")
         return (result, head)
     }
 }

@@ -118,10 +118,11 @@ final class GroupCommitWriterTests: XCTestCase {
     }
 
     /// A batch is committed in LMDB before its frame is synced (the syncer's thread does that
-    /// while the writer goes on): when the fdatasync fails, its appends are answered as
-    /// possibly in the ledger after the next start, the head that readers see does not move,
-    /// the daemon is told once to stop, and a BACKUP of the snapshot holding them is refused.
-    func testAFailedFdatasyncLeavesTheOutcomeUnknownAndNothingPublished() throws {
+    /// while the writer goes on): when the fdatasync fails, its frame is cut off the log
+    /// again and its appends are answered `storage`, the head that readers see does not
+    /// move, the daemon is told once to stop, a BACKUP of the snapshot holding them is
+    /// refused, and the next open rebuilds the index from the log, without them.
+    func testAFailedFdatasyncCutsTheBatchOffAndPublishesNothing() throws {
         let store = try temporaryStore()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -133,7 +134,8 @@ final class GroupCommitWriterTests: XCTestCase {
         let told = Answers()
         var reasons: [String] = []
         writer.start { reason in told.lock.withLock { reasons.append(reason) } }
-        defer { writer.stopAndWait() }
+        var stopped = false
+        defer { if !stopped { writer.stopAndWait() } }
         let answers = Answers()
         func append(_ id: String) throws -> AppendOutcome {
             let json = #"{"id":"\#(id)","type":"interview.held","unit":"u-1","at":"2024-03-01"}"#
@@ -149,8 +151,9 @@ final class GroupCommitWriterTests: XCTestCase {
         store.appendLog.injectedSyncError = EIO
         guard case .failed(let lost) = try append("unknown") else { return XCTFail("\(answers.outcomes)") }
         XCTAssertEqual(lost.code, .storage)
-        XCTAssertTrue(lost.message.contains("it may be in the ledger after the next start"), lost.message)
+        XCTAssertTrue(lost.message.contains("it is not in the ledger"), lost.message)
         XCTAssertEqual(store.head.size, 2, "LMDB committed the batch before its fdatasync")
+        XCTAssertEqual(store.appendLog.lastSeq, 1, "the frame not made durable is cut off the log")
         XCTAssertEqual(published.lock.withLock { heads }, [1], "no head that is not durable is published")
         XCTAssertFalse(writer.waitUntilDurable(size: 2), "record 2 may never be durable")
         XCTAssertThrowsError(try store.backup(to: NSTemporaryDirectory() + "gongkai-backup-\(UUID().uuidString)") { copied in
@@ -162,5 +165,13 @@ final class GroupCommitWriterTests: XCTestCase {
         XCTAssertEqual(told.lock.withLock { reasons.count }, 1, "told once")
         XCTAssertTrue(told.lock.withLock { reasons[0] }.contains("fdatasync"), told.lock.withLock { reasons[0] })
         XCTAssertEqual(try IndexMarker.read(directory: store.directory), .flushFailed, "the next start rebuilds the index from the log")
+
+        writer.stopAndWait()
+        stopped = true
+        try store.close()
+        let reopened = try LedgerStore(directory: store.directory)
+        XCTAssertEqual(reopened.head.size, 1)
+        XCTAssertNil(try reopened.lookup(id: "unknown"))
+        XCTAssertEqual(try reopened.lookup(id: "durable")?.seq, 1)
     }
 }

@@ -31,6 +31,54 @@ final class AppendLogTests: LedgerTestCase {
 
     private var logPath: String { directory.path + "/" + AppendLog.fileName }
 
+    /// The daemon's writer writes a frame before its fdatasync (another thread's), but only
+    /// once the frame before is durable: at most one frame is ever not, which is all that
+    /// start-up's torn-tail check allows after a power cut.
+    func testAFrameAwaitingSyncWaitsForTheOneBeforeItToBeDurable() throws {
+        let log = try AppendLog(directory: directory.path)
+        let first = frame(firstSeq: 1, count: 2), second = frame(firstSeq: 3, count: 1)
+        try log.appendAwaitingSync(first.bytes, lastSeq: first.lastSeq)
+        XCTAssertEqual(log.lastSeq, 2)
+        let written = DispatchSemaphore(value: 0)
+        Thread {
+            do { try log.appendAwaitingSync(second.bytes, lastSeq: second.lastSeq) } catch { XCTFail("\(error)") }
+            written.signal()
+        }.start()
+        XCTAssertEqual(written.wait(timeout: .now() + 0.3), .timedOut, "the second frame waits for the first one's fdatasync")
+        XCTAssertEqual(log.lastSeq, 2)
+        try log.syncWritten()
+        XCTAssertEqual(written.wait(timeout: .now() + 10), .success)
+        try log.syncWritten()
+        XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), [first, second])
+    }
+
+    /// A failed fdatasync of frames written to await it cuts them off again (durably), marks
+    /// the log broken, and says so; nothing is appended after it.
+    func testAFailedSyncOfWrittenFramesCutsThemOffAndBreaksTheLog() throws {
+        let log = try AppendLog(directory: directory.path)
+        var told = 0
+        log.onBroken = { told += 1 }
+        let first = frame(firstSeq: 1, count: 2), second = frame(firstSeq: 3, count: 1)
+        try log.appendAwaitingSync(first.bytes, lastSeq: first.lastSeq)
+        try log.syncWritten()
+        try log.appendAwaitingSync(second.bytes, lastSeq: second.lastSeq)
+        log.injectedSyncError = EIO
+        XCTAssertThrowsError(try log.syncWritten()) { error in
+            guard case AppendLogError.syncFailed(let why, cutBack: true) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("Input/output error") && why.contains("cut off"), why)
+        }
+        XCTAssertEqual(told, 1)
+        XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertNotNil(log.brokenReason)
+        XCTAssertThrowsError(try log.syncWritten(), "a later sync proves nothing")
+        let third = frame(firstSeq: 3, count: 1)
+        XCTAssertThrowsError(try log.appendAwaitingSync(third.bytes, lastSeq: third.lastSeq))
+        XCTAssertEqual(told, 1, "told once")
+        let reopened = try AppendLog(directory: directory.path)
+        XCTAssertEqual(reopened.discardedTailBytes, 0)
+        XCTAssertEqual(try readAll(reopened), [first])
+    }
+
     func testFramesRoundTripThroughTheirBytes() throws {
         for count in [1, 2, 17] {
             let made = frame(firstSeq: 40, count: count, millis: 5)
