@@ -93,7 +93,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.stats = stats
         self.logger = logger
         self.onCommit = onCommit
-        syncer = LogSyncer(durableSize: store.head.size, sync: { [store] in try store.syncLog() },
+        syncer = LogSyncer(durableSize: store.head.size, sync: { [store] in try store.syncLog(through: $0) },
                            whenDurable: { [unowned self] in answerDurable($0) },
                            whenLost: { [unowned self] in answerLost($0, error: $1) })
     }
@@ -227,23 +227,34 @@ final class GroupCommitWriter: @unchecked Sendable {
         for batch in batches { deliver(batch.outcomes, committed: batch.head, to: batch.submissions) }
     }
 
-    /// The syncer's answer to batches whose fdatasync failed. LMDB holds them, and so did the
-    /// log until the failure cut them off it again; if that cut failed too, they may be in
-    /// the ledger after the next start. Refusals among them are not passed on either: they
-    /// may have been decided against records of a batch that is not in the ledger.
+    /// The syncer's answer to batches whose fdatasync failed. The batches the log still holds
+    /// durably (an earlier fdatasync covered them) are answered as usual. Of the others, LMDB
+    /// holds them, and so did the log until the failure cut them off it again; if the cut
+    /// failed, they may be in the ledger after the next start. A retry of a durable record
+    /// keeps its receipt; a refusal is not passed on (it may have been decided against a
+    /// lost record), but its event is not in the ledger either.
     private func answerLost(_ batches: [CommittedBatch], error: Error) {
-        logger.error("making \(batches.count) committed batches durable failed: \(error)")
-        let outcome: String
-        if case AppendLogError.syncFailed(_, cutBack: true) = error {
-            outcome = "it is not in the ledger"
-        } else {
-            outcome = "it may be in the ledger after the next start"
-        }
-        let failure = ProtocolError(.storage, "the ledger could not make this append durable (\(error)); \(outcome); " +
-                                    "no append is taken before a restart")
-        for batch in batches {
-            stats.commitFailed()
-            deliver(Array(repeating: .failed(failure), count: batch.submissions.count), committed: nil, to: batch.submissions)
+        let (durable, last) = store.logSeqs
+        let kept = batches.prefix { $0.head.size <= durable }
+        if !kept.isEmpty { answerDurable(Array(kept)) }
+        let lost = batches.dropFirst(kept.count)
+        if !lost.isEmpty {
+            logger.error("making \(lost.count) committed batches durable failed: \(error)")
+            let cause = "the ledger could not make its latest appends durable (\(error))"
+            let notIn = ProtocolError(.storage, "\(cause); this append is not in the ledger; no append is taken before a restart")
+            let unknown = ProtocolError(.storage, "\(cause); this append may be in the ledger after the next start; " +
+                                        "no append is taken before a restart")
+            for batch in lost {
+                stats.commitFailed()
+                let outcomes: [TentativeOutcome] = batch.outcomes.map { outcome in
+                    switch outcome {
+                    case .duplicate(_, let receipt) where receipt.size <= durable: outcome
+                    case .failed: .failed(notIn)
+                    default: .failed(last <= durable ? notIn : unknown)
+                    }
+                }
+                deliver(outcomes, committed: nil, to: batch.submissions)
+            }
         }
         tellAppendsRefused(store.appendsRefusedReason ?? "\(error)")
     }

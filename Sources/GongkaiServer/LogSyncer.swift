@@ -35,7 +35,7 @@ final class LogSyncer: @unchecked Sendable {
     /// batch is bounded (GroupCommitWriter.maxBatchRecords, maxBatchBytes).
     static let maxWaitingBatches = 4
 
-    private let sync: () throws -> Void
+    private let sync: (UInt64) throws -> Void
     private let whenDurable: ([CommittedBatch]) -> Void
     private let whenLost: ([CommittedBatch], Error) -> Void
     private let condition = NSCondition()
@@ -47,10 +47,10 @@ final class LogSyncer: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// `sync` makes every frame written so far durable (`LedgerStore.syncLog`); `whenDurable`
+    /// `sync` makes the records up to a seq durable (`LedgerStore.syncLog`); `whenDurable`
     /// answers batches it covered, `whenLost` batches whose sync failed. Both run on the
     /// syncer's thread, in commit order. `durableSize` is the size already durable.
-    init(durableSize: UInt64, sync: @escaping () throws -> Void, whenDurable: @escaping ([CommittedBatch]) -> Void,
+    init(durableSize: UInt64, sync: @escaping (UInt64) throws -> Void, whenDurable: @escaping ([CommittedBatch]) -> Void,
          whenLost: @escaping ([CommittedBatch], Error) -> Void) {
         self.durableSize = durableSize
         self.sync = sync
@@ -114,8 +114,8 @@ final class LogSyncer: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                // Every batch in `ready` wrote its frame before it was handed over.
-                try sync()
+                // Every batch in `ready` wrote its frame (if it has one) before it was handed over.
+                try sync(ready.last!.head.size)
             } catch {
                 condition.lock()
                 lost = true

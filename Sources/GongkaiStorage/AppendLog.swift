@@ -37,6 +37,9 @@ public final class AppendLog {
     private var broken: String?
     /// A frame is being written (`appendAwaitingSync`).
     private var writing = false
+    /// Frames waiting in `appendAwaitingSync` for the one before to be durable (for tests).
+    private var framesWaiting = 0
+    var framesWaitingForSync: Int { state.withLock { framesWaiting } }
     /// An fdatasync of the file is running: one at a time. Linux reports a failed write-back
     /// to one fsync of an open file only; were two to run at once, one could see the error
     /// and the other succeed over the lost pages. Whoever holds this marks the log broken
@@ -115,12 +118,12 @@ public final class AppendLog {
         }
         do {
             try Self.writeAll(descriptor, frame, at: start, path: path)
-            if sync { try self.sync(through: (start + UInt64(frame.count), frameLastSeq)) }
+            state.withLock { (writtenEnd, writtenSeq) = (start + UInt64(frame.count), frameLastSeq) }
+            if sync { try self.sync() }
         } catch {
             try truncate(to: start, lastSeq: seq)
             throw error
         }
-        state.withLock { (writtenEnd, writtenSeq) = (start + UInt64(frame.count), frameLastSeq) }
     }
 
     /// Writes one frame after the last, to be made durable by `syncWritten()` on another
@@ -131,7 +134,13 @@ public final class AppendLog {
     public func appendAwaitingSync(_ frame: [UInt8], lastSeq frameLastSeq: UInt64) throws {
         precondition(!tornTailPending, "a torn tail is cut before the next frame")
         let (start, seq): (UInt64, UInt64) = try state.withLock {
-            while broken == nil && (syncing || syncedEnd < writtenEnd) { state.wait() }
+            var waited = false
+            while broken == nil && (syncing || syncedEnd < writtenEnd) {
+                if !waited { framesWaiting += 1 }
+                waited = true
+                state.wait()
+            }
+            if waited { framesWaiting -= 1 }
             if let broken { throw AppendLogError.io("no appends until a restart: \(broken)") }
             precondition(frameLastSeq > writtenSeq, "the log only grows")
             writing = true
@@ -151,73 +160,101 @@ public final class AppendLog {
         }
     }
 
-    /// Makes every frame written so far durable.
+    /// Makes every frame written so far durable. A failure marks the log broken before any
+    /// other fsync may run.
     public func sync() throws {
-        try sync(through: state.withLock { (writtenEnd, writtenSeq) })
-    }
-
-    private func sync(through target: (end: UInt64, seq: UInt64)) throws {
-        try takeTheSync()
+        let target = takeTheSync()
         let synced = fdatasync(descriptor) == 0
-        let error = synced ? "" : FileSync.lastError()
-        state.withLock {
-            if synced { (syncedEnd, syncedSeq) = (max(syncedEnd, target.end), max(syncedSeq, target.seq)) }
-            syncing = false
-            state.broadcast()
+        let reason = synced ? "" : "fdatasync \(path) failed: \(FileSync.lastError())"
+        let newlyBroken: Bool = state.withLock {
+            defer { syncing = false; state.broadcast() }
+            if synced {
+                (syncedEnd, syncedSeq) = target
+                return false
+            }
+            guard broken == nil else { return false }
+            broken = reason
+            return true
         }
-        if !synced { throw AppendLogError.io("fdatasync \(path): \(error)") }
+        if synced { return }
+        if newlyBroken { _ = onBroken?() }
+        throw AppendLogError.io(reason)
     }
 
-    /// Waits for the one right to fsync the file, and takes it.
-    private func takeTheSync() throws {
+    /// Waits for the one right to fsync the file, takes it, and says what the fsync will
+    /// cover: what is written by then.
+    private func takeTheSync() -> (end: UInt64, seq: UInt64) {
         state.withLock {
             while syncing { state.wait() }
             syncing = true
+            return (writtenEnd, writtenSeq)
         }
     }
 
-    /// Makes every frame written by `appendAwaitingSync` durable; its transactions are
-    /// committed in LMDB already, so they cannot be taken back into the batch. On a failure
-    /// the log is marked broken, and the frames after the last durable one are cut off the
-    /// file (durably), so that no restart in this boot reads them back from the page cache
-    /// as if they were on disk. Safe to call from another thread than the writer's.
-    public func syncWritten() throws {
-        let target: (end: UInt64, seq: UInt64) = try state.withLock {
+    /// The seq of the last record made durable by an fdatasync (or found at open).
+    public var durableSeq: UInt64 { state.withLock { syncedSeq } }
+
+    /// Makes the frames written by `appendAwaitingSync` up to record `seq` durable (with
+    /// whatever else is written by then); nothing to do when they are already. Their
+    /// transactions are committed in LMDB, so they cannot be taken back into the batch. On
+    /// a failure the log is marked broken, and once the store has durably marked its index
+    /// for a rebuild (`onBroken`), the frames after the last durable one are cut off the
+    /// file (durably): no restart in this boot reads them back from the page cache as if
+    /// they were on disk, and the index is rebuilt without them. Safe to call from another
+    /// thread than the writer's.
+    public func syncWritten(through seq: UInt64) throws {
+        let target: (end: UInt64, seq: UInt64)? = try state.withLock {
             while syncing || writing { state.wait() }
+            // A batch with no frame, or one an earlier fdatasync covered.
+            if syncedSeq >= seq { return nil }
             if let broken { throw AppendLogError.io("no appends until a restart: \(broken)") }
+            precondition(writtenSeq >= seq, "a frame is written before it is synced")
             syncing = true
             return (writtenEnd, writtenSeq)
         }
-        let injected = state.withLock { () -> Int32? in defer { injectedSyncError = nil }; return injectedSyncError }
+        guard let target else { return }
+        let injected: Int32? = state.withLock { defer { injectedSyncError = nil }; return injectedSyncError }
         let synced = injected.map { errno = $0; return false } ?? (fdatasync(descriptor) == 0)
-        let error = synced ? "" : FileSync.lastError()
-        let failure: AppendLogError? = state.withLock {
-            defer { syncing = false; state.broadcast() }
+        let reason = synced ? "" : "fdatasync \(path) failed: \(FileSync.lastError())"
+        let newlyBroken: Bool = state.withLock {
             if synced {
-                (syncedEnd, syncedSeq) = (target.end, target.seq)
-                return nil
+                (syncedEnd, syncedSeq) = target
+                syncing = false
+                state.broadcast()
+                return false
             }
-            var reason = "fdatasync \(path) failed: \(error)"
-            let cutBack = ftruncate(descriptor, off_t(syncedEnd)) == 0 && fdatasync(descriptor) == 0
-            if cutBack {
-                (writtenEnd, writtenSeq) = (syncedEnd, syncedSeq)
-                reason += "; the frames after seq \(syncedSeq) were cut off the log"
-            } else {
-                reason += "; cutting the frames after seq \(syncedSeq) off the log failed too: \(FileSync.lastError())"
-            }
+            // Still holding the right to fsync: nothing may sync before the log is broken.
+            guard broken == nil else { return false }
             broken = reason
-            return .syncFailed(reason, cutBack: cutBack)
+            return true
         }
-        guard let failure else { return }
-        onBroken?()
-        throw failure
+        if synced { return }
+        // The cut waits for the index's mark: killed between the two, a restart in this boot
+        // would trust an index holding records the log had lost.
+        let indexMarked = newlyBroken && (onBroken?() ?? false)
+        var cutBack = false
+        var outcome = reason
+        let (end, lastDurable) = state.withLock { (syncedEnd, syncedSeq) }
+        if indexMarked {
+            cutBack = ftruncate(descriptor, off_t(end)) == 0 && fdatasync(descriptor) == 0
+            outcome += cutBack ? "; the frames after seq \(lastDurable) were cut off the log"
+                : "; cutting the frames after seq \(lastDurable) off the log failed too: \(FileSync.lastError())"
+        } else {
+            outcome += "; the frames after seq \(lastDurable) stay in the log (the index could not be marked for a rebuild first)"
+        }
+        state.withLock {
+            if cutBack { (writtenEnd, writtenSeq) = (end, lastDurable) }
+            syncing = false
+            state.broadcast()
+        }
+        throw AppendLogError.syncFailed(outcome, cutBack: cutBack)
     }
 
     /// Takes back the frames after `offset` (whose last record is `seq`): the writer's undo
     /// when LMDB refused a transaction whose frame was already written.
     public func truncate(to offset: UInt64, lastSeq seq: UInt64) throws {
         precondition(offset >= Self.startOffset, "the file's header stays")
-        try takeTheSync()
+        _ = takeTheSync()
         let cut = ftruncate(descriptor, off_t(offset)) == 0 && fdatasync(descriptor) == 0
         let reason = cut ? "" : "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
         let newlyBroken: Bool = state.withLock {
@@ -234,13 +271,14 @@ public final class AppendLog {
             return true
         }
         if !cut {
-            if newlyBroken { onBroken?() }
+            if newlyBroken { _ = onBroken?() }
             throw AppendLogError.io(reason)
         }
     }
 
-    /// Told once, when the log is first marked broken (the store records it on disk).
-    var onBroken: (() -> Void)?
+    /// Told once, when the log is first marked broken: the store marks its index for a
+    /// rebuild on disk, and says whether that mark is durable.
+    var onBroken: (() -> Bool)?
 
     /// No frame may follow until a restart has reconciled the log and the index.
     func markBroken(_ reason: String) {
@@ -250,7 +288,7 @@ public final class AppendLog {
             state.broadcast()
             return true
         }
-        if first { onBroken?() }
+        if first { _ = onBroken?() }
     }
 
     // MARK: Reading

@@ -162,7 +162,7 @@ public final class LedgerStore: @unchecked Sendable {
             if appendLog.lastSeq > head.size { try markOpenInBoot() } else { try? markOpenInBoot() }
             // From now on, appends refused for a broken log mark the index for a rebuild at
             // once: a daemon killed before `close` must not trust it at its next start.
-            appendLog.onBroken = { [directory] in try? IndexMarker.flushFailed.write(directory: directory) }
+            appendLog.onBroken = { [directory] in (try? IndexMarker.flushFailed.write(directory: directory)) != nil }
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
             Self.refuse(error.message, directory: directory)
@@ -417,12 +417,18 @@ public final class LedgerStore: @unchecked Sendable {
 
     // MARK: Appends (the writer thread only)
 
-    /// Makes every batch committed with `appendBatch(durable: false)` durable. On failure the
+    /// Makes the batches committed with `appendBatch(durable: false)` durable, up to record
+    /// `seq` at least. On failure the
     /// log is marked broken and no batch is taken before a restart; the frames not made
     /// durable are cut off the log (`AppendLogError.syncFailed` says whether that worked, or
     /// whether they may still be in the ledger after a restart), and the restart rebuilds
     /// the index from the log. May run on another thread than the writer's.
-    public func syncLog() throws { try appendLog.syncWritten() }
+    public func syncLog(through seq: UInt64) throws { try appendLog.syncWritten(through: seq) }
+
+    /// The last record the append log holds durably, and the last it holds at all: after a
+    /// failed `syncLog`, records up to the first are in the ledger, records past the second
+    /// are not, and those between may be (the cut back failed).
+    public var logSeqs: (durable: UInt64, last: UInt64) { (appendLog.durableSeq, appendLog.lastSeq) }
 
     /// Why no batch is taken before a restart (a frame could not be taken back out of the
     /// append log, so it may hold appends the index lacks, or an fdatasync of the log

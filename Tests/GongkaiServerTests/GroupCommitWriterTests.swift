@@ -119,57 +119,73 @@ final class GroupCommitWriterTests: XCTestCase {
 
     /// A batch is committed in LMDB before its frame is synced (the syncer's thread does that
     /// while the writer goes on): when the fdatasync fails, its frame is cut off the log
-    /// again and its appends are answered `storage`, the head that readers see does not
-    /// move, the daemon is told once to stop, a BACKUP of the snapshot holding them is
-    /// refused, and the next open rebuilds the index from the log, without them.
+    /// again and its appends are answered `storage`, while a retry of a durable record keeps
+    /// its receipt; the head that readers see does not move, the daemon is told once to
+    /// stop, a BACKUP of the snapshot holding them is refused, and the next open rebuilds
+    /// the index from the log, without them.
     func testAFailedFdatasyncCutsTheBatchOffAndPublishesNothing() throws {
-        let store = try temporaryStore()
+        let directory = NSTemporaryDirectory() + "gongkai-writer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        let published = Answers()
-        var heads: [UInt64] = []
-        let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: ServerStats(), logger: Logger(label: "test")) { head in
-            published.lock.withLock { heads.append(head.size) }
+        // The first store, its writer and everything holding them end with this scope: LMDB
+        // may not open one environment twice in a process.
+        do {
+            let store = try LedgerStore(directory: directory)
+            let published = Answers()
+            var heads: [UInt64] = []
+            let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: ServerStats(), logger: Logger(label: "test")) { head in
+                published.lock.withLock { heads.append(head.size) }
+            }
+            let told = Answers()
+            var reasons: [String] = []
+            writer.start { reason in told.lock.withLock { reasons.append(reason) } }
+            let answers = Answers()
+            func submission(_ id: String) throws -> AppendSubmission {
+                let json = #"{"id":"\#(id)","type":"interview.held","unit":"u-1","at":"2024-03-01"}"#
+                let event = try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
+                return AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0,
+                                        deliver: answers.add)
+            }
+            /// Submits the ids as one batch; their outcomes, in order.
+            func append(_ ids: String...) throws -> [AppendOutcome] {
+                let before = answers.lock.withLock { answers.outcomes.count }
+                XCTAssertTrue(writer.submit(try ids.map(submission)))
+                for _ in ids { XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success) }
+                return answers.lock.withLock { Array(answers.outcomes[before...]) }
+            }
+
+            guard case .appended = try append("durable").first else { return XCTFail("\(answers.outcomes)") }
+            XCTAssertTrue(writer.waitUntilDurable(size: 1))
+            store.appendLog.injectedSyncError = EIO
+            // A batch of retries alone writes no frame and needs no fdatasync: the injected
+            // failure waits for the next batch that does.
+            guard case .duplicate = try append("durable").first else { return XCTFail("\(answers.outcomes)") }
+            let outcomes = try append("unknown", "durable")
+            guard case .failed(let lost) = outcomes.first, case .duplicate(_, let receipt) = outcomes.last else {
+                return XCTFail("\(outcomes)")
+            }
+            XCTAssertEqual(lost.code, .storage)
+            XCTAssertTrue(lost.message.contains("this append is not in the ledger"), lost.message)
+            XCTAssertEqual(receipt.seq, 1, "a retry of a durable record keeps its receipt")
+            XCTAssertEqual(store.head.size, 2, "LMDB committed the batch before its fdatasync")
+            XCTAssertEqual(store.appendLog.lastSeq, 1, "the frame not made durable is cut off the log")
+            XCTAssertEqual(published.lock.withLock { heads }, [1], "no head that is not durable is published")
+            XCTAssertFalse(writer.waitUntilDurable(size: 2), "record 2 is not durable")
+            XCTAssertThrowsError(try store.backup(to: NSTemporaryDirectory() + "gongkai-backup-\(UUID().uuidString)") { copied in
+                guard writer.waitUntilDurable(size: copied.size) else { throw StorageError("backup", message: "not durable") }
+            })
+
+            guard case .failed(let refused) = try append("later").first else { return XCTFail("\(answers.outcomes)") }
+            XCTAssertTrue(refused.message.contains("no appends until a restart"), refused.message)
+            XCTAssertEqual(told.lock.withLock { reasons.count }, 1, "told once")
+            XCTAssertTrue(told.lock.withLock { reasons[0] }.contains("fdatasync"), told.lock.withLock { reasons[0] })
+            XCTAssertEqual(try IndexMarker.read(directory: directory), .flushFailed, "the next start rebuilds the index from the log")
+            writer.stopAndWait()
+            try store.close()
         }
-        let told = Answers()
-        var reasons: [String] = []
-        writer.start { reason in told.lock.withLock { reasons.append(reason) } }
-        var stopped = false
-        defer { if !stopped { writer.stopAndWait() } }
-        let answers = Answers()
-        func append(_ id: String) throws -> AppendOutcome {
-            let json = #"{"id":"\#(id)","type":"interview.held","unit":"u-1","at":"2024-03-01"}"#
-            let event = try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
-            XCTAssertTrue(writer.submit([AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(),
-                                                          submittedNanos: 0, deliver: answers.add)]))
-            XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success)
-            return answers.lock.withLock { answers.outcomes.last! }
-        }
-
-        guard case .appended = try append("durable") else { return XCTFail("\(answers.outcomes)") }
-        XCTAssertTrue(writer.waitUntilDurable(size: 1))
-        store.appendLog.injectedSyncError = EIO
-        guard case .failed(let lost) = try append("unknown") else { return XCTFail("\(answers.outcomes)") }
-        XCTAssertEqual(lost.code, .storage)
-        XCTAssertTrue(lost.message.contains("it is not in the ledger"), lost.message)
-        XCTAssertEqual(store.head.size, 2, "LMDB committed the batch before its fdatasync")
-        XCTAssertEqual(store.appendLog.lastSeq, 1, "the frame not made durable is cut off the log")
-        XCTAssertEqual(published.lock.withLock { heads }, [1], "no head that is not durable is published")
-        XCTAssertFalse(writer.waitUntilDurable(size: 2), "record 2 may never be durable")
-        XCTAssertThrowsError(try store.backup(to: NSTemporaryDirectory() + "gongkai-backup-\(UUID().uuidString)") { copied in
-            guard writer.waitUntilDurable(size: copied.size) else { throw StorageError("backup", message: "not durable") }
-        })
-
-        guard case .failed(let refused) = try append("later") else { return XCTFail("\(answers.outcomes)") }
-        XCTAssertTrue(refused.message.contains("no appends until a restart"), refused.message)
-        XCTAssertEqual(told.lock.withLock { reasons.count }, 1, "told once")
-        XCTAssertTrue(told.lock.withLock { reasons[0] }.contains("fdatasync"), told.lock.withLock { reasons[0] })
-        XCTAssertEqual(try IndexMarker.read(directory: store.directory), .flushFailed, "the next start rebuilds the index from the log")
-
-        writer.stopAndWait()
-        stopped = true
-        try store.close()
-        let reopened = try LedgerStore(directory: store.directory)
+        let reopened = try LedgerStore(directory: directory)
         XCTAssertEqual(reopened.head.size, 1)
         XCTAssertNil(try reopened.lookup(id: "unknown"))
         XCTAssertEqual(try reopened.lookup(id: "durable")?.seq, 1)

@@ -39,44 +39,70 @@ final class AppendLogTests: LedgerTestCase {
         let first = frame(firstSeq: 1, count: 2), second = frame(firstSeq: 3, count: 1)
         try log.appendAwaitingSync(first.bytes, lastSeq: first.lastSeq)
         XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertEqual(log.durableSeq, 0)
         let written = DispatchSemaphore(value: 0)
         Thread {
             do { try log.appendAwaitingSync(second.bytes, lastSeq: second.lastSeq) } catch { XCTFail("\(error)") }
             written.signal()
         }.start()
-        XCTAssertEqual(written.wait(timeout: .now() + 0.3), .timedOut, "the second frame waits for the first one's fdatasync")
+        // Until the thread is seen waiting, nothing is proved either way.
+        let deadline = Date().addingTimeInterval(10)
+        while log.framesWaitingForSync == 0 && Date() < deadline { usleep(1_000) }
+        XCTAssertEqual(log.framesWaitingForSync, 1, "the second frame waits for the first one's fdatasync")
         XCTAssertEqual(log.lastSeq, 2)
-        try log.syncWritten()
+        try log.syncWritten(through: 2)
+        XCTAssertEqual(log.durableSeq, 2)
         XCTAssertEqual(written.wait(timeout: .now() + 10), .success)
-        try log.syncWritten()
+        XCTAssertEqual(log.lastSeq, 3)
+        try log.syncWritten(through: 3)
+        try log.syncWritten(through: 2)  // covered already: nothing to do
+        XCTAssertEqual(log.durableSeq, 3)
         XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), [first, second])
     }
 
-    /// A failed fdatasync of frames written to await it cuts them off again (durably), marks
-    /// the log broken, and says so; nothing is appended after it.
+    /// A failed fdatasync of frames written to await it cuts them off again (durably, once
+    /// the store says its index is marked for a rebuild), marks the log broken, and says
+    /// so; nothing is appended after it.
     func testAFailedSyncOfWrittenFramesCutsThemOffAndBreaksTheLog() throws {
         let log = try AppendLog(directory: directory.path)
         var told = 0
-        log.onBroken = { told += 1 }
+        log.onBroken = { told += 1; return true }
         let first = frame(firstSeq: 1, count: 2), second = frame(firstSeq: 3, count: 1)
         try log.appendAwaitingSync(first.bytes, lastSeq: first.lastSeq)
-        try log.syncWritten()
+        try log.syncWritten(through: 2)
         try log.appendAwaitingSync(second.bytes, lastSeq: second.lastSeq)
         log.injectedSyncError = EIO
-        XCTAssertThrowsError(try log.syncWritten()) { error in
+        XCTAssertThrowsError(try log.syncWritten(through: 3)) { error in
             guard case AppendLogError.syncFailed(let why, cutBack: true) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(why.contains("Input/output error") && why.contains("cut off"), why)
         }
         XCTAssertEqual(told, 1)
         XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertEqual(log.durableSeq, 2)
         XCTAssertNotNil(log.brokenReason)
-        XCTAssertThrowsError(try log.syncWritten(), "a later sync proves nothing")
+        XCTAssertNoThrow(try log.syncWritten(through: 2), "records durable before the failure stay durable")
+        XCTAssertThrowsError(try log.syncWritten(through: 3), "a later sync proves nothing")
         let third = frame(firstSeq: 3, count: 1)
         XCTAssertThrowsError(try log.appendAwaitingSync(third.bytes, lastSeq: third.lastSeq))
         XCTAssertEqual(told, 1, "told once")
         let reopened = try AppendLog(directory: directory.path)
         XCTAssertEqual(reopened.discardedTailBytes, 0)
         XCTAssertEqual(try readAll(reopened), [first])
+    }
+
+    /// When the store cannot mark its index for a rebuild, the frames not made durable stay:
+    /// cut, a restart in this boot would trust an index holding records the log had lost.
+    func testAFailedSyncLeavesTheFramesWhenTheIndexCannotBeMarked() throws {
+        let log = try AppendLog(directory: directory.path)
+        log.onBroken = { false }
+        let first = frame(firstSeq: 1, count: 2)
+        try log.appendAwaitingSync(first.bytes, lastSeq: first.lastSeq)
+        log.injectedSyncError = EIO
+        XCTAssertThrowsError(try log.syncWritten(through: 2)) { error in
+            guard case AppendLogError.syncFailed(_, cutBack: false) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(log.lastSeq, 2)
+        XCTAssertEqual(log.durableSeq, 0)
     }
 
     func testFramesRoundTripThroughTheirBytes() throws {
