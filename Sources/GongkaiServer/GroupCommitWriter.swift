@@ -234,7 +234,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// keeps its receipt; a refusal is not passed on (it may have been decided against a
     /// lost record), but its event is not in the ledger either.
     private func answerLost(_ batches: [CommittedBatch], error: Error) {
-        let (durable, last) = store.logSeqs
+        let (durable, mayRemain) = store.logSeqs
         let kept = batches.prefix { $0.head.size <= durable }
         if !kept.isEmpty { answerDurable(Array(kept)) }
         let lost = batches.dropFirst(kept.count)
@@ -250,7 +250,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                     switch outcome {
                     case .duplicate(_, let receipt) where receipt.size <= durable: outcome
                     case .failed: .failed(notIn)
-                    default: .failed(last <= durable ? notIn : unknown)
+                    default: .failed(mayRemain <= durable ? notIn : unknown)
                     }
                 }
                 deliver(outcomes, committed: nil, to: batch.submissions)

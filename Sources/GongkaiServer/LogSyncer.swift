@@ -25,9 +25,10 @@ struct CommittedBatch {
 /// puts with this batch's fdatasync, and at most one frame is ever not durable.
 ///
 /// A failed fdatasync is not retried: after a failed write-back Linux may report success to
-/// the next fsync over pages it dropped. The log is marked broken and cut back to its last
-/// durable frame, every waiting batch is answered `storage`, and nothing more is taken
-/// before a restart, which rebuilds the index (LMDB holds the lost batches) from the log.
+/// the next fsync over pages it dropped. The log is marked broken and, once the index is
+/// marked for a rebuild, cut back to its last durable frame; the waiting batches the log
+/// holds durably are answered as usual, the others `storage`; nothing more is taken before
+/// a restart, which rebuilds the index (LMDB holds the lost batches) from the log.
 final class LogSyncer: @unchecked Sendable {
     /// The thread's name (at most 15 bytes: the kernel's limit).
     static let threadName = "gongkai-syncer"

@@ -35,6 +35,11 @@ public final class AppendLog {
     /// What the last successful fdatasync covered.
     private var syncedEnd: UInt64 = 0, syncedSeq: UInt64 = 0
     private var broken: String?
+    /// Whether the store has marked its index for a rebuild (`onBroken` said so).
+    private var indexMarked = false
+    /// Frames up to this seq may still be in the file (and so in the ledger after a restart)
+    /// although the file's end says otherwise: a cut whose fdatasync failed.
+    private var mayRemainSeq: UInt64 = 0
     /// A frame is being written (`appendAwaitingSync`).
     private var writing = false
     /// Frames waiting in `appendAwaitingSync` for the one before to be durable (for tests).
@@ -177,7 +182,7 @@ public final class AppendLog {
             return true
         }
         if synced { return }
-        if newlyBroken { _ = onBroken?() }
+        if newlyBroken { _ = tellBroken() }
         throw AppendLogError.io(reason)
     }
 
@@ -230,24 +235,41 @@ public final class AppendLog {
         }
         if synced { return }
         // The cut waits for the index's mark: killed between the two, a restart in this boot
-        // would trust an index holding records the log had lost.
-        let indexMarked = newlyBroken && (onBroken?() ?? false)
-        var cutBack = false
+        // would trust an index holding records the log had lost. (A mark made by whoever
+        // broke the log first serves as well.)
+        let indexMarked = newlyBroken ? tellBroken() : state.withLock { self.indexMarked }
+        var truncated = false, cutBack = false
         var outcome = reason
         let (end, lastDurable) = state.withLock { (syncedEnd, syncedSeq) }
         if indexMarked {
-            cutBack = ftruncate(descriptor, off_t(end)) == 0 && fdatasync(descriptor) == 0
+            truncated = ftruncate(descriptor, off_t(end)) == 0
+            cutBack = truncated && fdatasync(descriptor) == 0
             outcome += cutBack ? "; the frames after seq \(lastDurable) were cut off the log"
                 : "; cutting the frames after seq \(lastDurable) off the log failed too: \(FileSync.lastError())"
         } else {
             outcome += "; the frames after seq \(lastDurable) stay in the log (the index could not be marked for a rebuild first)"
         }
         state.withLock {
-            if cutBack { (writtenEnd, writtenSeq) = (end, lastDurable) }
+            if !cutBack { mayRemainSeq = max(mayRemainSeq, writtenSeq) }
+            if truncated { (writtenEnd, writtenSeq) = (end, lastDurable) }
             syncing = false
             state.broadcast()
         }
         throw AppendLogError.syncFailed(outcome, cutBack: cutBack)
+    }
+
+    /// Records up to `durable` are in the log durably; records past `mayRemain` are not in
+    /// it; those between may be in the ledger after a restart (a failed sync whose cut back
+    /// did not happen or did not last).
+    public var seqs: (durable: UInt64, mayRemain: UInt64) {
+        state.withLock { (syncedSeq, max(writtenSeq, mayRemainSeq)) }
+    }
+
+    /// Tells the store the log is broken, and keeps whether its index is marked for a rebuild.
+    private func tellBroken() -> Bool {
+        let marked = onBroken?() ?? false
+        state.withLock { indexMarked = indexMarked || marked }
+        return marked
     }
 
     /// Takes back the frames after `offset` (whose last record is `seq`): the writer's undo
@@ -255,7 +277,8 @@ public final class AppendLog {
     public func truncate(to offset: UInt64, lastSeq seq: UInt64) throws {
         precondition(offset >= Self.startOffset, "the file's header stays")
         _ = takeTheSync()
-        let cut = ftruncate(descriptor, off_t(offset)) == 0 && fdatasync(descriptor) == 0
+        let truncated = ftruncate(descriptor, off_t(offset)) == 0
+        let cut = truncated && fdatasync(descriptor) == 0
         let reason = cut ? "" : "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
         let newlyBroken: Bool = state.withLock {
             defer { syncing = false; state.broadcast() }
@@ -265,19 +288,21 @@ public final class AppendLog {
                 (syncedEnd, syncedSeq) = (offset, seq)
                 return false
             }
+            mayRemainSeq = max(mayRemainSeq, writtenSeq)
+            if truncated { (writtenEnd, writtenSeq) = (offset, seq) }
             // Marked before the right to fsync is given back: no later fsync may pass for proof.
             guard broken == nil else { return false }
             broken = reason
             return true
         }
         if !cut {
-            if newlyBroken { _ = onBroken?() }
+            if newlyBroken { _ = tellBroken() }
             throw AppendLogError.io(reason)
         }
     }
 
     /// Told once, when the log is first marked broken: the store marks its index for a
-    /// rebuild on disk, and says whether that mark is durable.
+    /// rebuild on disk, and says whether a start in this boot will see the mark.
     var onBroken: (() -> Bool)?
 
     /// No frame may follow until a restart has reconciled the log and the index.
@@ -288,7 +313,7 @@ public final class AppendLog {
             state.broadcast()
             return true
         }
-        if first { _ = onBroken?() }
+        if first { _ = tellBroken() }
     }
 
     // MARK: Reading

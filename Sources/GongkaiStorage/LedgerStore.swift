@@ -162,7 +162,7 @@ public final class LedgerStore: @unchecked Sendable {
             if appendLog.lastSeq > head.size { try markOpenInBoot() } else { try? markOpenInBoot() }
             // From now on, appends refused for a broken log mark the index for a rebuild at
             // once: a daemon killed before `close` must not trust it at its next start.
-            appendLog.onBroken = { [directory] in (try? IndexMarker.flushFailed.write(directory: directory)) != nil }
+            appendLog.onBroken = { [directory] in Self.markIndexForRebuild(directory: directory) }
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
             Self.refuse(error.message, directory: directory)
@@ -425,10 +425,21 @@ public final class LedgerStore: @unchecked Sendable {
     /// the index from the log. May run on another thread than the writer's.
     public func syncLog(through seq: UInt64) throws { try appendLog.syncWritten(through: seq) }
 
-    /// The last record the append log holds durably, and the last it holds at all: after a
-    /// failed `syncLog`, records up to the first are in the ledger, records past the second
-    /// are not, and those between may be (the cut back failed).
-    public var logSeqs: (durable: UInt64, last: UInt64) { (appendLog.durableSeq, appendLog.lastSeq) }
+    /// The last record the append log holds durably, and the last it may hold at all: after
+    /// a failed `syncLog`, records up to the first are in the ledger, records past the second
+    /// are not, and those between may be (the cut back did not happen or did not last).
+    public var logSeqs: (durable: UInt64, mayRemain: UInt64) { appendLog.seqs }
+
+    /// Marks the index so that the next start rebuilds it from the log; true when a start in
+    /// this boot will see the mark (a start in a later boot distrusts the index anyway).
+    /// Without room for the marker, removing it does as well: a log without a marker is
+    /// rebuilt from.
+    static func markIndexForRebuild(directory: String) -> Bool {
+        if (try? IndexMarker.flushFailed.write(directory: directory)) != nil { return true }
+        // Renamed into place, but the directory's fsync failed: visible all the same.
+        if (try? IndexMarker.read(directory: directory)) == IndexMarker.flushFailed { return true }
+        return unlink(directory + "/" + IndexMarker.fileName) == 0 || errno == ENOENT
+    }
 
     /// Why no batch is taken before a restart (a frame could not be taken back out of the
     /// append log, so it may hold appends the index lacks, or an fdatasync of the log
@@ -495,8 +506,10 @@ public final class LedgerStore: @unchecked Sendable {
                                        "no append is taken before a restart")
                 }
             }
-            // The log's own undo of a frame it could not make durable failed: the same.
-            if appendLog.brokenReason != nil {
+            // The log's own undo of a frame it could not make durable failed: the same. (A log
+            // broken by another batch's failed sync before this one wrote its frame holds
+            // nothing of this batch: that is a plain failure.)
+            if appendLog.seqs.mayRemain > logSeq {
                 throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start; " +
                                    "no append is taken before a restart")
             }

@@ -458,4 +458,23 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(report.badSeq, 1)
         XCTAssertTrue(report.reason?.hasPrefix("the append log cannot be read at record 1") ?? false, "\(report)")
     }
+
+    /// A broken log marks the index for a rebuild before it cuts anything off; without room
+    /// for the marker (here a directory where its temporary file goes), removing the marker
+    /// marks it as well, and the next open, in this boot too, rebuilds the index.
+    func testWithoutRoomForTheMarkerTheIndexIsMarkedForRebuildByRemovingIt() throws {
+        do {
+            let store = try openStore()
+            try store.append([TestRecord(seq: 1), TestRecord(seq: 2)])
+            XCTAssertNotNil(try IndexMarker.read(directory: directory.path))
+            XCTAssertEqual(mkdir(directory.path + "/" + IndexMarker.fileName + ".new", 0o700), 0)
+            XCTAssertTrue(LedgerStore.markIndexForRebuild(directory: directory.path))
+            XCTAssertNil(try IndexMarker.read(directory: directory.path))
+            // The store is dropped without `close`, as a daemon that stopped at once would be.
+        }
+        XCTAssertEqual(rmdir(directory.path + "/" + IndexMarker.fileName + ".new"), 0, "room again")
+        let reopened = try openStore()
+        XCTAssertTrue(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.head.size, 2)
+    }
 }
