@@ -38,7 +38,8 @@ public final class AppendLog {
     /// Whether the store has marked its index for a rebuild (`onBroken` said so).
     private var indexMarked = false
     /// Frames up to this seq may still be in the file (and so in the ledger after a restart)
-    /// although the file's end says otherwise: a cut whose fdatasync failed.
+    /// (frames not made durable that were not cut off, or cut by an ftruncate whose fdatasync
+    /// failed).
     private var mayRemainSeq: UInt64 = 0
     /// A frame is being written (`appendAwaitingSync`).
     private var writing = false
@@ -202,8 +203,9 @@ public final class AppendLog {
     /// Makes the frames written by `appendAwaitingSync` up to record `seq` durable (with
     /// whatever else is written by then); nothing to do when they are already. Their
     /// transactions are committed in LMDB, so they cannot be taken back into the batch. On
-    /// a failure the log is marked broken, and once the store has durably marked its index
-    /// for a rebuild (`onBroken`), the frames after the last durable one are cut off the
+    /// a failure the log is marked broken, and once the store has marked its index
+    /// for a rebuild so that a start in this boot sees it (`onBroken`), the frames after
+    /// the last durable one are cut off the
     /// file (durably): no restart in this boot reads them back from the page cache as if
     /// they were on disk, and the index is rebuilt without them. Safe to call from another
     /// thread than the writer's.

@@ -495,7 +495,7 @@ public final class LedgerStore: @unchecked Sendable {
             }
         } catch {
             // LMDB refused the commit after the frame was written: the log must not keep it.
-            // (A log cut back by a failed `syncLog` on another thread ends before `logEnd`.)
+            // (A log cut back by a failed `syncLog` on another thread ends at or before `logEnd`.)
             if appendLog.endOffset > logEnd {
                 do {
                     try appendLog.truncate(to: logEnd, lastSeq: logSeq)
@@ -509,7 +509,9 @@ public final class LedgerStore: @unchecked Sendable {
             // The log's own undo of a frame it could not make durable failed: the same. (A log
             // broken by another batch's failed sync before this one wrote its frame holds
             // nothing of this batch: that is a plain failure.)
-            if appendLog.seqs.mayRemain > logSeq {
+            // Compared with the index's end, which a failure leaves as it was: `logSeq` may have
+            // been read after another batch's frame was cut off.
+            if appendLog.seqs.mayRemain > head.size {
                 throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start; " +
                                    "no append is taken before a restart")
             }
@@ -526,8 +528,9 @@ public final class LedgerStore: @unchecked Sendable {
         frontier = batch.frontier
         head = LedgerHead(size: frontier.size, root: frontier.root, recordedMillis: batch.lastRecordedMillis)
         idIndex.add(batch.newIds)
-        // Unless a failed `syncLog` has just cut this batch's frame off again (the log is then
-        // broken, and the batch is answered by the syncer as not made durable).
+        // Unless a failed `syncLog` on the syncer's thread has just cut an earlier batch's frame
+        // off (the log is then broken; this batch, with no frame of its own, is answered by
+        // the syncer as not made durable).
         precondition(appendLog.lastSeq == head.size || appendLog.brokenReason != nil, "the log and the index end at the same seq")
         return (result, head)
     }

@@ -464,16 +464,17 @@ final class LedgerRecoveryTests: LedgerTestCase {
     /// marks it as well, and the next open, in this boot too, rebuilds the index.
     func testWithoutRoomForTheMarkerTheIndexIsMarkedForRebuildByRemovingIt() throws {
         do {
-            let store = try openStore()
+            // One named boot for both opens: without a boot id an index is never trusted.
+            let store = try LedgerStore(directory: directory.path, boot: "this-boot")
             try store.append([TestRecord(seq: 1), TestRecord(seq: 2)])
-            XCTAssertNotNil(try IndexMarker.read(directory: directory.path))
+            XCTAssertEqual(try IndexMarker.read(directory: directory.path), .openInBoot("this-boot"))
             XCTAssertEqual(mkdir(directory.path + "/" + IndexMarker.fileName + ".new", 0o700), 0)
             XCTAssertTrue(LedgerStore.markIndexForRebuild(directory: directory.path))
             XCTAssertNil(try IndexMarker.read(directory: directory.path))
             // The store is dropped without `close`, as a daemon that stopped at once would be.
         }
         XCTAssertEqual(rmdir(directory.path + "/" + IndexMarker.fileName + ".new"), 0, "room again")
-        let reopened = try openStore()
+        let reopened = try LedgerStore(directory: directory.path, boot: "this-boot")
         XCTAssertTrue(reopened.recovery.indexRebuilt)
         XCTAssertEqual(reopened.head.size, 2)
     }
