@@ -79,8 +79,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [AppendSubmission] = []
     private var stopping = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: NamedThread?
     /// Makes committed batches durable and answers them (set in `init`).
     private var syncer: LogSyncer!
 
@@ -118,15 +117,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         syncer.start()
         // Growing the map waits for a BACKUP copy to end; the writer is not stuck meanwhile.
         if let watchdog { store.whileWaitingToGrowMap = { watchdog.pingIfDue() } }
-        let thread = Thread { [self] in
-            // On Linux Foundation gives the kernel a name set from the thread itself only;
-            // that name is what `top -H`, `perf` and scripts/bench's CPU split see.
-            Thread.current.name = Self.threadName
-            run()
-            finished.signal()
-        }
-        self.thread = thread
-        thread.start()
+        thread = NamedThread(name: Self.threadName) { [self] in run() }
     }
 
     /// Queues appends; false when the writer is stopping or the queue is full.
@@ -145,7 +136,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         stopping = true
         condition.signal()
         condition.unlock()
-        if thread != nil { finished.wait() }
+        thread?.waitUntilFinished()
         thread = nil
         syncer.stopAndWait()
     }

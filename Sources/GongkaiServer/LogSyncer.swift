@@ -45,8 +45,7 @@ final class LogSyncer: @unchecked Sendable {
     private var stopping = false
     private var durableSize: UInt64
     private var lost = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: NamedThread?
 
     /// `sync` makes the records up to a seq durable (`LedgerStore.syncLog`); `whenDurable`
     /// answers batches it covered, `whenLost` batches whose sync failed. Both run on the
@@ -60,13 +59,7 @@ final class LogSyncer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            Thread.current.name = Self.threadName
-            run()
-            finished.signal()
-        }
-        self.thread = thread
-        thread.start()
+        thread = NamedThread(name: Self.threadName) { [self] in run() }
     }
 
     /// Hands a committed batch over, waiting while `maxWaitingBatches` wait already. Batches
@@ -97,7 +90,7 @@ final class LogSyncer: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         condition.unlock()
-        if thread != nil { finished.wait() }
+        thread?.waitUntilFinished()
         thread = nil
     }
 
