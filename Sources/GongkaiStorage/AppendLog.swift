@@ -173,14 +173,12 @@ public final class AppendLog {
         let synced = fdatasync(descriptor) == 0
         let reason = synced ? "" : "fdatasync \(path) failed: \(FileSync.lastError())"
         let newlyBroken: Bool = state.withLock {
-            defer { syncing = false; state.broadcast() }
+            defer { releaseTheSync() }
             if synced {
                 (syncedEnd, syncedSeq) = target
                 return false
             }
-            guard broken == nil else { return false }
-            broken = reason
-            return true
+            return breakLocked(reason)
         }
         if synced { return }
         if newlyBroken { _ = tellBroken() }
@@ -195,6 +193,21 @@ public final class AppendLog {
             syncing = true
             return (writtenEnd, writtenSeq)
         }
+    }
+
+    /// Gives the right to fsync back (with `state` held) and wakes whoever waits for it.
+    private func releaseTheSync() {
+        syncing = false
+        state.broadcast()
+    }
+
+    /// Marks the log broken (with `state` held) unless it is already; true if this did.
+    /// Whoever holds the right to fsync marks it before giving the right back.
+    private func breakLocked(_ reason: String) -> Bool {
+        guard broken == nil else { return false }
+        broken = reason
+        state.broadcast()
+        return true
     }
 
     /// The seq of the last record made durable by an fdatasync (or found at open).
@@ -226,14 +239,11 @@ public final class AppendLog {
         let newlyBroken: Bool = state.withLock {
             if synced {
                 (syncedEnd, syncedSeq) = target
-                syncing = false
-                state.broadcast()
+                releaseTheSync()
                 return false
             }
-            // Still holding the right to fsync: nothing may sync before the log is broken.
-            guard broken == nil else { return false }
-            broken = reason
-            return true
+            // Still holding the right to fsync (given back after the cut below).
+            return breakLocked(reason)
         }
         if synced { return }
         // The cut waits for the index's mark: killed between the two, a restart in this boot
@@ -254,8 +264,7 @@ public final class AppendLog {
         state.withLock {
             if !cutBack { mayRemainSeq = max(mayRemainSeq, writtenSeq) }
             if truncated { (writtenEnd, writtenSeq) = (end, lastDurable) }
-            syncing = false
-            state.broadcast()
+            releaseTheSync()
         }
         throw AppendLogError.syncFailed(outcome, cutBack: cutBack)
     }
@@ -283,7 +292,7 @@ public final class AppendLog {
         let cut = truncated && fdatasync(descriptor) == 0
         let reason = cut ? "" : "cutting \(path) back to \(offset) bytes failed: \(FileSync.lastError())"
         let newlyBroken: Bool = state.withLock {
-            defer { syncing = false; state.broadcast() }
+            defer { releaseTheSync() }
             if cut {
                 (writtenEnd, writtenSeq) = (offset, seq)
                 // The fdatasync covered everything up to the cut.
@@ -292,10 +301,7 @@ public final class AppendLog {
             }
             mayRemainSeq = max(mayRemainSeq, writtenSeq)
             if truncated { (writtenEnd, writtenSeq) = (offset, seq) }
-            // Marked before the right to fsync is given back: no later fsync may pass for proof.
-            guard broken == nil else { return false }
-            broken = reason
-            return true
+            return breakLocked(reason)
         }
         if !cut {
             if newlyBroken { _ = tellBroken() }
@@ -309,13 +315,7 @@ public final class AppendLog {
 
     /// No frame may follow until a restart has reconciled the log and the index.
     func markBroken(_ reason: String) {
-        let first: Bool = state.withLock {
-            guard broken == nil else { return false }
-            broken = reason
-            state.broadcast()
-            return true
-        }
-        if first { _ = tellBroken() }
+        if state.withLock({ breakLocked(reason) }) { _ = tellBroken() }
     }
 
     // MARK: Reading
