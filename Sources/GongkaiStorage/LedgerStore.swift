@@ -121,7 +121,7 @@ public final class LedgerStore: @unchecked Sendable {
             do {
                 try env.sync()
             } catch {
-                try? IndexMarker.flushFailed.write(directory: directory)
+                _ = Self.markIndexForRebuild(directory: directory)
                 throw error
             }
             do {
@@ -206,7 +206,10 @@ public final class LedgerStore: @unchecked Sendable {
             return LedgerMismatch("the LMDB index is damaged (\(error)) and holds records up to seq \(indexEnd), " +
                                   "which the append log (to seq \(appendLog.lastSeq)) lacks")
         }
-        try IndexMarker.flushFailed.write(directory: directory)
+        guard markIndexForRebuild(directory: directory) else {
+            return StorageError("open \(directory)", message: "the LMDB index is damaged (\(error)) and could not be marked " +
+                                "to be rebuilt from the append log, which holds all of its \(indexEnd) records")
+        }
         return StorageError("open \(directory)", message:
             "the LMDB index is damaged (\(error)); the append log holds all of its \(indexEnd) records, so the index " +
             "is marked to be rebuilt from the log at the next start")
@@ -303,7 +306,9 @@ public final class LedgerStore: @unchecked Sendable {
         if appendLog.brokenReason != nil {
             // The log may end in a frame the index lacks, or LMDB had a fatal error: the next
             // open must not trust the index, but rebuild it from the log.
-            try IndexMarker.flushFailed.write(directory: directory)
+            guard Self.markIndexForRebuild(directory: directory) else {
+                throw StorageError("close \(directory)", message: "the index could not be marked to be rebuilt from the append log")
+            }
             return
         }
         do {
@@ -311,7 +316,7 @@ public final class LedgerStore: @unchecked Sendable {
             try env.sync()
         } catch {
             // Reported to this fsync only: the next open in this boot must not trust the index.
-            try? IndexMarker.flushFailed.write(directory: directory)
+            _ = Self.markIndexForRebuild(directory: directory)
             throw error
         }
         try IndexMarker.clean.write(directory: directory)
@@ -430,14 +435,16 @@ public final class LedgerStore: @unchecked Sendable {
     /// are not, and those between may be (the cut back did not happen or did not last).
     public var logSeqs: (durable: UInt64, mayRemain: UInt64) { appendLog.seqs }
 
-    /// Marks the index so that the next start rebuilds it from the log; true when a start in
-    /// this boot will see the mark (a start in a later boot distrusts the index anyway).
-    /// Without room for the marker, removing it does as well: a log without a marker is
-    /// rebuilt from.
+    /// Marks the index so that the next start rebuilds it from the log (every place that
+    /// distrusts the index goes through here); true when a start in this boot will see the
+    /// mark (a start in a later boot distrusts the index anyway). Without room for the
+    /// marker, removing it does as well, once the log exists: a log without a marker is
+    /// rebuilt from (a ledger without a log would be trusted).
     static func markIndexForRebuild(directory: String) -> Bool {
         if (try? IndexMarker.flushFailed.write(directory: directory)) != nil { return true }
         // Renamed into place, but the directory's fsync failed: visible all the same.
         if (try? IndexMarker.read(directory: directory)) == IndexMarker.flushFailed { return true }
+        guard FileManager.default.fileExists(atPath: directory + "/" + AppendLog.fileName) else { return false }
         return unlink(directory + "/" + IndexMarker.fileName) == 0 || errno == ENOENT
     }
 
@@ -506,11 +513,10 @@ public final class LedgerStore: @unchecked Sendable {
                                        "no append is taken before a restart")
                 }
             }
-            // The log's own undo of a frame it could not make durable failed: the same. (A log
+            // The log's own undo of a frame it could not make durable failed: the same. A log
             // broken by another batch's failed sync before this one wrote its frame holds
-            // nothing of this batch: that is a plain failure.)
-            // Compared with the index's end, which a failure leaves as it was: `logSeq` may have
-            // been read after another batch's frame was cut off.
+            // nothing of this batch, a plain failure; so the log is compared with the index's
+            // end, which a failure leaves as it was (`logSeq` may be read after a cut).
             if appendLog.seqs.mayRemain > head.size {
                 throw StorageError("append", message: "\(error); these appends may be in the ledger after the next start; " +
                                    "no append is taken before a restart")
