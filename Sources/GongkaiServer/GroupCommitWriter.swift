@@ -186,16 +186,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // The frame is written, not yet synced: the syncer makes it durable, then answers.
             let (results, head) = try store.appendBatch(durable: false) { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
             admission.batchEnded(committed: true)
-            var appended = 0, duplicates = 0
-            for result in results {
-                switch result {
-                case .appended: appended += 1
-                case .duplicateInBatch, .duplicate: duplicates += 1
-                case .failed: break
-                }
-            }
-            syncer.hand(CommittedBatch(submissions: batch, outcomes: results, head: head, appended: appended,
-                                       duplicates: duplicates, startedNanos: started))
+            syncer.hand(CommittedBatch(submissions: batch, outcomes: results, head: head, startedNanos: started))
         } catch {
             admission.batchEnded(committed: false)
             stats.commitFailed()
@@ -209,12 +200,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// The syncer's answer to batches now durable: counted, the head published, then answered.
     private func answerDurable(_ batches: [CommittedBatch]) {
         let now = DispatchTime.now().uptimeNanoseconds
+        var grown: LedgerHead?
         for batch in batches {
-            stats.committed(appended: batch.appended, duplicates: batch.duplicates, batchSize: batch.submissions.count,
+            let (appended, duplicates) = batch.counts
+            stats.committed(appended: appended, duplicates: duplicates, batchSize: batch.submissions.count,
                             commitNanos: now - batch.startedNanos)
+            if appended > 0 { grown = batch.head }
         }
         // The newest head that grew; readers never see one that is not durable.
-        if let grown = batches.last(where: { $0.appended > 0 }) { onCommit(grown.head) }
+        if let grown { onCommit(grown) }
         for batch in batches { deliver(batch.outcomes, committed: batch.head, to: batch.submissions) }
     }
 

@@ -7,10 +7,21 @@ struct CommittedBatch {
     let submissions: [AppendSubmission]
     let outcomes: [TentativeOutcome]
     let head: LedgerHead
-    let appended: Int
-    let duplicates: Int
     /// When the writer began it, for the commit latency counted once it is durable.
     let startedNanos: UInt64
+
+    /// How many of its appends were new records, and how many retries.
+    var counts: (appended: Int, duplicates: Int) {
+        var appended = 0, duplicates = 0
+        for outcome in outcomes {
+            switch outcome {
+            case .appended: appended += 1
+            case .duplicateInBatch, .duplicate: duplicates += 1
+            case .failed: break
+            }
+        }
+        return (appended, duplicates)
+    }
 }
 
 /// The writer's second stage, on a thread of its own: it makes the batches committed so far
