@@ -66,6 +66,8 @@ let package = Package(
         ]),
         .executableTarget(name: "gongkai-bench", dependencies: [
             "GongkaiClient", "GongkaiJSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The storage limit for scripts/bench: the same records straight into LMDB.

@@ -7,37 +7,9 @@ import XCTest
 /// the end of the stream is an error, never an answer; an appender whose send fails still
 /// takes every answer the peer gave.
 final class LineConnectionTests: XCTestCase {
-    /// Listens on a fresh Unix socket, accepts one client, writes `bytes`, and closes.
+    /// A peer that writes `bytes` to the client and closes.
     private func peer(writing bytes: [UInt8]) throws -> (path: String, done: DispatchSemaphore) {
-        try peer { client in
-            _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        }
-    }
-
-    /// Listens on a fresh Unix socket, accepts one client, runs `script` on it, and closes.
-    private func peer(_ script: @escaping @Sendable (Int32) -> Void) throws -> (path: String, done: DispatchSemaphore) {
-        let path = DaemonProcess.temporaryDirectory("gongkai-line") + "/peer.sock"
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        XCTAssertGreaterThanOrEqual(listener, 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        XCTAssertEqual(bound, 0)
-        XCTAssertEqual(listen(listener, 1), 0)
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            let client = accept(listener, nil, nil)
-            script(client)
-            close(client)
-            close(listener)
-            done.signal()
-        }.start()
-        return (path, done)
+        try ScriptedPeer.start { client in ScriptedPeer.send(bytes, to: client) }
     }
 
     func testLineCutByTheEndOfTheStreamIsAnError() throws {
@@ -70,7 +42,7 @@ final class LineConnectionTests: XCTestCase {
         let small = (0..<2_000).map { #"{"id":"p-\#($0)"}"# }
         let big = #"{"id":"big","x":""# + String(repeating: "a", count: 600_000) + #""}"#
         let smallBytes = small.reduce(0) { $0 + "APPEND ".utf8.count + $1.utf8.count + 1 }
-        let (path, done) = try peer { client in
+        let (path, done) = try ScriptedPeer.start { client in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             var read = 0
             while read < smallBytes + 1_000 {
@@ -79,7 +51,7 @@ final class LineConnectionTests: XCTestCase {
                 read += got
             }
             let answers = (0..<2_000).map { #"OK {"id":"p-\#($0)"}"# + "\n" }.joined()
-            _ = Array(answers.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            ScriptedPeer.send(Array(answers.utf8), to: client)
         }
         let connection = try LineConnection(path: path)
         connection.setReadTimeout(seconds: 10)
