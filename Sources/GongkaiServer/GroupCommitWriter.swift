@@ -167,24 +167,36 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// How many of the queue's first appends make the next batch: at least one, then as many
-    /// as fit both bounds.
-    static func batchCount(_ queue: [AppendSubmission], maxRecords: Int, maxBytes: Int) -> Int {
+    /// How many of the queue's first appends make the next batch: at least one (none may do
+    /// for appends joining a batch already begun), then as many as fit both bounds.
+    static func batchCount(_ queue: [AppendSubmission], maxRecords: Int, maxBytes: Int, mayBeEmpty: Bool = false) -> Int {
         var count = 0, bytes = 0
         for submission in queue.prefix(maxRecords) {
             bytes += submission.event.canonical.count
-            if count > 0 && bytes > maxBytes { break }
+            if (count > 0 || mayBeEmpty) && bytes > maxBytes { break }
             count += 1
         }
         return count
     }
 
-    private func commit(_ batch: [AppendSubmission]) {
+    private func commit(_ first: [AppendSubmission]) {
         let started = DispatchTime.now().uptimeNanoseconds
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        var batch = first
         do {
             // The frame is written, not yet synced: the syncer makes it durable, then answers.
-            let (results, head) = try store.appendBatch(durable: false) { ledger in try write(batch, into: &ledger, nowMillis: nowMillis) }
+            let (results, head) = try store.appendBatch(durable: false) { ledger in
+                // After a full map this runs again with every append taken in so far.
+                var outcomes = try write(batch, into: &ledger, nowMillis: nowMillis)
+                // While the frame before is still being made durable, this batch's frame could
+                // not be written anyway: appends that came meanwhile join it, so the wait does
+                // work and the next fdatasync covers them too.
+                while store.logSyncPending, let more = takeMore(joining: batch) {
+                    batch += more  // taken off the queue: answered with the batch, whatever happens
+                    outcomes += try write(more, into: &ledger, nowMillis: nowMillis, joining: true)
+                }
+                return outcomes
+            }
             admission.batchEnded(committed: true)
             syncer.hand(CommittedBatch(submissions: batch, outcomes: results, head: head, startedNanos: started))
         } catch {
@@ -254,16 +266,40 @@ final class GroupCommitWriter: @unchecked Sendable {
         tell(reason)
     }
 
+    /// Appends queued since `batch` was taken, to join it: nil when none are waiting or the
+    /// batch is full. At most `maxJoiningRecords` at a time, so the batch is looked at again
+    /// soon after the frame before it is durable.
+    private func takeMore(joining batch: [AppendSubmission]) -> [AppendSubmission]? {
+        let room = Self.maxBatchRecords - batch.count
+        let bytesTaken = batch.reduce(0) { $0 + $1.event.canonical.count }
+        condition.lock()
+        defer { condition.unlock() }
+        guard room > 0, !queue.isEmpty else { return nil }
+        let count = Self.batchCount(queue, maxRecords: min(room, Self.maxJoiningRecords), maxBytes: maxBatchBytes - bytesTaken,
+                                    mayBeEmpty: true)
+        guard count > 0 else { return nil }
+        let more = Array(queue.prefix(count))
+        queue.removeFirst(count)
+        return more
+    }
+
+    /// Most appends that join a batch at one time while the frame before it is made durable.
+    static let maxJoiningRecords = 512
+
     /// Runs inside the transaction; may run twice when the map had to grow, so it keeps
-    /// everything it decides in its result.
-    private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64) throws -> [TentativeOutcome] {
+    /// everything it decides in its result. `joining`: the appends join a batch already begun
+    /// in this transaction (same recorded time, same admission batch).
+    private func write(_ batch: [AppendSubmission], into ledger: inout LedgerBatch, nowMillis: Int64,
+                       joining: Bool = false) throws -> [TentativeOutcome] {
         // Recorded time never decreases, even if the wall clock steps back; one stamp per commit.
         let recordedMillis = max(nowMillis, ledger.latestRecordedMillis ?? 0)
         let recorded = RecordedTime.format(millis: recordedMillis)
-        admission.beginBatch()
-        // The frame holds every record of the batch: sized once, not doubled as it fills.
-        ledger.reserveFrame(records: batch.count,
-                            recordBytes: batch.reduce(0) { $0 + $1.recordPrefix.count + RecordFormat.framingBytes })
+        if !joining {
+            admission.beginBatch()
+            // The frame holds every record of the batch: sized once, not doubled as it fills.
+            ledger.reserveFrame(records: batch.count,
+                                recordBytes: batch.reduce(0) { $0 + $1.recordPrefix.count + RecordFormat.framingBytes })
+        }
         var outcomes: [TentativeOutcome] = []
         outcomes.reserveCapacity(batch.count)
         for submission in batch {

@@ -53,6 +53,12 @@ public final class AppendLog {
     private var syncing = false
     /// Tests only: the next `syncWritten` fails as if fdatasync had failed with this errno.
     var injectedSyncError: Int32?
+    /// Tests only: called by `syncWritten` before its fdatasync, holding the right to fsync.
+    var beforeSync: (() -> Void)? {
+        get { state.withLock { syncHook } }
+        set { state.withLock { syncHook = newValue } }
+    }
+    private var syncHook: (() -> Void)?
 
     /// Opens the log in `directory`, creating it (durably) when absent.
     public init(directory: String, fileName: String = AppendLog.fileName) throws {
@@ -233,6 +239,7 @@ public final class AppendLog {
             return (writtenEnd, writtenSeq)
         }
         guard let target else { return }
+        beforeSync?()
         let injected: Int32? = state.withLock { defer { injectedSyncError = nil }; return injectedSyncError }
         let synced = injected.map { errno = $0; return false } ?? (fdatasync(descriptor) == 0)
         let reason = synced ? "" : "fdatasync \(path) failed: \(FileSync.lastError())"
@@ -267,6 +274,12 @@ public final class AppendLog {
             releaseTheSync()
         }
         throw AppendLogError.syncFailed(outcome, cutBack: cutBack)
+    }
+
+    /// Whether a frame written before is still being made durable: the next frame would wait
+    /// for it (`appendAwaitingSync`).
+    public var syncPending: Bool {
+        state.withLock { broken == nil && (syncing || syncedEnd < writtenEnd) }
     }
 
     /// Records up to `durable` are in the log durably; records past `mayRemain` are not in

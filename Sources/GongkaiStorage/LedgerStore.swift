@@ -453,6 +453,10 @@ public final class LedgerStore: @unchecked Sendable {
     /// failed); nil while appends are taken.
     public var appendsRefusedReason: String? { appendLog.brokenReason }
 
+    /// Whether the append log is still making an earlier batch's frame durable: the next
+    /// batch's frame is written only after that (at most one frame is ever not durable).
+    public var logSyncPending: Bool { appendLog.syncPending }
+
     /// Runs `body` with a batch over one write transaction, writes the batch's frame to the
     /// append log with one fdatasync, commits the transaction, and returns the new head. On
     /// any error nothing of the batch is kept, in the log or in LMDB. After a full map the

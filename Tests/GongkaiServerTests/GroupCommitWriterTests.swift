@@ -64,6 +64,60 @@ final class GroupCommitWriterTests: XCTestCase {
         XCTAssertEqual(stats.snapshot(extra: [:])["commits"]?.integerValue, 17, "50 events in batches of 3")
     }
 
+    /// Appends that arrive while the frame before is being made durable join the batch
+    /// waiting for it: one more frame and one more fdatasync for all of them, in order.
+    func testAppendsArrivingWhileTheFrameBeforeIsSyncedJoinTheWaitingBatch() throws {
+        let store = try temporaryStore()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let answers = Answers()
+        func submission(_ id: String) throws -> AppendSubmission {
+            let event = try EventEnvelope(value: JSONParser.parse(Array(#"{"id":"\#(id)","type":"interview.held"}"#.utf8)))
+            return AppendSubmission(AppendReading(event), principal: "admin/uid:0", eventLoop: group.next(), submittedNanos: 0,
+                                    deliver: answers.add)
+        }
+        // The first frame's fdatasync is held until the test lets it go.
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        store.appendLog.beforeSync = { held.signal(); release.wait() }
+        /// Admits everything; while admitting "b" (the second batch), "c" and "d" arrive.
+        final class SubmitsDuringB: EventAdmission, @unchecked Sendable {
+            var writer: GroupCommitWriter?
+            var later: [AppendSubmission] = []
+            func beginBatch() {}
+            func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope {
+                if event.id == "b" { XCTAssertTrue(writer!.submit(later)) }
+                return event
+            }
+            func batchEnded(committed: Bool) {}
+        }
+        let admission = SubmitsDuringB()
+        let stats = ServerStats()
+        let writer = GroupCommitWriter(store: store, admission: admission, stats: stats, logger: Logger(label: "test")) { _ in }
+        admission.writer = writer
+        admission.later = [try submission("c"), try submission("d")]
+        writer.start()
+        defer { writer.stopAndWait() }
+        XCTAssertTrue(writer.submit([try submission("a")]))
+        XCTAssertEqual(held.wait(timeout: .now() + 10), .success, "the first frame is being made durable")
+        XCTAssertTrue(writer.submit([try submission("b")]))
+        // The second batch (b, then c and d joining it) waits for the first frame.
+        let deadline = Date().addingTimeInterval(10)
+        while store.appendLog.framesWaitingForSync == 0 && Date() < deadline { usleep(1_000) }
+        XCTAssertEqual(store.appendLog.framesWaitingForSync, 1)
+        store.appendLog.beforeSync = nil
+        release.signal()
+        for _ in 0..<4 { XCTAssertEqual(answers.arrived.wait(timeout: .now() + 10), .success) }
+        let seqs = answers.lock.withLock {
+            answers.outcomes.compactMap { outcome -> String? in
+                if case .appended(let id, let receipt) = outcome { return "\(id)=\(receipt.seq)" } else { return nil }
+            }
+        }
+        XCTAssertEqual(seqs, ["a=1", "b=2", "c=3", "d=4"])
+        XCTAssertEqual(stats.snapshot(extra: [:])["commits"]?.integerValue, 2, "c and d joined b's batch")
+        XCTAssertEqual(stats.snapshot(extra: [:])["largestBatch"]?.integerValue, 3)
+        XCTAssertEqual(store.head.size, 4)
+    }
+
     func testBatchCountTakesAtLeastOneEventAndStopsAtEitherBound() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -78,6 +132,8 @@ final class GroupCommitWriterTests: XCTestCase {
         XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 2, maxBytes: 1 << 30), 2)
         XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: 1 << 30), 10)
         XCTAssertEqual(GroupCommitWriter.batchCount([], maxRecords: 8_192, maxBytes: 1 << 30), 0)
+        XCTAssertEqual(GroupCommitWriter.batchCount(queue, maxRecords: 8_192, maxBytes: size - 1, mayBeEmpty: true), 0,
+                       "appends joining a batch may find no room")
     }
 
     func testALogThatCannotBeTakenBackRefusesAppendsAndAsksToStopOnce() throws {
