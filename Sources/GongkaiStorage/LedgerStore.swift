@@ -453,6 +453,12 @@ public final class LedgerStore: @unchecked Sendable {
     /// failed); nil while appends are taken.
     public var appendsRefusedReason: String? { appendLog.brokenReason }
 
+    /// Marks the ledger refused: every later open fails with `why` until an operator mends
+    /// the cause (a damaged log found while the projections are folded from it).
+    public func refuseFromNowOn(_ why: String) {
+        Self.refuse(why, directory: directory)
+    }
+
     /// Whether the append log is still making an earlier batch's frame durable: the next
     /// batch's frame is written only after that (at most one frame is ever not durable).
     public var logSyncPending: Bool { appendLog.syncPending }

@@ -100,6 +100,37 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0)
     }
 
+    /// One byte of a record in a middle frame of the append log, changed while the daemon is
+    /// stopped so that every length and the JSON stay whole: the projections are folded from
+    /// the log, so the start stops there (answers would differ from the signed records), and
+    /// every later start is refused too.
+    func testAChangedByteInAMiddleFrameOfTheLogStopsTheStartForGood() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.removeFiles() }
+        try daemon.start()
+        let connection = try daemon.connect()
+        for round in 0..<2 {  // two rounds, two frames at least: the open reads only the last one
+            XCTAssertTrue(try LedgerFixtures.pipeline(connection, (0..<20).map { "APPEND " + LedgerFixtures.event(id: "mid-\(round)-\($0)") })
+                .allSatisfy { $0.hasPrefix("OK ") })
+        }
+        connection.close()
+        XCTAssertEqual(daemon.stop(), 0)
+
+        let logPath = daemon.stateDirectory + "/ledger/append.log"
+        var log = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        let target = try XCTUnwrap(log.range(of: Data(#""id":"mid-0-3""#.utf8)))
+        log[target.upperBound - 2] = UInt8(ascii: "7")  // "mid-0-3" → "mid-0-7": still JSON, same length
+        try log.write(to: URL(fileURLWithPath: logPath))
+
+        let (status, firstLog) = try daemon.startExpectingFailure()
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(firstLog.contains("fails its SHA-256"), firstLog)
+        XCTAssertTrue(firstLog.contains("restore a backup"), firstLog)
+        let (again, secondLog) = try daemon.startExpectingFailure()
+        XCTAssertNotEqual(again, 0)
+        XCTAssertTrue(secondLog.contains("an earlier start refused this ledger"), secondLog)
+    }
+
     static func flipFirstBit(database: String, key: [UInt8], ledger: String) throws {
         try rewrite(database: database, key: key, ledger: ledger) { stored in
             guard var value = stored else { throw TestFailure("no node stored under that key") }

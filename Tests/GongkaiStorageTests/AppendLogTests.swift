@@ -230,8 +230,9 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(seqs, [1, 2])
     }
 
-    /// Damage in a middle frame stops the cursor with a damage report at that frame, never a
-    /// trap or a read past the frame, and every later read reports it again.
+    /// Damage in a middle frame (its structure, or one byte of a record) stops the cursor with
+    /// a damage report at that frame, never a trap or a read past the frame, and every later
+    /// read reports it again.
     func testTheRecordCursorStopsAtADamagedFrameAndStaysStopped() throws {
         let frames = try writeFrames([2, 3, 2])
         let secondStart = AppendLog.fileMagic.count + frames[0].bytes.count
@@ -241,8 +242,12 @@ final class AppendLogTests: LedgerTestCase {
         let damages: [(at: Int, value: UInt8, reason: String)] = [
             (secondStart + 24, 0xFF, "trailer does not match"),
             (secondStart + 31, 0x7F, "no whole frame"),
-            (secondStart + AppendLogFrame.headerBytes + 1, 0x7F, "ends inside a record"),
+            // A record's length past the frame's end: the digest, checked before the records
+            // are walked, sees it first.
+            (secondStart + AppendLogFrame.headerBytes + 1, 0x7F, "fails its SHA-256"),
             (secondStart + frames[1].bytes.count - 16, 0x01, "trailer"),
+            // A changed byte inside a record leaves every length whole: only the digest sees it.
+            (secondStart + AppendLogFrame.headerBytes + AppendLogFrame.entryOverheadBytes + 2, 0x7E, "fails its SHA-256"),
         ]
         for damage in damages {
             var bytes = whole
@@ -253,7 +258,7 @@ final class AppendLogTests: LedgerTestCase {
             var seqs: [UInt64] = []
             XCTAssertThrowsError(try cursor.read(count: 7) { seq, _ in seqs.append(seq) }) { error in
                 guard case AppendLogError.damaged(let why) = error else { return XCTFail("\(error)") }
-                XCTAssertTrue(why.contains(damage.reason), "byte \(damage.at): \(why)")
+                XCTAssertTrue(why.contains(damage.reason), "byte \(damage.at) (\(damage.reason)): \(why)")
             }
             XCTAssertEqual(seqs, [1, 2], "byte \(damage.at): only the first frame's records")
             XCTAssertThrowsError(try cursor.read(count: 1) { _, _ in XCTFail("a record after the damage") }) { error in

@@ -48,7 +48,9 @@ final class DomainState: @unchecked Sendable {
             try fold(cursor: cursor, size: size, chunkRecords: chunkRecords, helpers: helpers)
         } catch let error as AppendLogError {
             // The source of truth itself is damaged (its middle frames are read only here and
-            // by VERIFY): no projection is served from it.
+            // by VERIFY): no projection is served from it, and no later start, in this boot or
+            // another, takes it for whole (as the open does for damage it finds itself).
+            store.refuseFromNowOn("\(error)")
             throw ServerError("\(error); the daemon does not start on a damaged ledger: restore a backup")
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")
