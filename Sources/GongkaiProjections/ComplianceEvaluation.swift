@@ -26,11 +26,17 @@ public enum ComplianceEvaluation {
     }
 
     /// A deadline is met if done by its due date, late if done after, missed if still not
-    /// done once the date has passed, pending before that. `completions` are ascending, so
-    /// the first is the earliest (a busy unit can record thousands).
-    public static func deadline(due: BusinessDate, completions: [BusinessDate], asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
+    /// done once the date has passed, pending before that. Only completions from `yearStart`
+    /// on count: a task of this year's catalog is not done by last year's completion of the
+    /// task of the same id. `completions` are ascending (a busy unit can record thousands).
+    public static func deadline(due: BusinessDate, completions: [BusinessDate], from yearStart: BusinessDate,
+                                asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
         assert(zip(completions, completions.dropFirst()).allSatisfy { $0 <= $1 }, "completions are ascending")
-        if let done = completions.first, done <= asof { return (done <= due ? .met : .late, done) }
+        let first = ComplianceInputs.firstIndex(onOrAfter: yearStart, in: completions)
+        if first < completions.count, completions[first] <= asof {
+            let done = completions[first]
+            return (done <= due ? .met : .late, done)
+        }
         return (asof > due ? .missed : .pending, nil)
     }
 
@@ -69,7 +75,8 @@ public enum ComplianceEvaluation {
                 })
                 entries += judged.map { ComplianceEntry(obligation: obligation.id, label: $0.0.label, status: $0.1, end: $0.0.end) }
             case .deadline(let due):
-                let (status, done) = deadline(due: due, completions: inputs.completions[obligation.id] ?? [], asof: asof)
+                let (status, done) = deadline(due: due, completions: inputs.completions[obligation.id] ?? [],
+                                              from: BusinessDate(year: catalog.year, month: 1, day: 1), asof: asof)
                 object["due"] = .string(due.description)
                 object["status"] = .string(status.rawValue)
                 object["completed"] = done.map { .string($0.description) } ?? .null

@@ -83,6 +83,11 @@ public struct ComplianceInputs: Sendable {
         return boundary(dates) { $0 <= last } - boundary(dates) { $0 < first }
     }
 
+    /// The index of the first of the ascending `dates` on or after `date` (their count if none is).
+    static func firstIndex(onOrAfter date: BusinessDate, in dates: [BusinessDate]) -> Int {
+        boundary(dates) { $0 < date }
+    }
+
     /// The index of the first date for which `isBefore` is false; `isBefore` must hold for a
     /// prefix of the dates and fail for the rest.
     private static func boundary(_ dates: [BusinessDate], _ isBefore: (BusinessDate) -> Bool) -> Int {

@@ -10,7 +10,9 @@ public enum EventValidator {
         if let date = event.date, date > today.adding(days: 1) {
             throw DomainError("at", "\(date) is more than one day after today (\(today), Asia/Shanghai)")
         }
-        let view = LedgerView(facts: facts, known: facts.size)
+        // An event is judged by the rules of its own year (a late 2023 step after the 2024
+        // catalog's adoption is checked against 2023's units, obligations and escalations).
+        let view = LedgerView(facts: facts, known: facts.size, year: event.date?.year)
         switch event.body {
         case .catalogAdopted, .calendarAdopted:
             return event

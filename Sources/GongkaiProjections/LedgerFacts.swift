@@ -182,6 +182,18 @@ public final class LedgerFacts: @unchecked Sendable {
         if journaling { journal.append((seq, undos)) }
     }
 
+    /// The catalog that judges business dates of `year` in a view that knows `known` records:
+    /// the last one adopted by then for that year (a revised table replaces the year's first),
+    /// or, when none was adopted for it, the last one adopted (the rules in force). A new
+    /// year's catalog does not re-judge the year before: December's bulletin, printed in
+    /// January, reads the same after next year's table is adopted.
+    public func adoptedCatalog(known: UInt64, year: Int?) -> (seq: UInt64, catalog: Catalog)? {
+        // Adopted in seq order: the known ones are a prefix.
+        let adopted = catalogs.prefix { $0.seq <= known }
+        if let year, let forYear = adopted.last(where: { $0.catalog.year == year }) { return forYear }
+        return adopted.last
+    }
+
     /// The last rule change recorded by `seq` (0 if none). For the newest view only tentative
     /// records lie past `seq`, so the search from the end is short; for an old `known=` it
     /// passes every later rule change (a few per thousand records).

@@ -6,19 +6,26 @@ import GongkaiDomain
 public struct LedgerView {
     public let facts: LedgerFacts
     public let known: UInt64
-    /// The rules in force at `known`, if any catalog was adopted by then.
+    /// The rules that judge the view's year (`LedgerFacts.adoptedCatalog`): the catalog adopted
+    /// by `known` for that year, else the last adopted by then; nil if none was.
     public let catalog: Catalog?
+    /// The seq of the record that adopted `catalog`.
+    public let catalogSeq: UInt64?
     public let calendar: WorkingDayCalendar
     /// The facts' voids, held here once: `counts` runs for every fact a query looks at, and
     /// reaching through the facts object each time costs a retain and a release.
     private let voidedBy: [UInt64: UInt64]
 
-    public init(facts: LedgerFacts, known: UInt64) {
+    /// The ledger at `known` records, judging business dates of `year` (nil: by the rules in
+    /// force, the last catalog adopted).
+    public init(facts: LedgerFacts, known: UInt64, year: Int? = nil) {
         precondition(known <= facts.size, "a view cannot know records the ledger does not have")
         self.facts = facts
         self.known = known
         voidedBy = facts.voidedBy
-        catalog = facts.catalogs.last { $0.seq <= known }?.catalog
+        let adopted = facts.adoptedCatalog(known: known, year: year)
+        catalog = adopted?.catalog
+        catalogSeq = adopted?.seq
         if facts.calendars.last.map({ $0.seq <= known }) ?? true {
             calendar = facts.calendar  // every adopted calendar is known: the kept one serves
         } else {

@@ -13,6 +13,9 @@ public struct UnitDigest: Sendable {
     public let unit: String
     /// The view this digest stands for.
     public private(set) var known: UInt64 = 0
+    /// The catalog its reply rules came from (views of different years may judge by
+    /// different catalogs).
+    public let catalogSeq: UInt64?
     /// The latest date of any step a settled verdict rests on. The digest answers only for
     /// `asof` on or after it; before that, some settled inquiry had not been replied to yet.
     public private(set) var settledThrough = BusinessDate(dayNumber: Int.min)
@@ -42,12 +45,13 @@ public struct UnitDigest: Sendable {
     /// The digest of `unit` at `view`, from every fact.
     public init(unit: String, view: LedgerView) {
         self.unit = unit
+        catalogSeq = view.catalogSeq
         fold(view)
     }
 
     /// Whether `advanced(to:)` can reuse this digest for `view` (else it builds anew).
     public func canAdvance(to view: LedgerView) -> Bool {
-        view.known >= known && view.facts.lastRuleChange(through: view.known) <= known
+        view.known >= known && view.catalogSeq == catalogSeq && view.facts.lastRuleChange(through: view.known) <= known
     }
 
     /// This digest moved to `view`: the facts recorded since folded in, or built anew when a

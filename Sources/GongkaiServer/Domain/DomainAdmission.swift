@@ -68,7 +68,7 @@ final class DomainAdmission: EventAdmission {
         }
         guard case .office(let own)? = role else { return }
         try state.writerRead { facts in
-            let catalog = LedgerView(facts: facts, known: facts.size).catalog
+            let catalog = LedgerView(facts: facts, known: facts.size, year: given.date?.year).catalog
             let ownId = catalog?.unitId(for: own) ?? own
             let unit = given.unit.map { catalog?.unitId(for: $0) ?? $0 }
             guard unit == ownId else {

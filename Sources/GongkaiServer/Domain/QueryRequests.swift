@@ -37,10 +37,11 @@ struct QueryRequests {
                 let (view, asof) = try resolve(options, facts: facts)
                 return EscalationEvaluation.answer(view: view, asof: asof)
             case .bulletin(let month, let options):
-                let (view, _) = try resolve(options, facts: facts)
                 guard month.count == 7, let first = BusinessDate(month + "-01") else {
                     throw ProtocolError(.badRequest, "month must be YYYY-MM, got \"\(month.prefix(20))\"")
                 }
+                // Judged by the rules of the month's year, whatever the asof option says.
+                let (view, _) = try resolve(options, facts: facts, year: first.year)
                 // The bulletin reports what the inspection found once the month is over
                 // (docs/PROTOCOL.md): judged earlier, it would list as overdue or missed what
                 // can still be done today, and the same `known` would not give the same answer.
@@ -71,7 +72,9 @@ struct QueryRequests {
         }
     }
 
-    private func resolve(_ options: QueryOptions, facts: LedgerFacts) throws -> (LedgerView, BusinessDate) {
+    /// The view asked for (`known=`, default the durable head) and the date judged (`asof=`,
+    /// default today in Shanghai); the view judges by the catalog of `year`, default asof's.
+    private func resolve(_ options: QueryOptions, facts: LedgerFacts, year: Int? = nil) throws -> (LedgerView, BusinessDate) {
         let known = options.known ?? durableSize
         guard known <= durableSize else {
             throw ProtocolError(.badRequest, "known=\(known) is beyond the log's \(durableSize) records")
@@ -81,7 +84,7 @@ struct QueryRequests {
             guard let date = BusinessDate(text) else { throw ProtocolError(.badRequest, "asof must be a date YYYY-MM-DD, got \"\(text.prefix(20))\"") }
             asof = date
         }
-        return (LedgerView(facts: facts, known: known), asof)
+        return (LedgerView(facts: facts, known: known, year: year ?? asof.year), asof)
     }
 
     private func unit(_ text: String, view: LedgerView) throws -> String {

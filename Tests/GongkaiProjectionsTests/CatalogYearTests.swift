@@ -1,0 +1,86 @@
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProjections
+import XCTest
+
+/// A new year's catalog judges its own year's dates; the year before keeps being judged by
+/// the catalog adopted for it, so adopting 2024's table in January changes nothing said
+/// about 2023 (December's bulletin, the year's escalations, an interview still owed).
+final class CatalogYearTests: XCTestCase {
+    /// The bundled 2023 catalog moved a year on: year 2024, every deadline a year later.
+    private func adopt2024(_ fixture: FactsFixture) throws -> UInt64 {
+        let text = BundledDocuments.catalog
+            .replacingOccurrences(of: "\"2023-", with: "\"2024-")
+            .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": 2024")
+            .replacingOccurrences(of: "\"shangyou-2023\"", with: "\"shangyou-2024\"")
+        XCTAssertNotEqual(Array(text.utf8), Array(BundledDocuments.catalog.utf8))
+        return try fixture.appendRaw(["id": "catalog-2024", "type": "catalog.adopted", "catalog": try JSONParser.parse(Array(text.utf8))])
+    }
+
+    func testEachYearIsJudgedByItsOwnCatalog() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        let before = fixture.facts.size
+        let adopted = try adopt2024(fixture)
+        func name(_ known: UInt64, _ year: Int?) -> String? {
+            LedgerView(facts: fixture.facts, known: known, year: year).catalog?.name
+        }
+        XCTAssertEqual(name(fixture.facts.size, 2023), "shangyou-2023")
+        XCTAssertEqual(name(fixture.facts.size, 2024), "shangyou-2024")
+        XCTAssertEqual(name(fixture.facts.size, 2026), "shangyou-2024", "a year without its own catalog: the last adopted")
+        XCTAssertEqual(name(fixture.facts.size, nil), "shangyou-2024", "the rules in force")
+        XCTAssertEqual(name(before, 2024), "shangyou-2023", "before 2024's adoption only 2023's was known")
+        XCTAssertEqual(LedgerView(facts: fixture.facts, known: adopted, year: 2024).catalogSeq, adopted)
+    }
+
+    /// 2024's T06a is not done by a 2023 completion of 2023's T06a; a 2024 one does it.
+    func testADeadlineCountsOnlyCompletionsOfItsCatalogsYear() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T06a", "at": "2023-08-14"])
+        _ = try adopt2024(fixture)
+        func t06a(_ asof: String) throws -> (status: String?, completed: String?) {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: date(asof).year)
+            let (json, _) = ComplianceEvaluation.evaluate(unit: "dongshan", view: view, asof: date(asof))
+            let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T06a" })
+            return (entry["status"]?.stringValue, entry["completed"]?.stringValue)
+        }
+        XCTAssertEqual(try t06a("2023-12-31").status, "met", "2023 keeps its completion")
+        XCTAssertEqual(try t06a("2024-06-30").status, "pending", "2024's task is not done yet")
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T06a", "at": "2024-03-01"])
+        XCTAssertEqual(try t06a("2024-06-30").status, "met")
+        XCTAssertEqual(try t06a("2024-06-30").completed, "2024-03-01")
+    }
+
+    /// Three county notices in 2023 require an interview; 2024's adoption in January neither
+    /// clears it nor stops the interview, dated in 2023, from being recorded.
+    func testLastYearsEscalationSurvivesTheNewCatalog() throws {
+        let fixture = try FactsFixture(today: date("2024-01-20"))
+        for day in ["2023-03-02", "2023-05-04", "2023-07-06"] { _ = try fixture.notice("czj", "county", day) }
+        let bulletinBefore = BulletinReport.answer(year: 2023, month: 12, view: LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023))
+        _ = try adopt2024(fixture)
+        let view2023 = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
+        XCTAssertEqual(EscalationEvaluation.evaluate(unit: "czj", view: view2023, asof: date("2023-12-31"))?.state, .interviewRequired)
+        var after = try XCTUnwrap(BulletinReport.answer(year: 2023, month: 12, view: view2023).objectValue)
+        var before = try XCTUnwrap(bulletinBefore.objectValue)
+        XCTAssertNotEqual(after["known"], before["known"])
+        (after["known"], before["known"]) = (nil, nil)
+        XCTAssertEqual(after, before, "December 2023's bulletin reads the same after 2024's adoption")
+        XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2023-12-20"]))
+        XCTAssertEqual(EscalationEvaluation.evaluate(unit: "czj", view: LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023),
+                                                     asof: date("2023-12-31"))?.state, .interviewed)
+        XCTAssertEqual(EscalationEvaluation.evaluate(unit: "czj", view: fixture.view(), asof: date("2024-06-30"))?.state, .clear,
+                       "2024 starts clear")
+    }
+
+    /// A unit's kept digest holds reply rules of one catalog: a view of another year's
+    /// catalog builds its own.
+    func testADigestServesOnlyViewsOfItsCatalog() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        _ = try adopt2024(fixture)
+        let view2023 = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
+        let view2024 = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
+        let digest = UnitDigest(unit: "czj", view: view2023)
+        XCTAssertTrue(digest.canAdvance(to: view2023))
+        XCTAssertFalse(digest.canAdvance(to: view2024))
+        XCTAssertEqual(digest.advanced(to: view2024).catalogSeq, view2024.catalogSeq)
+    }
+}
