@@ -10,7 +10,7 @@ import Foundation
 public enum CheckpointKeys {
     /// The signature algorithm byte for Ed25519 in signed notes.
     static let ed25519: UInt8 = 0x01
-    static let signerPrefix = "PRIVATE+KEY+"
+    public static let signerPrefix = "PRIVATE+KEY+"
 
     /// A new key pair from the system's random source.
     public static func generate(name: String) throws -> (signer: String, verifier: String) {

@@ -11,6 +11,10 @@ public struct CheckpointVerifier: Sendable {
 
     /// Parses `<name>+<hash>+<base64(0x01 ‖ public key)>`, checking the hash against the key.
     public init(key text: String) throws {
+        guard !text.hasPrefix(CheckpointKeys.signerPrefix) else {
+            throw CheckpointError.malformedKey("this is a signer (private) key; checkpoints are verified with its verifier key, " +
+                                               "the .pub file keygen wrote beside it (and the private key should not leave the daemon's host)")
+        }
         let (name, hash, publicKey) = try CheckpointKeys.parse(text, kind: "verifier")
         guard CheckpointKeys.keyHash(name: name, publicKey: publicKey) == hash else {
             throw CheckpointError.malformedKey("the verifier key's hash does not match its name and key")

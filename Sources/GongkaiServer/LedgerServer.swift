@@ -154,13 +154,18 @@ public final class LedgerServer {
             throw ServerError("cannot read signing key file \(path): \(String(cString: strerror(errno)))")
         }
         guard status.st_mode & S_IFMT == S_IFREG else { throw ServerError("signing key file \(path) is not a regular file") }
+        guard let data = try? handle.readToEnd(), data.count <= 4096, var text = String(data: data, encoding: .utf8) else {
+            throw ServerError("signing key file \(path) does not hold a signer key (PRIVATE+KEY+...)")
+        }
+        // Said before the mode: asking to lock down a public key would send the operator astray.
+        guard text.hasPrefix(CheckpointKeys.signerPrefix) else {
+            throw ServerError("signing key file \(path) does not hold a signer key (PRIVATE+KEY+...); " +
+                              "give --signing-key the private key file keygen wrote (NAME.key), not its verifier key (NAME.pub)")
+        }
         let mode = status.st_mode & 0o777
         guard mode == 0o600 || mode == 0o400 else {
             let digits = String(mode, radix: 8)
             throw ServerError("signing key file \(path) has mode \(String(repeating: "0", count: 4 - digits.count) + digits); it must be 0600 or 0400 (private to its owner)")
-        }
-        guard let data = try? handle.readToEnd(), data.count <= 4096, var text = String(data: data, encoding: .utf8) else {
-            throw ServerError("signing key file \(path) does not hold a signer key (PRIVATE+KEY+...)")
         }
         if text.hasSuffix("\n") { text.removeLast() }
         let signer: CheckpointSigner

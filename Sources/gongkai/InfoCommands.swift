@@ -62,6 +62,14 @@ struct Request: ParsableCommand {
     @Argument(help: "The request: a verb and its arguments, joined by spaces.")
     var words: [String]
 
+    func validate() throws {
+        // A line break would make the daemon read two requests, and only the first answer
+        // would be printed (an APPEND after it committed unseen).
+        if words.contains(where: { $0.contains(where: \.isNewline) }) {
+            throw ValidationError("a request is one line: remove the line break (send several requests with several commands, or events with gongkai append)")
+        }
+    }
+
     func run() throws {
         let line = words.joined(separator: " ")
         let verb = words.first?.uppercased() ?? ""

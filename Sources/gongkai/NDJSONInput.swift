@@ -17,6 +17,9 @@ final class NDJSONInput {
         case notUTF8
     }
 
+    /// UTF-8's byte-order mark, U+FEFF.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     let fd: Int32
     let maxLineBytes: Int
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -53,8 +56,11 @@ final class NDJSONInput {
     /// The next event or rejected line; nil at end of input.
     func next() throws -> Item? {
         while true {
-            guard let (bytes, length) = try nextRawLine() else { return nil }
-            guard let bytes else { return .rejected(reason: .tooLong(bytes: length), line: lineNumber) }
+            guard let (raw, length) = try nextRawLine() else { return nil }
+            guard var bytes = raw else { return .rejected(reason: .tooLong(bytes: length), line: lineNumber) }
+            // A file saved by Windows Notepad (or exported as "UTF-8 with BOM") starts with a
+            // byte-order mark, which is not JSON: it marks the encoding, and the encoding is UTF-8.
+            if lineNumber == 1, bytes.starts(with: Self.byteOrderMark) { bytes = bytes.dropFirst(Self.byteOrderMark.count) }
             if isSkippable(bytes) { continue }
             guard let text = bytes.withUnsafeBufferPointer({ UTF8Text.string(validating: $0) }) else {
                 return .rejected(reason: .notUTF8, line: lineNumber)

@@ -230,7 +230,7 @@ final class CheckpointNoteTests: XCTestCase {
             ("\(Vector.name)+7af65c8f+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVQ==", "not an Ed25519 key"),
             ("bad name+7af65c8f+\(publicPart)", "without whitespace"),
             ("a+\u{301}b+7af65c8f+\(publicPart)", "not 8 hex digits"),
-            (Vector.signer, "not 8 hex digits"),
+            (Vector.signer, "this is a signer (private) key"),
             (Vector.verifier + "\n", "not base64"),
         ]
         for (text, expected) in verifierCases {

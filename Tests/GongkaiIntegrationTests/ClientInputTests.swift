@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// The `gongkai` client with input a person gives it: a request is one line, and an NDJSON
+/// file saved with a byte-order mark is read as the UTF-8 it is.
+final class ClientInputTests: XCTestCase {
+    private var client: String {
+        URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+    }
+
+    private func size(_ daemon: DaemonProcess) throws -> Int? {
+        try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("HEAD"))["size"]?.integerValue.map(Int.init)
+    }
+
+    func testARequestWithALineBreakIsRefusedAndSendsNothing() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let before = try size(daemon)
+        let two = "APPEND " + LedgerFixtures.event(id: "nl-1") + "\nAPPEND " + LedgerFixtures.event(id: "nl-2")
+        let run = try ToolProcess.run(client, ["request", two, "--socket", daemon.socketPath])
+        XCTAssertEqual(run.status, 64, run.output)
+        XCTAssertTrue(run.output.contains("a request is one line"), run.output)
+        XCTAssertEqual(try size(daemon), before, "neither append was sent")
+        XCTAssertEqual(try ToolProcess.run(client, ["request", "PING", "--socket", daemon.socketPath]).status, 0)
+    }
+
+    func testAnNDJSONFileWithAByteOrderMarkIsAppended() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let before = try XCTUnwrap(try size(daemon))
+        let file = daemon.stateDirectory + "/notepad.ndjson"
+        let text = "\u{FEFF}" + LedgerFixtures.event(id: "bom-1") + "\r\n" + LedgerFixtures.event(id: "bom-2") + "\r\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try ToolProcess.run(client, ["append", "--file", file, "--socket", daemon.socketPath])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual(try size(daemon), before + 2)
+    }
+}
