@@ -143,6 +143,18 @@ final class InquiryTests: XCTestCase {
                        "no holiday calendar adopted for 2027; working days counted Monday–Friday only")
     }
 
+    /// Before the catalog's first day nothing was counted, so nothing is noted; far ahead,
+    /// the years without a calendar are named as one span, not one by one.
+    func testTheCalendarNoteNamesOnlyYearsCountedInAndJoinsRuns() throws {
+        let fixture = try FactsFixture()
+        XCTAssertNil(ComplianceEvaluation.answer(unit: "czj", view: fixture.view(), asof: date("2020-06-01"))["calendarNote"])
+        XCTAssertNil(ComplianceEvaluation.answer(unit: "czj", view: fixture.view(), asof: date("2026-12-31"))["calendarNote"])
+        XCTAssertEqual(ComplianceEvaluation.answer(unit: "czj", view: fixture.view(), asof: date("2028-03-01"))["calendarNote"]?.stringValue,
+                       "no holiday calendar adopted for 2027, 2028; working days counted Monday–Friday only")
+        XCTAssertEqual(ComplianceEvaluation.answer(unit: "czj", view: fixture.view(), asof: date("9999-12-31"))["calendarNote"]?.stringValue,
+                       "no holiday calendar adopted for 2027–9999; working days counted Monday–Friday only")
+    }
+
     func testHotlineCannotBeExtendedAndRepliesOnlyOnce() throws {
         let fixture = try FactsFixture()
         try receive(fixture, "h1", at: "2023-04-03")
