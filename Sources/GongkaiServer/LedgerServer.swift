@@ -59,7 +59,7 @@ public final class LedgerServer {
         if recovery.discardedTailBytes > 0 {
             logger.warning("cut a torn last frame of \(recovery.discardedTailBytes) bytes off the append log (a write cut short before its fsync, never acknowledged)")
         }
-        if recovery.indexRebuilt { logger.notice("rebuilt the LMDB index from the append log: it was left open in an earlier boot of the machine") }
+        if let reason = recovery.rebuildReason { logger.notice("rebuilt the LMDB index from the append log: \(reason)") }
         if recovery.logWritten { logger.notice("wrote the append log from the LMDB ledger (a ledger from before the log)") }
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()

@@ -112,9 +112,28 @@ struct LedgerMismatch: Error {
 /// What opening a ledger did to bring its LMDB index in line with the append log.
 public struct LedgerRecovery: Equatable, Sendable {
     /// LMDB was thrown away and rebuilt from the log (left open in another boot).
-    public let indexRebuilt: Bool
+    public var indexRebuilt: Bool { rebuildReason != nil }
+    /// Why the index was rebuilt from the log, for the operator's journal; nil if it was not.
+    public let rebuildReason: String?
     /// The log was written from LMDB (a ledger from before the log).
     public let logWritten: Bool
     /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
     public let discardedTailBytes: UInt64
+
+    /// Why an index with `marker` is not trusted in boot `boot` (nil when it is): each cause
+    /// named, so that an operator reading the journal is not told of a reboot that never was.
+    static func distrust(marker: IndexMarker?, boot: String?, indexExists: Bool) -> String? {
+        guard indexExists else { return "there was no LMDB index (data.mdb missing or empty)" }
+        switch marker {
+        case .clean?: return nil
+        case nil: return "its marker (index-state) is missing, so the index was not known to be whole"
+        case .openInBoot(let markedBoot)?:
+            if IndexMarker.openInBoot(markedBoot) == IndexMarker.flushFailed {
+                return "an earlier run marked it for a rebuild (a flush that failed, damage found, or a failed fdatasync of the log)"
+            }
+            guard let boot else { return "this machine's boot id cannot be read, so an index left open is not trusted" }
+            return markedBoot == boot ? nil : "it was left open in an earlier boot of the machine"
+        case .refused?: return "an earlier start refused it"
+        }
+    }
 }

@@ -136,13 +136,15 @@ public final class LedgerStore: @unchecked Sendable {
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
-                recovery = LedgerRecovery(indexRebuilt: !indexTrusted, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+                let reason = indexTrusted ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists)
+                    ?? "it was not trusted"
+                recovery = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
             } else {
                 let total = head.size
                 appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
-                recovery = LedgerRecovery(indexRebuilt: false, logWritten: true, discardedTailBytes: 0)
+                recovery = LedgerRecovery(rebuildReason: nil, logWritten: true, discardedTailBytes: 0)
             }
             // Nothing is served, appended to or signed over a root its stored peaks do not give
             // (StoredPeaksCheck.swift). Checked once the log agrees with the index at its head

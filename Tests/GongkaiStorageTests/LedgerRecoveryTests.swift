@@ -166,6 +166,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
         do {
             let rebuilt = try open(boot: "boot-b")
             XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+            XCTAssertEqual(rebuilt.recovery.rebuildReason, "it was left open in an earlier boot of the machine")
             XCTAssertEqual(try Answers(rebuilt), expected)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"), "the old index goes once the new one is in place")
@@ -195,11 +196,18 @@ final class LedgerRecoveryTests: LedgerTestCase {
             head = store.head
         }
         XCTAssertTrue(try LedgerStore(directory: path, boot: nil).recovery.indexRebuilt)
-        XCTAssertTrue(try LedgerStore(directory: path, boot: nil).recovery.indexRebuilt, "unknown never equals unknown")
+        let unknown = try LedgerStore(directory: path, boot: nil).recovery
+        XCTAssertTrue(unknown.indexRebuilt, "unknown never equals unknown")
+        XCTAssertEqual(unknown.rebuildReason, "this machine's boot id cannot be read, so an index left open is not trusted")
         try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
         let reopened = try open()
         XCTAssertTrue(reopened.recovery.indexRebuilt)
+        XCTAssertEqual(reopened.recovery.rebuildReason, "its marker (index-state) is missing, so the index was not known to be whole",
+                       "not a reboot: the journal names the cause")
         XCTAssertEqual(reopened.head, head)
+        XCTAssertTrue(LedgerStore.markIndexForRebuild(directory: path))
+        XCTAssertEqual(try open().recovery.rebuildReason,
+                       "an earlier run marked it for a rebuild (a flush that failed, damage found, or a failed fdatasync of the log)")
     }
 
     func testALedgerFromBeforeTheLogGetsItsLogWrittenFromLMDB() throws {
