@@ -9,7 +9,8 @@ struct Gongkai: ParsableCommand {
         discussion: """
             Output is readable on a terminal and raw JSON (one answer per line) when \
             stdout is a pipe or with --json. Exit codes: 0 ok, 1 the daemon answered \
-            with an error (or an append failed), 2 the daemon could not be reached.
+            with an error (or an append failed), 2 the daemon could not be reached, \
+            64 the command line is wrong (a missing or bad argument or option).
             """,
         subcommands: [
             Ping.self, Head.self, Stats.self, Whoami.self,
