@@ -86,6 +86,10 @@ public final class LedgerServer {
             try? group.syncShutdownGracefully()
             throw error
         }
+        // Once the seed (or --catalog) is in: the units the catalogs know.
+        access.checkOfficeUnits(knows: { unit in
+            domain.read { facts in facts.catalogs.contains { $0.catalog.unitId(for: unit) != nil } }
+        }, logger: logger)
 
         let serverChannel: Channel
         do {

@@ -19,6 +19,25 @@ final class AccessControl: @unchecked Sendable {
         current.withLockedValue { $0 = ($0.generation + 1, policy) }
     }
 
+    /// Whether a unit (id or Chinese name) is in some adopted catalog; set once the ledger's
+    /// projections are built (the access file is read before).
+    private let unitCheck = NIOLockedValueBox<(@Sendable (String) -> Bool)?>(nil)
+
+    /// From now on, and for the rules in force now, warns of office principals whose unit no
+    /// adopted catalog has: a typo there is accepted (the file names principals, not units
+    /// the file could check), and its users could append nothing.
+    func checkOfficeUnits(knows: @escaping @Sendable (String) -> Bool, logger: Logger) {
+        unitCheck.withLockedValue { $0 = knows }
+        warnAboutUnknownUnits(logger: logger)
+    }
+
+    private func warnAboutUnknownUnits(logger: Logger) {
+        guard let knows = unitCheck.withLockedValue({ $0 }) else { return }
+        for unit in snapshot.policy.officeUnits where !knows(unit) {
+            logger.warning("access file: principal office:\(unit) names no unit of any adopted catalog; its users can append nothing (UNITS lists the ids)")
+        }
+    }
+
     /// The policy the configuration names: the access file, or — when the default file does
     /// not exist — the dev default where the daemon's own uid is `admin`.
     static func load(_ configuration: ServerConfiguration, logger: Logger) throws -> AccessPolicy {
@@ -49,6 +68,7 @@ final class AccessControl: @unchecked Sendable {
             do {
                 replace(with: try Self.load(configuration, logger: logger))
                 logger.info("access rules reloaded", metadata: ["principals": "\(snapshot.policy.rules.count)"])
+                warnAboutUnknownUnits(logger: logger)
             } catch {
                 logger.error("access file not reloaded, keeping the old rules: \(error)")
             }

@@ -70,6 +70,15 @@ public struct AccessPolicy: Equatable, Sendable {
         AccessPolicy(rules: [AccessRule(principal: .admin, uids: [uid])])
     }
 
+    /// The units the file's office principals name, in file order, each once.
+    public var officeUnits: [String] {
+        var seen: Set<String> = []
+        return rules.compactMap { rule in
+            guard case .office(let unit) = rule.principal, seen.insert(unit).inserted else { return nil }
+            return unit
+        }
+    }
+
     /// The principal of a peer: the first rule naming its uid in `users`; else the first rule
     /// one of whose `groups` is the peer's gid or a supplementary group of its user; else nil.
     public func principal(uid: UInt32, gid: UInt32, supplementaryGroups: () -> [UInt32]) -> Principal? {
