@@ -60,7 +60,15 @@ public final class LedgerServer {
             logger.warning("cut a torn last frame of \(recovery.discardedTailBytes) bytes off the append log (a write cut short before its fsync, never acknowledged)")
         }
         if let reason = recovery.rebuildReason { logger.notice("rebuilt the LMDB index from the append log: \(reason)") }
-        if recovery.logWritten { logger.notice("wrote the append log from the LMDB ledger (a ledger from before the log)") }
+        if recovery.logWritten && recovery.logLost {
+            logger.warning("""
+                the append log was missing although this ledger had one (its index-state marker was there): \
+                wrote it again from the LMDB index, which was whole (closed cleanly, or left open in this boot); \
+                unless it was removed on purpose, find out why, and check the ledger with VERIFY
+                """)
+        } else if recovery.logWritten {
+            logger.notice("wrote the append log from the LMDB ledger (a ledger from before the log, or a restored backup)")
+        }
         logger.info("ledger open", metadata: ["size": "\(store.head.size)", "root": "\(store.head.root.hex)", "directory": "\(ledgerDirectory)"])
         FileDescriptorLimit.raiseToHardLimit()
 

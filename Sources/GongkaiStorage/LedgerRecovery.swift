@@ -117,6 +117,9 @@ public struct LedgerRecovery: Equatable, Sendable {
     public let rebuildReason: String?
     /// The log was written from LMDB (a ledger from before the log).
     public let logWritten: Bool
+    /// The log was written because it had gone missing: the ledger had had one (its marker
+    /// was there), unlike a ledger from before the log or a restored backup.
+    public var logLost = false
     /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
     public let discardedTailBytes: UInt64
 

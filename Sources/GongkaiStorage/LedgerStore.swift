@@ -144,7 +144,7 @@ public final class LedgerStore: @unchecked Sendable {
                 appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
-                recovery = LedgerRecovery(rebuildReason: nil, logWritten: true, discardedTailBytes: 0)
+                recovery = LedgerRecovery(rebuildReason: nil, logWritten: true, logLost: marker != nil, discardedTailBytes: 0)
             }
             // Nothing is served, appended to or signed over a root its stored peaks do not give
             // (StoredPeaksCheck.swift). Checked once the log agrees with the index at its head

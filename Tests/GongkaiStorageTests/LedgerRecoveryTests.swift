@@ -223,6 +223,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
         do {
             let migrated = try open()
             XCTAssertTrue(migrated.recovery.logWritten)
+            XCTAssertFalse(migrated.recovery.logLost, "no marker: a ledger from before the log")
             XCTAssertEqual(try Answers(migrated), expected)
             let frames = try frames(of: migrated)
             XCTAssertEqual(frames, written, "the same frames as the log written by the appends")
@@ -317,6 +318,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
         // In the boot that left it open the index is whole, and the log is written from it.
         let store = try open()
         XCTAssertTrue(store.recovery.logWritten)
+        XCTAssertTrue(store.recovery.logLost, "the marker says the ledger had a log")
         XCTAssertEqual(store.head.size, 3)
     }
 
