@@ -26,18 +26,26 @@ public enum ComplianceEvaluation {
     }
 
     /// A deadline is met if done by its due date, late if done after, missed if still not
-    /// done once the date has passed, pending before that. Only completions from `yearStart`
-    /// on count: a task of this year's catalog is not done by last year's completion of the
-    /// task of the same id. `completions` are ascending (a busy unit can record thousands).
-    public static func deadline(due: BusinessDate, completions: [BusinessDate], from yearStart: BusinessDate,
-                                asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
+    /// done once the date has passed, pending before that. `completions` are this task's,
+    /// ascending, so the first is the earliest (a busy unit can record thousands).
+    public static func deadline(due: BusinessDate, completions: ArraySlice<BusinessDate>, asof: BusinessDate) -> (ComplianceEntry.Status, BusinessDate?) {
         assert(zip(completions, completions.dropFirst()).allSatisfy { $0 <= $1 }, "completions are ascending")
-        let first = ComplianceInputs.firstIndex(onOrAfter: yearStart, in: completions)
-        if first < completions.count, completions[first] <= asof {
-            let done = completions[first]
-            return (done <= due ? .met : .late, done)
-        }
+        if let done = completions.first, done <= asof { return (done <= due ? .met : .late, done) }
         return (asof > due ? .missed : .pending, nil)
+    }
+
+    /// Where the completions of `catalog`'s task `id` begin among all of the unit's (ascending):
+    /// a task of one year's table is done by a completion of that year or later, never by an
+    /// earlier year's. Each completion counts for the earliest task still open: when last
+    /// year's table had the same task and nothing completed it within last year, the first
+    /// completion of this year was its late one, and this year's task counts those after it.
+    static func firstCompletion(of id: String, in completions: [BusinessDate], catalog: Catalog, view: LedgerView) -> Int {
+        let first = ComplianceInputs.firstIndex(onOrAfter: BusinessDate(year: catalog.year, month: 1, day: 1), in: completions)
+        guard first < completions.count,
+              let previous = view.facts.adoptedCatalog(known: view.known, year: catalog.year - 1)?.catalog,
+              previous.year == catalog.year - 1, case .deadline? = previous.obligation(id)?.rule else { return first }
+        let doneInItsYear = ComplianceInputs.firstIndex(onOrAfter: BusinessDate(year: previous.year, month: 1, day: 1), in: completions) < first
+        return doneInItsYear ? first : first + 1
     }
 
     /// The answer's obligations list and every judged entry (for summaries and bulletins),
@@ -75,8 +83,9 @@ public enum ComplianceEvaluation {
                 })
                 entries += judged.map { ComplianceEntry(obligation: obligation.id, label: $0.0.label, status: $0.1, end: $0.0.end) }
             case .deadline(let due):
-                let (status, done) = deadline(due: due, completions: inputs.completions[obligation.id] ?? [],
-                                              from: BusinessDate(year: catalog.year, month: 1, day: 1), asof: asof)
+                let completions = inputs.completions[obligation.id] ?? []
+                let first = firstCompletion(of: obligation.id, in: completions, catalog: catalog, view: view)
+                let (status, done) = deadline(due: due, completions: completions[first...], asof: asof)
                 object["due"] = .string(due.description)
                 object["status"] = .string(status.rawValue)
                 object["completed"] = done.map { .string($0.description) } ?? .null

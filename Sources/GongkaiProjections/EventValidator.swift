@@ -52,7 +52,12 @@ public enum EventValidator {
             break
         case .interviewHeld:
             let status = EscalationEvaluation.evaluate(unit: unit, view: view, asof: date)
-            guard status?.state == .interviewRequired else {
+            // An interview early in a year may be the one still owed from the year before
+            // (notices until December, the interview in January): judged by last year's table.
+            let lastYear = LedgerView(facts: facts, known: facts.size, year: date.year - 1)
+            let owedFromLastYear = lastYear.catalogSeq != view.catalogSeq
+                && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
+            guard status?.state == .interviewRequired || owedFromLastYear else {
                 throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")")
             }
         default:

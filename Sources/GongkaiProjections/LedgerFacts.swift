@@ -183,15 +183,27 @@ public final class LedgerFacts: @unchecked Sendable {
     }
 
     /// The catalog that judges business dates of `year` in a view that knows `known` records:
-    /// the last one adopted by then for that year (a revised table replaces the year's first),
-    /// or, when none was adopted for it, the last one adopted (the rules in force). A new
-    /// year's catalog does not re-judge the year before: December's bulletin, printed in
-    /// January, reads the same after next year's table is adopted.
+    /// the year's own table (the last adopted for it: a revision replaces it); else the table
+    /// of the latest earlier year, in force until the next year's was adopted; else, before
+    /// every table's year, the earliest year's. A later adoption for another year changes
+    /// nothing about this one: December's bulletin, printed in January, reads the same after
+    /// next year's table is adopted. `year` nil: the last catalog adopted.
     public func adoptedCatalog(known: UInt64, year: Int?) -> (seq: UInt64, catalog: Catalog)? {
         // Adopted in seq order: the known ones are a prefix.
         let adopted = catalogs.prefix { $0.seq <= known }
-        if let year, let forYear = adopted.last(where: { $0.catalog.year == year }) { return forYear }
-        return adopted.last
+        guard let year else { return adopted.last }
+        var best: (seq: UInt64, catalog: Catalog)?
+        for entry in adopted {
+            guard let current = best else { best = entry; continue }
+            let (candidate, chosen) = (entry.catalog.year, current.catalog.year)
+            // Among tables for years up to `year`, the latest year wins; failing any, the
+            // earliest; among tables of one year, the last adopted.
+            let better = candidate == chosen
+                || (candidate <= year && (chosen > year || candidate > chosen))
+                || (candidate > year && chosen > year && candidate < chosen)
+            if better { best = entry }
+        }
+        return best
     }
 
     /// The last rule change recorded by `seq` (0 if none). For the newest view only tentative

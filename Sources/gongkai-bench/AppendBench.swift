@@ -32,7 +32,7 @@ struct AppendBench: ParsableCommand {
         valueName: "path"))
     var eventsFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds without an answer before a connection gives up.", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Seconds without an answer before a connection gives up; 0 waits for ever.", valueName: "seconds"))
     var timeout: Double = 60
 
     @Flag(name: .long, help: "Print the result as one JSON object.")
@@ -42,7 +42,7 @@ struct AppendBench: ParsableCommand {
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be between 1 and 10000") }
         guard (1...65_536).contains(depth) else { throw ValidationError("--depth must be between 1 and 65536") }
         guard events >= 1 else { throw ValidationError("--events must be 1 or more") }
-        guard timeout >= 0 else { throw ValidationError("--timeout must be 0 or more") }
+        guard (0...86_400).contains(timeout) else { throw ValidationError("--timeout must be between 0 and 86400 seconds") }
     }
 
     func run() throws {

@@ -50,7 +50,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Sends the first window; called on the loop once the clock has started.
     func start() {
         guard let context else { return }
-        if count == 0 { context.close(promise: nil); return }
+        if count == 0 { finish(context: context); return }
         sendMore(context: context)
     }
 
@@ -90,11 +90,24 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         if unexpected {
             fail("more answers than requests sent", code: "unexpected-answer", context: context)
         } else if answered == count {
-            context.close(promise: nil)
+            finish(context: context)
         } else {
             sendMore(context: context)
         }
     }
+
+    /// Every request answered: the generator half-closes and reads on until the peer closes,
+    /// so an answer nobody asked for is still seen, whichever read it comes in.
+    private func finish(context: ChannelHandlerContext) {
+        guard !finished else { return }
+        finished = true
+        let halfClosed = context.eventLoop.makePromise(of: Void.self)
+        halfClosed.futureResult.whenFailure { _ in context.close(promise: nil) }
+        context.close(mode: .output, promise: halfClosed)
+    }
+
+    /// All answered and the output half-closed (`finish`).
+    private var finished = false
 
     /// Counts one answer line; false (and an error) if no request is waiting for it.
     private func tally(answer line: UnsafeRawBufferPointer, at now: UInt64) -> Bool {
@@ -124,9 +137,13 @@ final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, answered < sent {
-            fail("no answer for the read timeout", code: "timeout", context: context)
-            return
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            if answered < sent {
+                fail("no answer for the read timeout", code: "timeout", context: context)
+                return
+            }
+            // All answered, but the peer does not close after the half-close: stop waiting.
+            if finished { context.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }

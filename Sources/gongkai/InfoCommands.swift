@@ -65,7 +65,8 @@ struct Request: ParsableCommand {
     func validate() throws {
         // A line break would make the daemon read two requests, and only the first answer
         // would be printed (an APPEND after it committed unseen).
-        if words.contains(where: { $0.contains(where: \.isNewline) }) {
+        // Only LF and CR end a line for the daemon (U+2028 and its kind are text in JSON strings).
+        if words.contains(where: { $0.utf8.contains(10) || $0.utf8.contains(13) }) {
             throw ValidationError("a request is one line: remove the line break (send several requests with several commands, or events with gongkai append)")
         }
     }

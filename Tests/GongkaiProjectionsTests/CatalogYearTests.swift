@@ -8,13 +8,69 @@ import XCTest
 /// about 2023 (December's bulletin, the year's escalations, an interview still owed).
 final class CatalogYearTests: XCTestCase {
     /// The bundled 2023 catalog moved a year on: year 2024, every deadline a year later.
-    private func adopt2024(_ fixture: FactsFixture) throws -> UInt64 {
+    private func adopt2024(_ fixture: FactsFixture) throws -> UInt64 { try adopt(fixture, year: 2024) }
+
+    /// The bundled 2023 catalog moved to `year` (deadlines too), named `name`.
+    @discardableResult
+    private func adopt(_ fixture: FactsFixture, year: Int, name: String? = nil) throws -> UInt64 {
+        let name = name ?? "shangyou-\(year)"
         let text = BundledDocuments.catalog
-            .replacingOccurrences(of: "\"2023-", with: "\"2024-")
-            .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": 2024")
-            .replacingOccurrences(of: "\"shangyou-2023\"", with: "\"shangyou-2024\"")
-        XCTAssertNotEqual(Array(text.utf8), Array(BundledDocuments.catalog.utf8))
-        return try fixture.appendRaw(["id": "catalog-2024", "type": "catalog.adopted", "catalog": try JSONParser.parse(Array(text.utf8))])
+            .replacingOccurrences(of: "\"2023-", with: "\"\(year)-")
+            .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": \(year)")
+            .replacingOccurrences(of: "\"shangyou-2023\"", with: "\"\(name)\"")
+        XCTAssertTrue(text.contains("\"\(name)\""))
+        return try fixture.appendRaw(["id": .string("catalog-\(name)"), "type": "catalog.adopted", "catalog": try JSONParser.parse(Array(text.utf8))])
+    }
+
+    /// A year without a table of its own is judged by the latest earlier year's, whatever is
+    /// adopted after it; a revision of an old year's table does not spread to later years.
+    func testAYearWithoutItsOwnTableIsJudgedByTheLatestEarlierOne() throws {
+        let fixture = try FactsFixture(today: date("2026-06-30"))
+        func name(_ year: Int) -> String? { LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year).catalog?.name }
+        try adopt(fixture, year: 2025)
+        XCTAssertEqual(name(2024), "shangyou-2023", "2024 had no table: 2023's, as before 2025's was adopted")
+        XCTAssertEqual(name(2026), "shangyou-2025")
+        XCTAssertEqual(name(2022), "shangyou-2023", "before every table's year: the earliest")
+        try adopt(fixture, year: 2024)
+        try adopt(fixture, year: 2023, name: "shangyou-2023-revised")
+        XCTAssertEqual(name(2023), "shangyou-2023-revised")
+        XCTAssertEqual(name(2024), "shangyou-2024", "the revision of 2023 does not judge later years")
+        XCTAssertEqual(name(2026), "shangyou-2025")
+    }
+
+    /// Notices until December, the interview in January after next year's table: it is the
+    /// interview owed from the year before, and resolves it. With nothing owed it is refused.
+    func testAnInterviewOwedFromLastYearCanBeHeldInTheNewYear() throws {
+        let fixture = try FactsFixture(today: date("2024-01-20"))
+        for day in ["2023-03-02", "2023-05-04", "2023-12-06"] { _ = try fixture.notice("czj", "county", day) }
+        _ = try adopt2024(fixture)
+        XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "rsj", "at": "2024-01-10"]), "rsj owes nothing")
+        XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-10"]))
+        let lastYear = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
+        let status = EscalationEvaluation.evaluate(unit: "czj", view: lastYear, asof: date("2024-01-10"))
+        XCTAssertEqual(status?.state, .interviewed)
+        XCTAssertEqual(status?.interviewedAt, date("2024-01-10"))
+        XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-15"]), "nothing owed any more")
+    }
+
+    /// T08b was due at the end of 2023 and done on 2024-01-10, late: that completion was last
+    /// year's task's, so 2024's T08b is still pending until a completion after it.
+    func testALateCompletionOfLastYearsTaskDoesNotDoThisYears() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        _ = try adopt2024(fixture)
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T08b", "at": "2024-01-10"])
+        try fixture.append(["type": "task.completed", "unit": "shexi", "obligation": "T08b", "at": "2023-12-20"])
+        try fixture.append(["type": "task.completed", "unit": "shexi", "obligation": "T08b", "at": "2024-01-10"])
+        func t08b(_ unit: String) throws -> (status: String?, completed: String?) {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
+            let (json, _) = ComplianceEvaluation.evaluate(unit: unit, view: view, asof: date("2024-06-30"))
+            let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T08b" })
+            return (entry["status"]?.stringValue, entry["completed"]?.stringValue)
+        }
+        XCTAssertEqual(try t08b("dongshan").status, "pending", "dongshan's January completion was 2023's task, late")
+        XCTAssertEqual(try t08b("shexi").status, "met", "shexi did 2023's in 2023: its January one is 2024's")
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T08b", "at": "2024-03-01"])
+        XCTAssertEqual(try t08b("dongshan").completed, "2024-03-01")
     }
 
     func testEachYearIsJudgedByItsOwnCatalog() throws {

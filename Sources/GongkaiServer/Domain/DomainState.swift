@@ -47,6 +47,10 @@ final class DomainState: @unchecked Sendable {
         do {
             try fold(cursor: cursor, size: size, chunkRecords: chunkRecords, helpers: helpers)
         } catch let error as AppendLogError {
+            guard case .damaged = error else {
+                // A read that failed (EIO) says nothing of the bytes: stop, and try again later.
+                throw ServerError("\(error); the projections could not be read from the append log")
+            }
             // The source of truth itself is damaged (its middle frames are read only here and
             // by VERIFY): no projection is served from it, and no later start, in this boot or
             // another, takes it for whole (as the open does for damage it finds itself).

@@ -52,12 +52,13 @@ struct QueryRequests {
                 }
                 return BulletinReport.answer(year: first.year, month: first.month, view: view)
             case .catalog:
-                guard let adopted = facts.catalogs.last(where: { $0.seq <= durableSize }) else {
+                // In force: the table that judges today's dates.
+                guard let adopted = facts.adoptedCatalog(known: durableSize, year: ShanghaiClock.today().year) else {
                     throw ProtocolError(.notFound, "no catalog has been adopted")
                 }
                 return ["seq": .number(Double(adopted.seq)), "catalog": adopted.catalog.document]
             case .units:
-                guard let catalog = facts.catalogs.last(where: { $0.seq <= durableSize })?.catalog else {
+                guard let catalog = facts.adoptedCatalog(known: durableSize, year: ShanghaiClock.today().year)?.catalog else {
                     throw ProtocolError(.notFound, "no catalog has been adopted")
                 }
                 let units: [JSONValue] = catalog.units.map { unit in
