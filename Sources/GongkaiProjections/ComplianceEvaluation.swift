@@ -39,11 +39,14 @@ public enum ComplianceEvaluation {
     /// earlier year's. Each completion counts for the earliest task still open: when last
     /// year's table had the same task and nothing completed it within last year, the first
     /// completion of this year was its late one, and this year's task counts those after it.
-    static func firstCompletion(of id: String, in completions: [BusinessDate], catalog: Catalog, view: LedgerView) -> Int {
+    static func firstCompletion(of id: String, unit: String, in completions: [BusinessDate], catalog: Catalog,
+                                view: LedgerView) -> Int {
         let first = ComplianceInputs.firstIndex(onOrAfter: BusinessDate(year: catalog.year, month: 1, day: 1), in: completions)
+        // Only a task last year's table set this unit (a unit or an obligation new this year had none).
         guard first < completions.count,
               let previous = view.facts.adoptedCatalog(known: view.known, year: catalog.year - 1)?.catalog,
-              previous.year == catalog.year - 1, case .deadline? = previous.obligation(id)?.rule else { return first }
+              previous.year == catalog.year - 1, let task = previous.obligation(id), case .deadline = task.rule,
+              task.applies(to: unit) else { return first }
         let doneInItsYear = ComplianceInputs.firstIndex(onOrAfter: BusinessDate(year: previous.year, month: 1, day: 1), in: completions) < first
         return doneInItsYear ? first : first + 1
     }
@@ -84,7 +87,7 @@ public enum ComplianceEvaluation {
                 entries += judged.map { ComplianceEntry(obligation: obligation.id, label: $0.0.label, status: $0.1, end: $0.0.end) }
             case .deadline(let due):
                 let completions = inputs.completions[obligation.id] ?? []
-                let first = firstCompletion(of: obligation.id, in: completions, catalog: catalog, view: view)
+                let first = firstCompletion(of: obligation.id, unit: unit, in: completions, catalog: catalog, view: view)
                 let (status, done) = deadline(due: due, completions: completions[first...], asof: asof)
                 object["due"] = .string(due.description)
                 object["status"] = .string(status.rawValue)

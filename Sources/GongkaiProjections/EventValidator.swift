@@ -11,8 +11,15 @@ public enum EventValidator {
             throw DomainError("at", "\(date) is more than one day after today (\(today), Asia/Shanghai)")
         }
         // An event is judged by the rules of its own year (a late 2023 step after the 2024
-        // catalog's adoption is checked against 2023's units, obligations and escalations).
-        let view = LedgerView(facts: facts, known: facts.size, year: event.date?.year)
+        // catalog's adoption is checked against 2023's units, obligations and escalations);
+        // a step of an inquiry by those of the year it was received in, to its reply (a unit
+        // gone from next year's table still answers this year's questions).
+        var view = LedgerView(facts: facts, known: facts.size, year: event.date?.year)
+        let isReceipt: Bool = if case .inquiryReceived = event.body { true } else { false }
+        if !isReceipt, let inquiry = event.body.inquiry, let receipt = view.counted(inquiry: inquiry)?.steps.first,
+           receipt.date.year != event.date?.year {
+            view = LedgerView(facts: facts, known: facts.size, year: receipt.date.year)
+        }
         switch event.body {
         case .catalogAdopted, .calendarAdopted:
             return event
@@ -23,8 +30,15 @@ public enum EventValidator {
             break
         }
         guard let catalog = view.catalog else { throw DomainError("unit", "no catalog has been adopted yet") }
-        guard let written = event.unit, let unit = catalog.unitId(for: written) else {
-            throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name); UNITS (gongkai units) lists its ids and names")
+        // An interview may be the one a unit owes from last year, when it is in last year's table only.
+        let lastYearsUnit: String? = if case .interviewHeld = event.body, let written = event.unit, let date = event.date {
+            LedgerView(facts: facts, known: facts.size, year: date.year - 1).catalog?.unitId(for: written)
+        } else {
+            nil
+        }
+        guard let written = event.unit, let unit = catalog.unitId(for: written) ?? lastYearsUnit else {
+            throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name) (the table for \(catalog.year)); " +
+                              "UNITS (gongkai units) lists the units of today's table")
         }
         let date = event.date!
         switch event.body {

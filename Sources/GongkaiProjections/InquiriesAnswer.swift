@@ -4,7 +4,7 @@ import GongkaiJSON
 /// INQUIRIES: the inquiries of one unit, or of every unit, judged at asof.
 public enum InquiriesAnswer {
     public static func answer(unit: String?, view: LedgerView, asof: BusinessDate) -> JSONValue {
-        let units = unit.map { [$0] } ?? (view.catalog?.units.map(\.id) ?? [])
+        let units = unit.map { [$0] } ?? allUnits(view)
         let inquiries = units.flatMap { InquiryEvaluation.all(unit: $0, view: view, asof: asof) }
         var answer: [String: JSONValue] = [
             "asof": .string(asof.description), "known": .number(Double(view.known)),
@@ -14,5 +14,17 @@ public enum InquiriesAnswer {
         let latest = inquiries.compactMap(\.due).reduce(asof, max)
         if let note = CalendarNote.note(view: view, through: latest) { answer["calendarNote"] = note }
         return .object(answer)
+    }
+
+    /// The units of the view's table, then those of other tables known to the view that it
+    /// lacks (a unit gone from this year's table still has last year's inquiries), in the
+    /// order their tables were adopted.
+    static func allUnits(_ view: LedgerView) -> [String] {
+        var units = view.catalog?.units.map(\.id) ?? []
+        var seen = Set(units)
+        for adopted in view.facts.catalogs where adopted.seq <= view.known {
+            for unit in adopted.catalog.units where seen.insert(unit.id).inserted { units.append(unit.id) }
+        }
+        return units
     }
 }

@@ -42,8 +42,8 @@ public enum InquiryEvaluation {
     /// because they had not happened yet.
     public static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], catalog: Catalog,
                                 calendar: WorkingDayCalendar, asof: BusinessDate) -> InquiryStatus? {
-        evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: calendar, asof: asof) {
-            ReplyRule(catalog.replyObligation(channel: $0, unit: unit))
+        evaluate(inquiry: inquiry, unit: unit, steps: steps, calendar: calendar, asof: asof) { channel, _ in
+            ReplyRule(catalog.replyObligation(channel: channel, unit: unit))
         }
     }
 
@@ -64,10 +64,10 @@ public enum InquiryEvaluation {
         }
     }
 
-    /// `replyRule`: the unit's reply obligation for a channel (looked up once per channel
-    /// when a whole unit is judged).
+    /// `replyRule`: the unit's reply obligation for a channel in the table of a year (that of
+    /// the inquiry's receipt), looked up once per channel and year when a whole unit is judged.
     static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], calendar: WorkingDayCalendar,
-                         asof: BusinessDate, replyRule: (String) -> ReplyRule?) -> InquiryStatus? {
+                         asof: BusinessDate, replyRule: (_ channel: String, _ year: Int) -> ReplyRule?) -> InquiryStatus? {
         guard let first = steps.first, first.date <= asof, case .received(let channel, let simple) = first.value else { return nil }
         var start = first.date
         var extensionDays = 0
@@ -93,7 +93,9 @@ public enum InquiryEvaluation {
             case .replied: replied = step.date
             }
         }
-        let obligation = replyRule(channel)
+        // Judged to its reply by the rules of the year it was received in: next year's table
+        // does not change a December question's due date.
+        let obligation = replyRule(channel, first.date.year)
         var limit = 0
         if let rule = obligation {
             // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
@@ -124,33 +126,41 @@ public enum InquiryEvaluation {
 
     /// Every inquiry of `unit` received by `asof`, in the order they were received.
     public static func all(unit: String, view: LedgerView, asof: BusinessDate) -> [InquiryStatus] {
-        guard let catalog = view.catalog else { return [] }
-        // One copy of the unit's facts and one obligation lookup per channel, not one per
-        // inquiry: a unit can have thousands of inquiries over the years.
+        guard view.catalog != nil else { return [] }
+        // One copy of the unit's facts and one obligation lookup per channel and year, not one
+        // per inquiry: a unit can have thousands of inquiries over the years.
         let facts = view.unitFacts(unit)
         let calendar = view.calendar
-        let rules = ReplyRuleBook(catalog: catalog, unit: unit)
+        let rules = ReplyRuleBook(view: view, unit: unit)
         return facts.inquiryOrder.compactMap { inquiry in
             evaluate(inquiry: inquiry, unit: unit, steps: view.countedSteps(facts.inquiries[inquiry] ?? []),
                      calendar: calendar, asof: asof, replyRule: rules.rule)
         }
     }
 
-    /// A unit's reply rules, each channel's looked up in the catalog once.
+    /// A unit's reply rules, each channel's looked up once per year's table.
     final class ReplyRuleBook {
-        private let catalog: Catalog?
+        private let facts: LedgerFacts
+        private let known: UInt64
         private let unit: String
-        private var rules: [String: ReplyRule?] = [:]
+        private struct Key: Hashable {
+            let channel: String
+            let year: Int
+        }
+        private var rules: [Key: ReplyRule?] = [:]
 
-        init(catalog: Catalog?, unit: String) {
-            self.catalog = catalog
+        init(view: LedgerView, unit: String) {
+            facts = view.facts
+            known = view.known
             self.unit = unit
         }
 
-        func rule(channel: String) -> ReplyRule? {
-            if let known = rules[channel] { return known }
+        func rule(channel: String, year: Int) -> ReplyRule? {
+            let key = Key(channel: channel, year: year)
+            if let known = rules[key] { return known }
+            let catalog = facts.adoptedCatalog(known: known, year: year)?.catalog
             let found = ReplyRule(catalog?.replyObligation(channel: channel, unit: unit))
-            rules[channel] = found
+            rules[key] = found
             return found
         }
     }

@@ -71,7 +71,7 @@ public struct UnitDigest: Sendable {
         var result = inputs
         guard view.catalog != nil else { return result }
         let facts = view.unitFacts(unit)
-        let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
+        let rules = InquiryEvaluation.ReplyRuleBook(view: view, unit: unit)
         // Counted per channel in a short list first: a unit has a few channels but can have
         // hundreds of unanswered inquiries, and each would hash its channel name again.
         var tallies: [(channel: String, counts: ReplyCounts)] = []
@@ -104,7 +104,7 @@ public struct UnitDigest: Sendable {
         Self.read(facts.publications, from: &publicationsRead, view: view, into: &inputs.publications)
         Self.read(facts.completions, from: &completionsRead, view: view, into: &inputs.completions)
         Self.read(facts.meetings, from: &meetingsRead, view: view, into: &inputs.meetings)
-        let rules = InquiryEvaluation.ReplyRuleBook(catalog: view.catalog, unit: unit)
+        let rules = InquiryEvaluation.ReplyRuleBook(view: view, unit: unit)
         let waiting = unsettled.map(\.inquiry) + uncounted
         unsettled.removeAll(keepingCapacity: true)
         uncounted.removeAll(keepingCapacity: true)

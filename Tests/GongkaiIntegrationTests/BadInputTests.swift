@@ -144,7 +144,7 @@ final class BadInputTests: XCTestCase {
     func testAnUnknownUnitPointsToTheUnitList() throws {
         let connection = try daemon.connect()
         let query = try connection.readLineAfter("COMPLIANCE 东山")
-        XCTAssertTrue(query.hasPrefix("ERR not-found unknown unit 东山; UNITS (gongkai units) lists"), query)
+        XCTAssertTrue(query.hasPrefix("ERR not-found unknown unit 东山 in catalog shangyou-2023, the table for 2023; UNITS (gongkai units) lists"), query)
         let append = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: "nowhere-1", unit: "东山"))
         XCTAssertTrue(append.hasPrefix("ERR invalid-event") && append.contains("UNITS (gongkai units) lists"), append)
     }

@@ -12,12 +12,16 @@ final class CatalogYearTests: XCTestCase {
 
     /// The bundled 2023 catalog moved to `year` (deadlines too), named `name`.
     @discardableResult
-    private func adopt(_ fixture: FactsFixture, year: Int, name: String? = nil) throws -> UInt64 {
+    private func adopt(_ fixture: FactsFixture, year: Int, name: String? = nil, edits: [(String, String)] = []) throws -> UInt64 {
         let name = name ?? "shangyou-\(year)"
-        let text = BundledDocuments.catalog
+        var text = BundledDocuments.catalog
             .replacingOccurrences(of: "\"2023-", with: "\"\(year)-")
             .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": \(year)")
             .replacingOccurrences(of: "\"shangyou-2023\"", with: "\"\(name)\"")
+        for (old, new) in edits {
+            XCTAssertTrue(text.contains(old), old)
+            text = text.replacingOccurrences(of: old, with: new)
+        }
         XCTAssertTrue(text.contains("\"\(name)\""))
         return try fixture.appendRaw(["id": .string("catalog-\(name)"), "type": "catalog.adopted", "catalog": try JSONParser.parse(Array(text.utf8))])
     }
@@ -138,5 +142,69 @@ final class CatalogYearTests: XCTestCase {
         XCTAssertTrue(digest.canAdvance(to: view2023))
         XCTAssertFalse(digest.canAdvance(to: view2024))
         XCTAssertEqual(digest.advanced(to: view2024).catalogSeq, view2024.catalogSeq)
+    }
+
+    /// 2024's table with a new department, xinban, and without the township wuzhifeng.
+    private let newUnitOneGone: [(String, String)] = [
+        (#"{"id": "fgw", "name": "县发改委", "kind": "department"},"#,
+         #"{"id": "xinban", "name": "县新办", "kind": "department"}, {"id": "fgw", "name": "县发改委", "kind": "department"},"#),
+        (#""departments": ["fgw","#, #""departments": ["xinban", "fgw","#),
+        (#"{"id": "wuzhifeng", "name": "五指峰乡", "kind": "township"},"#, ""),
+        (#", "wuzhifeng"]"#, "]"),
+    ]
+
+    /// A unit new in 2024 had no 2023 task to finish late: its first completion is 2024's.
+    func testANewUnitsFirstCompletionIsThisYearsTask() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        try adopt(fixture, year: 2024, edits: newUnitOneGone)
+        try fixture.append(["type": "task.completed", "unit": "xinban", "obligation": "T06a", "at": "2024-05-01"])
+        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
+        let (json, _) = ComplianceEvaluation.evaluate(unit: "xinban", view: view, asof: date("2024-06-30"))
+        let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T06a" })
+        XCTAssertEqual(entry["status"]?.stringValue, "met")
+        XCTAssertEqual(entry["completed"]?.stringValue, "2024-05-01")
+    }
+
+    /// A question received in December is judged to its reply by December's rules: 2024's
+    /// table (10 working days for T17) does not move its due date.
+    func testAnInquiryIsJudgedByTheRulesOfItsReceiptsYear() throws {
+        let fixture = try FactsFixture(today: date("2024-01-31"))
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-dec", "channel": "hotline",
+                            "simple": false, "at": "2023-12-25"])
+        func due(_ asof: String) -> String? {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: date(asof).year)
+            return InquiriesAnswer.answer(unit: "czj", view: view, asof: date(asof))["inquiries"]?.arrayValue?.first?["due"]?.stringValue
+        }
+        let before = due("2024-01-05")
+        XCTAssertEqual(before, "2024-01-02", "5 working days after 2023-12-25 (01-01 a holiday)")
+        try adopt(fixture, year: 2024, edits: [(#""limitDays": 5,"#, #""limitDays": 10,"#)])
+        XCTAssertEqual(due("2024-01-05"), before, "2024's 10 days are not this question's")
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-jan", "channel": "hotline",
+                            "simple": false, "at": "2024-01-02"])
+        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
+        let january = InquiriesAnswer.answer(unit: "czj", view: view, asof: date("2024-01-05"))["inquiries"]?.arrayValue?
+            .first { $0["inquiry"]?.stringValue == "q-jan" }
+        XCTAssertEqual(january?["limitDays"]?.integerValue, 10, "a question received in 2024 by 2024's rules")
+    }
+
+    /// wuzhifeng is gone from 2024's table: it still replies to its December application,
+    /// holds the interview it owes from 2023, and its open question is still listed.
+    func testAUnitGoneFromTheNewTableFinishesLastYearsBusiness() throws {
+        let fixture = try FactsFixture(today: date("2024-01-31"))
+        try fixture.append(["type": "inquiry.received", "unit": "wuzhifeng", "inquiry": "q-w1", "channel": "application",
+                            "simple": false, "at": "2023-12-20"])
+        try fixture.append(["type": "inquiry.received", "unit": "wuzhifeng", "inquiry": "q-w2", "channel": "hotline",
+                            "simple": false, "at": "2023-12-28"])
+        _ = try fixture.notice("wuzhifeng", "city", "2023-12-01")
+        _ = try fixture.notice("wuzhifeng", "city", "2023-12-02")
+        try adopt(fixture, year: 2024, edits: newUnitOneGone)
+        XCTAssertThrowsError(try fixture.append(["type": "publication.recorded", "unit": "wuzhifeng", "obligation": "T08a",
+                                                 "title": "村务公开", "at": "2024-01-05"]), "not a unit of 2024")
+        XCTAssertNoThrow(try fixture.append(["type": "inquiry.replied", "unit": "wuzhifeng", "inquiry": "q-w1", "at": "2024-01-03"]))
+        XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "wuzhifeng", "at": "2024-01-10"]))
+        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
+        let listed = InquiriesAnswer.answer(unit: nil, view: view, asof: date("2024-01-10"))["inquiries"]?.arrayValue?
+            .compactMap { $0["inquiry"]?.stringValue } ?? []
+        XCTAssertTrue(listed.contains("q-w2"), "its open question is still listed: \(listed)")
     }
 }

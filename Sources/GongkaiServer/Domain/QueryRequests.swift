@@ -32,7 +32,8 @@ struct QueryRequests {
                                                    inputs: state.digests.inputs(unit: id, view: view, asof: asof))
             case .inquiries(let unitText, let options):
                 let (view, asof) = try resolve(options, facts: facts)
-                return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view) }, view: view, asof: asof)
+                // A unit gone from this year's table still has its inquiries of earlier years.
+                return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view, orAnyTable: true) }, view: view, asof: asof)
             case .escalations(let options):
                 let (view, asof) = try resolve(options, facts: facts)
                 return EscalationEvaluation.answer(view: view, asof: asof)
@@ -88,11 +89,15 @@ struct QueryRequests {
         return (LedgerView(facts: facts, known: known, year: year ?? asof.year), asof)
     }
 
-    private func unit(_ text: String, view: LedgerView) throws -> String {
+    /// A unit by id or Chinese name in the view's table (or, `orAnyTable`, in any table the
+    /// view knows).
+    private func unit(_ text: String, view: LedgerView, orAnyTable: Bool = false) throws -> String {
         guard let catalog = view.catalog else { throw ProtocolError(.notFound, "no catalog has been adopted") }
-        guard let id = catalog.unitId(for: text) else {
-            throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)); UNITS (gongkai units) lists the catalog's ids and names")
+        if let id = catalog.unitId(for: text) { return id }
+        if orAnyTable, let id = view.facts.catalogs.lazy.filter({ $0.seq <= view.known }).compactMap({ $0.catalog.unitId(for: text) }).first {
+            return id
         }
-        return id
+        throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year); " +
+                            "UNITS (gongkai units) lists the units of today's table")
     }
 }
