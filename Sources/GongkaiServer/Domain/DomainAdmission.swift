@@ -68,9 +68,14 @@ final class DomainAdmission: EventAdmission {
         }
         guard case .office(let own)? = role else { return }
         try state.writerRead { facts in
+            // By the event's year's table, else by any other (newest first): a step of last
+            // year's inquiry, or last year's owed interview, by a unit gone from this year's.
             let catalog = LedgerView(facts: facts, known: facts.size, year: given.date?.year).catalog
-            let ownId = catalog?.unitId(for: own) ?? own
-            let unit = given.unit.map { catalog?.unitId(for: $0) ?? $0 }
+            func id(_ name: String) -> String {
+                catalog?.unitId(for: name) ?? facts.catalogs.reversed().lazy.compactMap { $0.catalog.unitId(for: name) }.first ?? name
+            }
+            let ownId = id(own)
+            let unit = given.unit.map(id)
             guard unit == ownId else {
                 throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
             }

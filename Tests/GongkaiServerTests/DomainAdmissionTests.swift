@@ -1,0 +1,60 @@
+import GongkaiDomain
+import GongkaiJSON
+import GongkaiProtocol
+@testable import GongkaiServer
+import XCTest
+
+/// The writer's admission of offices' events across the turn of the year: an office whose unit
+/// is gone from the new year's table still completes last year's business, by either of its
+/// names.
+final class DomainAdmissionTests: XCTestCase {
+    private let state = DomainState()
+    private lazy var admission = DomainAdmission(state: state, today: { BusinessDate("2024-01-31")! })
+
+    @discardableResult
+    private func admit(_ json: String, by principal: String) throws -> EventEnvelope {
+        let envelope = try EventEnvelope(value: JSONParser.parse(Array(json.utf8)))
+        let seq = state.read { $0.size } + 1
+        admission.beginBatch()
+        do {
+            let decoded: Result<DomainEvent, DomainError>
+            do { decoded = .success(try DomainEvent.decode(envelope)) } catch let error as DomainError { decoded = .failure(error) }
+            let admitted = try admission.admit(envelope, decoded: decoded, by: principal, seq: seq)
+            admission.batchEnded(committed: true)
+            return admitted
+        } catch {
+            admission.batchEnded(committed: false)
+            throw error
+        }
+    }
+
+    private func adopt(_ catalog: String, id: String) throws {
+        try admit(#"{"id":"\#(id)","type":"catalog.adopted","catalog":\#(catalog)}"#, by: SeedAdoption.principal)
+    }
+
+    func testAnOfficeOfAUnitGoneFromTheNewTableRepliesToLastYearsQuestion() throws {
+        try adopt(BundledDocuments.catalog, id: "cat-2023")
+        for text in BundledDocuments.calendars {
+            guard case .object(var members) = try JSONParser.parse(Array(text.utf8)) else { return XCTFail("calendar") }
+            members["id"] = .string("cal-\(members["year"]!.integerValue!)")
+            members["type"] = "calendar.adopted"
+            try admit(String(decoding: CanonicalJSON.encode(.object(members)), as: UTF8.self), by: SeedAdoption.principal)
+        }
+        let office = "office:五指峰乡/uid:5"
+        try admit(#"{"id":"w1","type":"inquiry.received","unit":"wuzhifeng","inquiry":"q1","channel":"application","simple":false,"at":"2023-12-20"}"#,
+                  by: office)
+        let without = BundledDocuments.catalog
+            .replacingOccurrences(of: "\"2023-", with: "\"2024-")
+            .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": 2024")
+            .replacingOccurrences(of: #"{"id": "wuzhifeng", "name": "五指峰乡", "kind": "township"},"#, with: "")
+            .replacingOccurrences(of: #", "wuzhifeng"]"#, with: "]")
+        try adopt(without, id: "cat-2024")
+        XCTAssertNoThrow(try admit(#"{"id":"w2","type":"inquiry.replied","unit":"wuzhifeng","inquiry":"q1","at":"2024-01-03"}"#, by: office))
+        XCTAssertThrowsError(try admit(#"{"id":"w3","type":"inquiry.received","unit":"wuzhifeng","inquiry":"q2","channel":"hotline","simple":false,"at":"2024-01-04"}"#,
+                                       by: office), "no new business for a unit the year's table lacks")
+        XCTAssertThrowsError(try admit(#"{"id":"w4","type":"inquiry.received","unit":"czj","inquiry":"q3","channel":"hotline","simple":false,"at":"2024-01-04"}"#,
+                                       by: office), "nor another unit's") { error in
+            XCTAssertTrue("\(error)".contains("only of wuzhifeng"), "\(error)")
+        }
+    }
+}
