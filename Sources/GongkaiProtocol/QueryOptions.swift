@@ -1,13 +1,17 @@
-/// The `asof=` and `known=` options of the query verbs. `asof` is the business date at which
-/// statuses are judged; `known=N` answers from records ≤ N only (what the ledger knew then).
+/// The `asof=`, `known=` and `year=` options of the query verbs. `asof` is the business date
+/// at which statuses are judged; `known=N` answers from records ≤ N only (what the ledger knew
+/// then); `year=Y` judges by year Y's table instead of asof's year's (last year's final state,
+/// seen from January: a late task, an interview held after the year ended).
 public struct QueryOptions: Equatable, Sendable {
     /// As written; the server checks it is a real date.
     public var asof: String?
     public var known: UInt64?
+    public var year: Int?
 
-    public init(asof: String? = nil, known: UInt64? = nil) {
+    public init(asof: String? = nil, known: UInt64? = nil, year: Int? = nil) {
         self.asof = asof
         self.known = known
+        self.year = year
     }
 
     /// Separates `key=value` options from positional arguments.
@@ -26,6 +30,12 @@ public struct QueryOptions: Equatable, Sendable {
             case "asof" where allowAsof:
                 guard options.asof == nil else { throw ProtocolError(.badRequest, "asof given twice") }
                 options.asof = String(value)
+            case "year" where allowAsof:
+                guard options.year == nil else { throw ProtocolError(.badRequest, "year given twice") }
+                guard value.count == 4, value.allSatisfy({ $0.isASCII && $0.isNumber }), let year = Int(value), (2000...2100).contains(year) else {
+                    throw ProtocolError(.badRequest, "year must be a table's year YYYY (2000–2100), got \"\(value.prefix(40))\"")
+                }
+                options.year = year
             case "known":
                 guard options.known == nil else { throw ProtocolError(.badRequest, "known given twice") }
                 guard value.count <= 20, !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isNumber }), let known = UInt64(value) else {

@@ -135,15 +135,15 @@ public enum Request: Equatable, Sendable {
         case "UNITS": try expectCount(arguments, 0, usage: "UNITS"); return .units
         case "COMPLIANCE":
             let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
-            guard positional.count == 1 else { throw ProtocolError(.badRequest, "usage: COMPLIANCE <unit> [asof=YYYY-MM-DD] [known=N]") }
+            guard positional.count == 1 else { throw ProtocolError(.badRequest, "usage: COMPLIANCE <unit> [asof=YYYY-MM-DD] [known=N] [year=YYYY]") }
             return .compliance(unit: positional[0], options: options)
         case "INQUIRIES":
             let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
-            guard positional.count <= 1 else { throw ProtocolError(.badRequest, "usage: INQUIRIES [<unit>] [asof=YYYY-MM-DD] [known=N]") }
+            guard positional.count <= 1 else { throw ProtocolError(.badRequest, "usage: INQUIRIES [<unit>] [asof=YYYY-MM-DD] [known=N] [year=YYYY]") }
             return .inquiries(unit: positional.first, options: options)
         case "ESCALATIONS":
             let (positional, options) = try QueryOptions.split(arguments, allowAsof: true)
-            guard positional.isEmpty else { throw ProtocolError(.badRequest, "usage: ESCALATIONS [asof=YYYY-MM-DD] [known=N]") }
+            guard positional.isEmpty else { throw ProtocolError(.badRequest, "usage: ESCALATIONS [asof=YYYY-MM-DD] [known=N] [year=YYYY]") }
             return .escalations(options: options)
         case "BULLETIN":
             let (positional, options) = try QueryOptions.split(arguments, allowAsof: false)

@@ -11,11 +11,16 @@ struct QueryFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Answer from the first N records only: what the ledger knew then.", valueName: "N"))
     var known: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Judge by this year's table (default: the year of --asof): last year's final state, asked in January.",
+                                            valueName: "YYYY"))
+    var year: Int?
+
     func validate() throws {
         if let asof, asof.contains(where: { $0 == " " || $0 == "=" }) || asof.isEmpty {
             throw ValidationError("--asof must be a date YYYY-MM-DD")
         }
         if let known, known < 0 { throw ValidationError("--known must be 0 or more") }
+        if let year, !(2000...2100).contains(year) { throw ValidationError("--year must be a year 2000–2100") }
     }
 
     /// ` asof=… known=…` for the request line.
@@ -23,6 +28,7 @@ struct QueryFlags: ParsableArguments {
         var suffix = ""
         if let asof { suffix += " asof=\(asof)" }
         if let known { suffix += " known=\(known)" }
+        if let year { suffix += " year=\(year)" }
         return suffix
     }
 }

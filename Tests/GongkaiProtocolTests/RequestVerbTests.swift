@@ -91,6 +91,14 @@ final class RequestVerbTests: XCTestCase {
         assertRequest("INQUIRIES", .inquiries(unit: nil, options: QueryOptions()))
         assertRequest("INQUIRIES u2 known=0", .inquiries(unit: "u2", options: QueryOptions(known: 0)))
         assertRequest("ESCALATIONS asof=2024-01-31", .escalations(options: QueryOptions(asof: "2024-01-31")))
+        assertRequest("COMPLIANCE u1 asof=2024-01-31 year=2023", .compliance(unit: "u1", options: QueryOptions(asof: "2024-01-31", year: 2023)))
+        assertRequest("ESCALATIONS YEAR=2023", .escalations(options: QueryOptions(year: 2023)))
+        for bad in ["COMPLIANCE u1 year=23", "COMPLIANCE u1 year=2101", "INQUIRIES year=2023 year=2024", "ESCALATIONS year=２０２３",
+                    "BULLETIN 2024-01 year=2023"] {
+            XCTAssertThrowsError(try Request.parse(Array(bad.utf8)), bad) { error in
+                XCTAssertEqual((error as? ProtocolError)?.code, .badRequest, "\(bad): \(error)")
+            }
+        }
         assertRequest("BULLETIN 2024-02", .bulletin(month: "2024-02", options: QueryOptions()))
         assertRefused("COMPLIANCE", .badRequest)
         assertRefused("ESCALATIONS u1", .badRequest)

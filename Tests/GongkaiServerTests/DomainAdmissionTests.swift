@@ -32,7 +32,7 @@ final class DomainAdmissionTests: XCTestCase {
         try admit(#"{"id":"\#(id)","type":"catalog.adopted","catalog":\#(catalog)}"#, by: SeedAdoption.principal)
     }
 
-    func testAnOfficeOfAUnitGoneFromTheNewTableRepliesToLastYearsQuestion() throws {
+    private func adoptSeed() throws {
         try adopt(BundledDocuments.catalog, id: "cat-2023")
         for text in BundledDocuments.calendars {
             guard case .object(var members) = try JSONParser.parse(Array(text.utf8)) else { return XCTFail("calendar") }
@@ -40,6 +40,31 @@ final class DomainAdmissionTests: XCTestCase {
             members["type"] = "calendar.adopted"
             try admit(String(decoding: CanonicalJSON.encode(.object(members)), as: UTF8.self), by: SeedAdoption.principal)
         }
+    }
+
+    /// `year=2023` asked in January shows 2023's final state: T08b done late in January, which
+    /// 2024's table (asof's year) does not show.
+    func testYearOptionShowsLastYearsFinalState() throws {
+        try adoptSeed()
+        try admit(#"{"id":"t1","type":"task.completed","unit":"dongshan","obligation":"T08b","at":"2024-01-10"}"#, by: "admin/uid:0")
+        try adopt(BundledDocuments.catalog.replacingOccurrences(of: "\"2023-", with: "\"2024-")
+                    .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": 2024"), id: "cat-2024")
+        let queries = QueryRequests(state: state, durableSize: state.read { $0.size })
+        func t08b(_ options: QueryOptions) throws -> (due: String?, status: String?) {
+            let answer = try JSONParser.parse(queries.answerBytes(.compliance(unit: "东山镇", options: options)))
+            let entry = try XCTUnwrap(answer["obligations"]?.arrayValue?.first { $0["id"]?.stringValue == "T08b" })
+            return (entry["due"]?.stringValue, entry["status"]?.stringValue)
+        }
+        let lastYear = try t08b(QueryOptions(asof: "2024-01-31", year: 2023))
+        XCTAssertEqual(lastYear.due, "2023-12-31")
+        XCTAssertEqual(lastYear.status, "late")
+        let thisYear = try t08b(QueryOptions(asof: "2024-01-31"))
+        XCTAssertEqual(thisYear.due, "2024-12-31")
+        XCTAssertEqual(thisYear.status, "pending", "January's completion was 2023's task")
+    }
+
+    func testAnOfficeOfAUnitGoneFromTheNewTableRepliesToLastYearsQuestion() throws {
+        try adoptSeed()
         let office = "office:五指峰乡/uid:5"
         try admit(#"{"id":"w1","type":"inquiry.received","unit":"wuzhifeng","inquiry":"q1","channel":"application","simple":false,"at":"2023-12-20"}"#,
                   by: office)

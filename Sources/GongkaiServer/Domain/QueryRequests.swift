@@ -75,7 +75,8 @@ struct QueryRequests {
     }
 
     /// The view asked for (`known=`, default the durable head) and the date judged (`asof=`,
-    /// default today in Shanghai); the view judges by the catalog of `year`, default asof's.
+    /// default today in Shanghai); the view judges by the catalog of `year`, else of the
+    /// `year=` option, else of asof's year.
     private func resolve(_ options: QueryOptions, facts: LedgerFacts, year: Int? = nil) throws -> (LedgerView, BusinessDate) {
         let known = options.known ?? durableSize
         guard known <= durableSize else {
@@ -86,7 +87,7 @@ struct QueryRequests {
             guard let date = BusinessDate(text) else { throw ProtocolError(.badRequest, "asof must be a date YYYY-MM-DD, got \"\(text.prefix(20))\"") }
             asof = date
         }
-        return (LedgerView(facts: facts, known: known, year: year ?? asof.year), asof)
+        return (LedgerView(facts: facts, known: known, year: year ?? options.year ?? asof.year), asof)
     }
 
     /// A unit by id or Chinese name in the view's table (or, `orAnyTable`, in any table the
