@@ -130,11 +130,15 @@ struct Audit: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Also print this unit's compliance (id or Chinese name).", valueName: "unit"))
         var unit: String?
 
+        @Option(name: .long, help: ArgumentHelp("Judge by this year's table, as the queries' year= (default: the year of --asof).", valueName: "YYYY"))
+        var year: Int?
+
         @Option(name: .long, help: ArgumentHelp("The log's expected origin (the checkpoints' first line): a checkpoint of another log is refused.", valueName: "origin"))
         var origin: String?
 
         func validate() throws {
             if let asof, BusinessDate(asof) == nil { throw ValidationError("--asof must be a date YYYY-MM-DD") }
+            if let year, !(2000...2100).contains(year) { throw ValidationError("--year must be a year 2000–2100") }
         }
 
         func run() throws {
@@ -178,8 +182,8 @@ struct Audit: ParsableCommand {
 
                 let replay = try AuditReplay(records: verification.records)
                 let date = asof.flatMap { BusinessDate($0) } ?? replay.lastDate ?? AuditReplay.today()
-                let escalations = replay.escalations(asof: date)
-                let compliance = try unit.map { try replay.compliance(unit: $0, asof: date) }
+                let escalations = replay.escalations(asof: date, year: year)
+                let compliance = try unit.map { try replay.compliance(unit: $0, asof: date, year: year) }
 
                 if output.readable {
                     report.forEach(output.line)

@@ -96,6 +96,13 @@ final class AuditTests: XCTestCase {
         XCTAssertGreaterThan(escalations["units"]?.arrayValue?.count ?? 0, 0, "the simulated year has escalations")
         let compliance = try LedgerFixtures.okJSON(try connection.readLineAfter("COMPLIANCE dongshan asof=2023-12-31 known=\(size)"))
         XCTAssertEqual(report["compliance"], compliance)
+        // Last year's table asked for at a later date (year=): the same answers again.
+        let lastYear = try json(try client(["audit", "verify", full, "--key", pub, "--asof", "2024-01-31", "--year", "2023",
+                                            "--unit", "dongshan", "--json"]))
+        XCTAssertEqual(lastYear["escalations"],
+                       try LedgerFixtures.okJSON(try connection.readLineAfter("ESCALATIONS asof=2024-01-31 known=\(size) year=2023")))
+        XCTAssertEqual(lastYear["compliance"],
+                       try LedgerFixtures.okJSON(try connection.readLineAfter("COMPLIANCE dongshan asof=2024-01-31 known=\(size) year=2023")))
         // The default asof is the last record's business date; the daemon agrees for that date too.
         let byDefault = try json(try client(["audit", "verify", full, "--key", pub, "--json"]))
         let asof = try XCTUnwrap(byDefault["asof"]?.stringValue)

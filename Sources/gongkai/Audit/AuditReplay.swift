@@ -29,14 +29,14 @@ struct AuditReplay {
     /// The whole export, judging dates of `year` (as the daemon's queries do).
     func view(year: Int) -> LedgerView { LedgerView(facts: facts, known: facts.size, year: year) }
 
-    /// The ESCALATIONS answer with its digest.
-    func escalations(asof: BusinessDate) -> JSONValue {
-        Self.sealed(EscalationEvaluation.answer(view: view(year: asof.year), asof: asof))
+    /// The ESCALATIONS answer with its digest; `year` as the query's `year=` (default asof's).
+    func escalations(asof: BusinessDate, year: Int? = nil) -> JSONValue {
+        Self.sealed(EscalationEvaluation.answer(view: view(year: year ?? asof.year), asof: asof))
     }
 
     /// A unit's COMPLIANCE answer with its digest; the unit by id or Chinese name.
-    func compliance(unit text: String, asof: BusinessDate) throws -> JSONValue {
-        let view = view(year: asof.year)
+    func compliance(unit text: String, asof: BusinessDate, year: Int? = nil) throws -> JSONValue {
+        let view = view(year: year ?? asof.year)
         guard let catalog = view.catalog else { throw AuditFailure("no catalog was adopted in the export") }
         guard let unit = catalog.unitId(for: text) else { throw AuditFailure("unknown unit \(text.prefix(40))") }
         return Self.sealed(ComplianceEvaluation.answer(unit: unit, view: view, asof: asof))
