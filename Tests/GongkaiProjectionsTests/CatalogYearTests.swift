@@ -26,6 +26,16 @@ final class CatalogYearTests: XCTestCase {
         return try fixture.appendRaw(["id": .string("catalog-\(name)"), "type": "catalog.adopted", "catalog": try JSONParser.parse(Array(text.utf8))])
     }
 
+    /// A deadline obligation's status and completion date in `unit`'s COMPLIANCE at `asof`,
+    /// judged by the table of asof's year.
+    private func deadline(_ fixture: FactsFixture, _ obligation: String, unit: String,
+                          asof: String) throws -> (status: String?, completed: String?) {
+        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: date(asof).year)
+        let (json, _) = ComplianceEvaluation.evaluate(unit: unit, view: view, asof: date(asof))
+        let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == obligation })
+        return (entry["status"]?.stringValue, entry["completed"]?.stringValue)
+    }
+
     /// A year without a table of its own is judged by the latest earlier year's, whatever is
     /// adopted after it; a revision of an old year's table does not spread to later years.
     func testAYearWithoutItsOwnTableIsJudgedByTheLatestEarlierOne() throws {
@@ -66,10 +76,7 @@ final class CatalogYearTests: XCTestCase {
         try fixture.append(["type": "task.completed", "unit": "shexi", "obligation": "T08b", "at": "2023-12-20"])
         try fixture.append(["type": "task.completed", "unit": "shexi", "obligation": "T08b", "at": "2024-01-10"])
         func t08b(_ unit: String) throws -> (status: String?, completed: String?) {
-            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
-            let (json, _) = ComplianceEvaluation.evaluate(unit: unit, view: view, asof: date("2024-06-30"))
-            let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T08b" })
-            return (entry["status"]?.stringValue, entry["completed"]?.stringValue)
+            try deadline(fixture, "T08b", unit: unit, asof: "2024-06-30")
         }
         XCTAssertEqual(try t08b("dongshan").status, "pending", "dongshan's January completion was 2023's task, late")
         XCTAssertEqual(try t08b("shexi").status, "met", "shexi did 2023's in 2023: its January one is 2024's")
@@ -98,10 +105,7 @@ final class CatalogYearTests: XCTestCase {
         try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T06a", "at": "2023-08-14"])
         _ = try adopt2024(fixture)
         func t06a(_ asof: String) throws -> (status: String?, completed: String?) {
-            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: date(asof).year)
-            let (json, _) = ComplianceEvaluation.evaluate(unit: "dongshan", view: view, asof: date(asof))
-            let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T06a" })
-            return (entry["status"]?.stringValue, entry["completed"]?.stringValue)
+            try deadline(fixture, "T06a", unit: "dongshan", asof: asof)
         }
         XCTAssertEqual(try t06a("2023-12-31").status, "met", "2023 keeps its completion")
         XCTAssertEqual(try t06a("2024-06-30").status, "pending", "2024's task is not done yet")
@@ -158,11 +162,9 @@ final class CatalogYearTests: XCTestCase {
         let fixture = try FactsFixture(today: date("2024-06-30"))
         try adopt(fixture, year: 2024, edits: newUnitOneGone)
         try fixture.append(["type": "task.completed", "unit": "xinban", "obligation": "T06a", "at": "2024-05-01"])
-        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
-        let (json, _) = ComplianceEvaluation.evaluate(unit: "xinban", view: view, asof: date("2024-06-30"))
-        let entry = try XCTUnwrap(json.first { $0["id"]?.stringValue == "T06a" })
-        XCTAssertEqual(entry["status"]?.stringValue, "met")
-        XCTAssertEqual(entry["completed"]?.stringValue, "2024-05-01")
+        let t06a = try deadline(fixture, "T06a", unit: "xinban", asof: "2024-06-30")
+        XCTAssertEqual(t06a.status, "met")
+        XCTAssertEqual(t06a.completed, "2024-05-01")
     }
 
     /// A question received in December is judged to its reply by December's rules: 2024's
