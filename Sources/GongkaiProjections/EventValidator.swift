@@ -92,7 +92,8 @@ public enum EventValidator {
         guard target <= view.facts.size else { throw DomainError("target", "there is no record \(target)") }
         let type = view.facts.recordTypes[Int(target - 1)]
         guard ![.catalogAdopted, .calendarAdopted, .eventVoided].contains(type) else {
-            throw DomainError("target", "record \(target) is a \(type.rawValue), which cannot be voided")
+            let article = type == .eventVoided ? "an" : "a"
+            throw DomainError("target", "record \(target) is \(article) \(type.rawValue), which cannot be voided (a later table or calendar replaces one)")
         }
         if let by = view.facts.voidedBy[target] { throw DomainError("target", "record \(target) was already voided by record \(by)") }
     }
@@ -111,12 +112,12 @@ public enum EventValidator {
             throw DomainError("inquiry", "\(inquiry) was already replied to")
         }
         var paused = false, awaitingCorrection = false, extensionDays = 0
-        var lastPause: BusinessDate?
+        var lastPause: BusinessDate?, lastCorrectionRequest: BusinessDate?
         for step in steps {
             switch step.value {
             case .paused: paused = true; lastPause = step.date
             case .resumed: paused = false
-            case .correctionRequested: awaitingCorrection = true
+            case .correctionRequested: awaitingCorrection = true; lastCorrectionRequest = step.date
             case .correctionReceived: awaitingCorrection = false
             case .extended(let days): extensionDays += days
             default: break
@@ -138,7 +139,11 @@ public enum EventValidator {
         case .correctionRequested:
             guard !awaitingCorrection else { throw DomainError("inquiry", "a correction of \(inquiry) is already awaited") }
         case .correctionReceived:
-            guard awaitingCorrection else { throw DomainError("inquiry", "no correction of \(inquiry) was requested") }
+            guard awaitingCorrection, let requested = lastCorrectionRequest else {
+                throw DomainError("inquiry", "no correction of \(inquiry) was requested")
+            }
+            // 补正 answers the request: it cannot arrive before it was asked for.
+            guard date >= requested else { throw DomainError("at", "\(date) is before the correction was requested (\(requested))") }
         default:
             break
         }

@@ -87,7 +87,10 @@ public enum InquiryEvaluation {
             case .correctionReceived:
                 // 补正: the count starts again from the day the corrected application arrives.
                 // Pauses stay: one still open (or resumed later) keeps its days out of the new
-                // count, and days before the new start are not counted anyway.
+                // count, and days before the new start are not counted anyway. Only a correction
+                // that answers a request counting here (not one whose request was voided):
+                // validation would not take it without one either.
+                guard awaitingCorrection else { continue }
                 awaitingCorrection = false
                 start = step.date
             case .replied: replied = step.date

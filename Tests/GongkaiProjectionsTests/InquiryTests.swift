@@ -73,6 +73,28 @@ final class InquiryTests: XCTestCase {
         XCTAssertEqual(restarted.due, date("2023-05-24"), "7 working days after Mon 2023-05-15")
     }
 
+    /// 补正 answers a request: it cannot be dated before the request, and once the request is
+    /// voided it no longer restarts the count (validation would not take it without one).
+    func testACorrectionCountsOnlyAsTheAnswerToARequest() throws {
+        let fixture = try FactsFixture()
+        try receive(fixture, "c1", unit: "swj", channel: "application", at: "2023-07-03")
+        try step(fixture, "inquiry.correction-requested", "c1", unit: "swj", at: "2023-07-10")
+        XCTAssertThrowsError(try step(fixture, "inquiry.correction-received", "c1", unit: "swj", at: "2023-07-06")) { error in
+            XCTAssertTrue("\(error)".contains("before the correction was requested (2023-07-10)"), "\(error)")
+        }
+        try step(fixture, "inquiry.correction-received", "c1", unit: "swj", at: "2023-07-12")
+        XCTAssertEqual(status(fixture, "swj", "c1", asof: "2023-12-31")?.countFrom, date("2023-07-12"))
+
+        try receive(fixture, "c2", unit: "swj", channel: "application", at: "2023-06-21")
+        try step(fixture, "inquiry.correction-requested", "c2", unit: "swj", at: "2023-07-20")
+        let request = fixture.facts.size
+        try step(fixture, "inquiry.correction-received", "c2", unit: "swj", at: "2023-07-25")
+        try fixture.append(["type": "event.voided", "target": .number(Double(request)), "reason": "误录", "at": "2023-07-26"])
+        let afterVoid = try XCTUnwrap(status(fixture, "swj", "c2", asof: "2023-12-31"))
+        XCTAssertEqual(afterVoid.countFrom, date("2023-06-21"), "the orphaned correction restarts nothing")
+        XCTAssertEqual(afterVoid.due, fixture.view().calendar.dueDate(from: date("2023-06-21"), workingDays: 20))
+    }
+
     func testAPauseStillOpenWhenTheCorrectionArrivesKeepsItsDaysOutOfTheNewCount() throws {
         // DESIGN.md: days d with pausedAt < d ≤ resumedAt do not count; a correction restarts the count.
         let fixture = try FactsFixture()
