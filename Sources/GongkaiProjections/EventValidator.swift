@@ -15,9 +15,10 @@ public enum EventValidator {
         // a step of an inquiry by those of the year it was received in, to its reply (a unit
         // gone from next year's table still answers this year's questions).
         var view = LedgerView(facts: facts, known: facts.size, year: event.date?.year)
+        // A step's inquiry, looked up once (counting does not depend on the view's year).
         let isReceipt: Bool = if case .inquiryReceived = event.body { true } else { false }
-        if !isReceipt, let inquiry = event.body.inquiry, let receipt = view.counted(inquiry: inquiry)?.steps.first,
-           receipt.date.year != event.date?.year {
+        let counted = isReceipt ? nil : event.body.inquiry.flatMap { view.counted(inquiry: $0) }
+        if let receipt = counted?.steps.first, receipt.date.year != event.date?.year {
             view = LedgerView(facts: facts, known: facts.size, year: receipt.date.year)
         }
         switch event.body {
@@ -75,7 +76,7 @@ public enum EventValidator {
                 throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")")
             }
         default:
-            try checkInquiryStep(event, unit: unit, date: date, view: view, catalog: catalog)
+            try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog)
         }
         return event.withUnit(unit)
     }
@@ -98,9 +99,11 @@ public enum EventValidator {
         if let by = view.facts.voidedBy[target] { throw DomainError("target", "record \(target) was already voided by record \(by)") }
     }
 
-    private static func checkInquiryStep(_ event: DomainEvent, unit: String, date: BusinessDate, view: LedgerView, catalog: Catalog) throws {
+    /// `counted`: the inquiry's owner and counted steps (`LedgerView.counted(inquiry:)`).
+    private static func checkInquiryStep(_ event: DomainEvent, counted: (owner: String, steps: [Dated<InquiryStep>])?, unit: String,
+                                         date: BusinessDate, catalog: Catalog) throws {
         let inquiry = event.body.inquiry!
-        guard let (owner, steps) = view.counted(inquiry: inquiry) else {
+        guard let (owner, steps) = counted else {
             throw DomainError("inquiry", "unknown inquiry \(inquiry)")
         }
         guard owner == unit else { throw DomainError("inquiry", "\(inquiry) belongs to \(owner), not \(unit)") }
