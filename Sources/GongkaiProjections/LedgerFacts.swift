@@ -206,6 +206,12 @@ public final class LedgerFacts: @unchecked Sendable {
         return best
     }
 
+    /// A unit's id from its id or Chinese name in any catalog adopted by `known`, the newest
+    /// first: for a unit gone from the year's table (last year's business, an access file).
+    public func unitIdInAnyCatalog(_ name: String, known: UInt64) -> String? {
+        catalogs.reversed().lazy.filter { $0.seq <= known }.compactMap { $0.catalog.unitId(for: name) }.first
+    }
+
     /// The last rule change recorded by `seq` (0 if none). For the newest view only tentative
     /// records lie past `seq`, so the search from the end is short; for an old `known=` it
     /// passes every later rule change (a few per thousand records).

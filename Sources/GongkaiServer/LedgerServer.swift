@@ -96,7 +96,7 @@ public final class LedgerServer {
         }
         // Once the seed (or --catalog) is in: the units the catalogs know.
         access.checkOfficeUnits(knows: { unit in
-            domain.read { facts in facts.catalogs.contains { $0.catalog.unitId(for: unit) != nil } }
+            domain.read { facts in facts.unitIdInAnyCatalog(unit, known: facts.size) != nil }
         }, logger: logger)
 
         let serverChannel: Channel

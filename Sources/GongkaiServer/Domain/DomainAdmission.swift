@@ -72,7 +72,7 @@ final class DomainAdmission: EventAdmission {
             // year's inquiry, or last year's owed interview, by a unit gone from this year's.
             let catalog = LedgerView(facts: facts, known: facts.size, year: given.date?.year).catalog
             func id(_ name: String) -> String {
-                catalog?.unitId(for: name) ?? facts.catalogs.reversed().lazy.compactMap { $0.catalog.unitId(for: name) }.first ?? name
+                catalog?.unitId(for: name) ?? facts.unitIdInAnyCatalog(name, known: facts.size) ?? name
             }
             let ownId = id(own)
             let unit = given.unit.map(id)

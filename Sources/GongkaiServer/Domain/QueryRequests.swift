@@ -95,9 +95,7 @@ struct QueryRequests {
     private func unit(_ text: String, view: LedgerView, orAnyTable: Bool = false) throws -> String {
         guard let catalog = view.catalog else { throw ProtocolError(.notFound, "no catalog has been adopted") }
         if let id = catalog.unitId(for: text) { return id }
-        if orAnyTable, let id = view.facts.catalogs.lazy.filter({ $0.seq <= view.known }).compactMap({ $0.catalog.unitId(for: text) }).first {
-            return id
-        }
+        if orAnyTable, let id = view.facts.unitIdInAnyCatalog(text, known: view.known) { return id }
         throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year); " +
                             "UNITS (gongkai units) lists the units of today's table")
     }
