@@ -94,7 +94,8 @@ public enum ComplianceEvaluation {
                 object["completed"] = done.map { .string($0.description) } ?? .null
                 entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
             case .reply(_, _, _, let channels):
-                let counts = inputs.replies(on: channels)
+                // The table's year: inquiries received in other years answer to their own year's.
+                let counts = inputs.replies(on: channels, receivedIn: catalog.year)
                 let status: ComplianceEntry.Status = counts.overdue > 0 ? .missed : counts.late > 0 ? .late : counts.open > 0 ? .pending : .met
                 object["status"] = .string(status.rawValue)
                 object["inquiries"] = ["open": .number(Double(counts.open)), "overdue": .number(Double(counts.overdue)),

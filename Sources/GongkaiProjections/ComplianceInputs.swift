@@ -33,8 +33,20 @@ public struct ComplianceInputs: Sendable {
     public var publications: [String: [BusinessDate]] = [:]
     public var completions: [String: [BusinessDate]] = [:]
     public var meetings: [String: [BusinessDate]] = [:]
-    /// Inquiries received by `asof`, per channel.
-    public var replies: [String: ReplyCounts] = [:]
+    /// Inquiries received by `asof`, per channel and year of receipt: a year's reply
+    /// obligation answers for the inquiries received in that year, so this year's cannot
+    /// change last year's verdict, nor last year's this year's.
+    public var replies: [ReplyKey: ReplyCounts] = [:]
+
+    public struct ReplyKey: Hashable, Sendable {
+        public let channel: String
+        public let year: Int
+
+        public init(channel: String, year: Int) {
+            self.channel = channel
+            self.year = year
+        }
+    }
 
     public init() {}
 
@@ -49,17 +61,18 @@ public struct ComplianceInputs: Sendable {
         let replyBound = view.catalog?.obligations(for: unit).contains { if case .reply = $0.rule { true } else { false } } ?? false
         if replyBound {
             for status in InquiryEvaluation.all(unit: unit, view: view, asof: asof) {
-                inputs.replies[status.channel, default: ReplyCounts()].add(status.state)
+                inputs.replies[ReplyKey(channel: status.channel, year: status.received.year), default: ReplyCounts()].add(status.state)
             }
         }
         return inputs
     }
 
-    /// The counts of the channels a reply obligation covers (a channel named twice counts once).
-    public func replies(on channels: [String]) -> ReplyCounts {
+    /// The counts of the channels a reply obligation covers (a channel named twice counts
+    /// once), of the inquiries received in `year`.
+    public func replies(on channels: [String], receivedIn year: Int) -> ReplyCounts {
         var total = ReplyCounts()
         for (index, channel) in channels.enumerated() where !channels[..<index].contains(channel) {
-            if let counts = replies[channel] { total.add(counts) }
+            if let counts = replies[ReplyKey(channel: channel, year: year)] { total.add(counts) }
         }
         return total
     }

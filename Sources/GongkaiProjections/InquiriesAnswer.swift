@@ -3,13 +3,16 @@ import GongkaiJSON
 
 /// INQUIRIES: the inquiries of one unit, or of every unit, judged at asof.
 public enum InquiriesAnswer {
-    public static func answer(unit: String?, view: LedgerView, asof: BusinessDate) -> JSONValue {
+    /// With `receivedIn`, only the inquiries received in that year (the `year=` option).
+    public static func answer(unit: String?, view: LedgerView, asof: BusinessDate, receivedIn year: Int? = nil) -> JSONValue {
         let units = unit.map { [$0] } ?? allUnits(view)
         let inquiries = units.flatMap { InquiryEvaluation.all(unit: $0, view: view, asof: asof) }
+            .filter { status in year.map { status.received.year == $0 } ?? true }
         var answer: [String: JSONValue] = [
             "asof": .string(asof.description), "known": .number(Double(view.known)),
             "unit": unit.map { .string($0) } ?? .null, "inquiries": .array(inquiries.map(\.json)),
         ]
+        if let year { answer["year"] = .number(Double(year)) }
         // Due dates of open inquiries can lie past asof, in a year with no calendar yet.
         let latest = inquiries.compactMap(\.due).reduce(asof, max)
         if let note = CalendarNote.note(view: view, through: latest) { answer["calendarNote"] = note }

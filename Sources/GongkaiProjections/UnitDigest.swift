@@ -19,7 +19,7 @@ public struct UnitDigest: Sendable {
     /// The latest date of any step a settled verdict rests on. The digest answers only for
     /// `asof` on or after it; before that, some settled inquiry had not been replied to yet.
     public private(set) var settledThrough = BusinessDate(dayNumber: Int.min)
-    /// Dates of the counted facts, and in `replies` the replied inquiries, per channel.
+    /// Dates of the counted facts, and in `replies` the replied inquiries, per channel and year.
     private var inputs = ComplianceInputs()
     /// Inquiries without a counted reply.
     private var unsettled: [Pending] = []
@@ -37,7 +37,7 @@ public struct UnitDigest: Sendable {
     /// for any `asof` on or after its latest step; an earlier `asof` judges it again.
     private struct Pending: Sendable {
         let inquiry: String
-        let channel: String
+        let key: ComplianceInputs.ReplyKey
         let latestStep: BusinessDate
         let due: BusinessDate?
     }
@@ -72,28 +72,28 @@ public struct UnitDigest: Sendable {
         guard view.catalog != nil else { return result }
         let facts = view.unitFacts(unit)
         let rules = InquiryEvaluation.ReplyRuleBook(view: view, unit: unit)
-        // Counted per channel in a short list first: a unit has a few channels but can have
-        // hundreds of unanswered inquiries, and each would hash its channel name again.
-        var tallies: [(channel: String, counts: ReplyCounts)] = []
-        func tally(_ channel: String, _ state: InquiryStatus.State) {
-            if let index = tallies.firstIndex(where: { $0.channel == channel }) {
+        // Counted per channel and year in a short list first: a unit has a few channels but
+        // can have hundreds of unanswered inquiries, and each would hash its channel name again.
+        var tallies: [(key: ComplianceInputs.ReplyKey, counts: ReplyCounts)] = []
+        func tally(_ key: ComplianceInputs.ReplyKey, _ state: InquiryStatus.State) {
+            if let index = tallies.firstIndex(where: { $0.key == key }) {
                 tallies[index].counts.add(state)
             } else {
-                tallies.append((channel, ReplyCounts()))
+                tallies.append((key, ReplyCounts()))
                 tallies[tallies.count - 1].counts.add(state)
             }
         }
         for pending in unsettled {
             if asof >= pending.latestStep {
                 let overdue = pending.due.map { asof > $0 } ?? false
-                tally(pending.channel, overdue ? .overdue : .open)
+                tally(pending.key, overdue ? .overdue : .open)
             } else if let status = InquiryEvaluation.evaluate(inquiry: pending.inquiry, unit: unit,
                                                               steps: view.countedSteps(facts.inquiries[pending.inquiry] ?? []),
                                                               calendar: view.calendar, asof: asof, replyRule: rules.rule) {
-                tally(status.channel, status.state)
+                tally(ComplianceInputs.ReplyKey(channel: status.channel, year: status.received.year), status.state)
             }
         }
-        for (channel, counts) in tallies { result.replies[channel, default: ReplyCounts()].add(counts) }
+        for (key, counts) in tallies { result.replies[key, default: ReplyCounts()].add(counts) }
         return result
     }
 
@@ -129,14 +129,15 @@ public struct UnitDigest: Sendable {
             uncounted.append(inquiry)
             return
         }
+        let key = ComplianceInputs.ReplyKey(channel: status.channel, year: status.received.year)
         guard let reply = steps.dropFirst().firstIndex(where: { if case .replied = $0.value { true } else { false } }) else {
             assert(status.replied == nil, "an inquiry without a counted reply is not judged replied")
             let latestStep = steps.lazy.map(\.date).max()!
-            unsettled.append(Pending(inquiry: inquiry, channel: status.channel, latestStep: latestStep, due: status.due))
+            unsettled.append(Pending(inquiry: inquiry, key: key, latestStep: latestStep, due: status.due))
             return
         }
         assert(status.replied != nil, "an inquiry with a counted reply is judged replied")
-        inputs.replies[status.channel, default: ReplyCounts()].add(status.state)
+        inputs.replies[key, default: ReplyCounts()].add(status.state)
         for step in steps[...reply] where step.date > settledThrough { settledThrough = step.date }
     }
 

@@ -111,7 +111,10 @@ struct Audit: ParsableCommand {
                 with the digest the daemon gives for the same known and asof. A changed \
                 record is located when a daemon is reachable (--socket or the default \
                 socket): its proofs are checked against the signed root, so it is not trusted. \
-                Exit 0 when everything verifies, 1 otherwise, with the reason on stderr.
+                Exit 0 when everything verifies, 1 otherwise, with the reason on stderr; 64 \
+                when the export verifies but --unit or --year names what its tables lack (a \
+                unit not in that year's table, a year without its own table, or a --year \
+                after --asof's).
                 """)
         @OptionGroup var options: GlobalOptions
 
@@ -182,8 +185,16 @@ struct Audit: ParsableCommand {
 
                 let replay = try AuditReplay(records: verification.records)
                 let date = asof.flatMap { BusinessDate($0) } ?? replay.lastDate ?? AuditReplay.today()
-                let escalations = replay.escalations(asof: date, year: year)
-                let compliance = try unit.map { try replay.compliance(unit: $0, asof: date, year: year) }
+                let escalations: JSONValue, compliance: JSONValue?
+                do {
+                    if let year, let problem = replay.problem(year: year, asof: date) { throw problem }
+                    escalations = replay.escalations(asof: date, year: year)
+                    compliance = try unit.map { try replay.compliance(unit: $0, asof: date, year: year) }
+                } catch let problem as AuditQueryProblem {
+                    if output.readable { report.forEach(output.line) }
+                    Output.note("error: the export verified, but \(problem.description)")
+                    throw ExitCode(64)
+                }
 
                 if output.readable {
                     report.forEach(output.line)

@@ -11,7 +11,7 @@ struct QueryFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Answer from the first N records only: what the ledger knew then.", valueName: "N"))
     var known: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Judge by this year's table (default: the year of --asof): last year's final state, asked in January.",
+    @Option(name: .long, help: ArgumentHelp("Judge by this year's own table (default: the year of --asof): last year's final state, asked in January. The year must have a table and not lie after --asof's; inquiries lists those received in it.",
                                             valueName: "YYYY"))
     var year: Int?
 
@@ -122,7 +122,7 @@ struct Inquiries: ParsableCommand {
 
 struct Escalations: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show every unit with a notice this year: counts, escalation state, rule, interview.",
+        abstract: "Show every unit with a notice in --asof's year (or --year): counts, escalation state, rule, interview.",
         discussion: "Example: gongkai escalations --asof 2023-12-31")
     @OptionGroup var options: GlobalOptions
     @OptionGroup var query: QueryFlags

@@ -103,6 +103,15 @@ final class AuditTests: XCTestCase {
                        try LedgerFixtures.okJSON(try connection.readLineAfter("ESCALATIONS asof=2024-01-31 known=\(size) year=2023")))
         XCTAssertEqual(lastYear["compliance"],
                        try LedgerFixtures.okJSON(try connection.readLineAfter("COMPLIANCE dongshan asof=2024-01-31 known=\(size) year=2023")))
+        // A question the ledger's tables cannot answer is a wrong question (64), not tampering (1).
+        for (arguments, reason) in [(["--year", "2024", "--asof", "2024-06-30"], "no catalog for 2024"),
+                                    (["--year", "2023", "--asof", "2022-06-30"], "before year 2023"),
+                                    (["--unit", "atlantis"], "unknown unit atlantis in catalog shangyou-2023, the table for 2023")] {
+            let wrong = try client(["audit", "verify", full, "--key", pub] + arguments)
+            XCTAssertEqual(wrong.status, 64, "\(arguments): \(wrong.stderr)")
+            XCTAssertTrue(wrong.stderr.contains("the export verified, but") && wrong.stderr.contains(reason), wrong.stderr)
+            XCTAssertTrue(wrong.stdout.isEmpty, "no report of state (stdout is not a terminal: JSON mode)")
+        }
         // The default asof is the last record's business date; the daemon agrees for that date too.
         let byDefault = try json(try client(["audit", "verify", full, "--key", pub, "--json"]))
         let asof = try XCTUnwrap(byDefault["asof"]?.stringValue)

@@ -189,6 +189,38 @@ final class CatalogYearTests: XCTestCase {
         XCTAssertEqual(january?["limitDays"]?.integerValue, 10, "a question received in 2024 by 2024's rules")
     }
 
+    /// A reply obligation answers for the inquiries received in its table's year: a December
+    /// question answered late in January is late in 2023 only, and February's late answer
+    /// changes nothing about 2023. The same from every fact and from a kept digest.
+    func testAReplyObligationCountsTheInquiriesReceivedInItsYear() throws {
+        let fixture = try FactsFixture(today: date("2024-03-01"))
+        try adopt2024(fixture)
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-dec", "channel": "hotline",
+                            "simple": false, "at": "2023-12-27"])
+        try fixture.append(["type": "inquiry.replied", "unit": "czj", "inquiry": "q-dec", "at": "2024-01-08"])
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-feb", "channel": "hotline",
+                            "simple": false, "at": "2024-02-05"])
+        func t17(year: Int, asof: String, fromDigest: Bool) throws -> JSONValue? {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year)
+            let inputs = fromDigest ? UnitDigest(unit: "czj", view: view).inputs(view: view, asof: date(asof))
+                : ComplianceInputs.judged(unit: "czj", view: view, asof: date(asof))
+            let (json, _) = ComplianceEvaluation.evaluate(unit: "czj", view: view, asof: date(asof), inputs: inputs)
+            return try XCTUnwrap(json.first { $0["id"]?.stringValue == "T17" })["inquiries"]
+        }
+        let counts: (Int, Int, Int, Int) -> JSONValue = { open, overdue, onTime, late in
+            ["open": .number(Double(open)), "overdue": .number(Double(overdue)), "onTime": .number(Double(onTime)), "late": .number(Double(late))]
+        }
+        for fromDigest in [false, true] {
+            XCTAssertEqual(try t17(year: 2023, asof: "2024-01-31", fromDigest: fromDigest), counts(0, 0, 0, 1), "December's question, late")
+            XCTAssertEqual(try t17(year: 2024, asof: "2024-01-31", fromDigest: fromDigest), counts(0, 0, 0, 0), "nothing received in 2024 yet")
+            XCTAssertEqual(try t17(year: 2023, asof: "2024-02-29", fromDigest: fromDigest), counts(0, 0, 0, 1), "February's question is 2024's")
+            XCTAssertEqual(try t17(year: 2024, asof: "2024-02-29", fromDigest: fromDigest), counts(0, 1, 0, 0), "due 02-18, still unanswered")
+        }
+        try fixture.append(["type": "inquiry.replied", "unit": "czj", "inquiry": "q-feb", "at": "2024-02-20"])
+        XCTAssertEqual(try t17(year: 2024, asof: "2024-02-29", fromDigest: true), counts(0, 0, 0, 1))
+        XCTAssertEqual(try t17(year: 2023, asof: "2024-02-29", fromDigest: true), counts(0, 0, 0, 1))
+    }
+
     /// wuzhifeng is gone from 2024's table: it still replies to its December application,
     /// holds the interview it owes from 2023, and its open question is still listed.
     func testAUnitGoneFromTheNewTableFinishesLastYearsBusiness() throws {

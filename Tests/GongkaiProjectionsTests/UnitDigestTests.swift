@@ -55,7 +55,7 @@ final class UnitDigestTests: XCTestCase {
         let asof = date("2023-06-30")
         let answer = ComplianceEvaluation.answer(unit: "rsj", view: view, asof: asof, inputs: digest.advanced(to: view).inputs(view: view, asof: asof))
         XCTAssertEqual(answer, ComplianceEvaluation.answer(unit: "rsj", view: view, asof: asof))
-        XCTAssertEqual(digest.advanced(to: view).inputs(view: view, asof: asof).replies["hotline"]?.overdue, 1)
+        XCTAssertEqual(digest.advanced(to: view).inputs(view: view, asof: asof).replies(on: ["hotline"], receivedIn: 2023).overdue, 1)
     }
 
     func testSettledThroughIsTheLatestStepOfAReply() throws {
@@ -68,9 +68,9 @@ final class UnitDigestTests: XCTestCase {
         let replied = open.advanced(to: fixture.view())
         XCTAssertEqual(replied.settledThrough, date("2023-03-20"))
         let asof = date("2023-06-30")
-        let counts = replied.inputs(view: fixture.view(), asof: asof).replies["hotline"]
-        XCTAssertEqual(counts?.late, 1, "q1 replied after its 5 working days")
-        XCTAssertEqual(counts?.overdue, 1, "q2 is judged at the asof asked")
+        let counts = replied.inputs(view: fixture.view(), asof: asof).replies(on: ["hotline"], receivedIn: 2023)
+        XCTAssertEqual(counts.late, 1, "q1 replied after its 5 working days")
+        XCTAssertEqual(counts.overdue, 1, "q2 is judged at the asof asked")
     }
 
     private func check(seed: UInt64) throws {

@@ -63,6 +63,45 @@ final class DomainAdmissionTests: XCTestCase {
         XCTAssertEqual(thisYear.status, "pending", "January's completion was 2023's task")
     }
 
+    /// `year=` names a year with its own table, judged at an asof in it or later; it lists
+    /// the inquiries received in that year. Refusals say why and what there is.
+    func testYearOptionAsksForAYearsOwnTable() throws {
+        try adoptSeed()
+        try admit(#"{"id":"q1","type":"inquiry.received","unit":"czj","inquiry":"q-dec","channel":"hotline","simple":false,"at":"2023-12-27"}"#,
+                  by: "admin/uid:0")
+        let before2024 = state.read { $0.size }
+        try adopt(BundledDocuments.catalog.replacingOccurrences(of: "\"2023-", with: "\"2024-")
+                    .replacingOccurrences(of: "\"year\": 2023", with: "\"year\": 2024"), id: "cat-2024")
+        try admit(#"{"id":"q2","type":"inquiry.received","unit":"czj","inquiry":"q-jan","channel":"hotline","simple":false,"at":"2024-01-03"}"#,
+                  by: "admin/uid:0")
+        let queries = QueryRequests(state: state, durableSize: state.read { $0.size })
+        func refusal(_ request: Request) -> ProtocolError? {
+            do {
+                _ = try queries.answerBytes(request)
+                return nil
+            } catch {
+                return error as? ProtocolError
+            }
+        }
+        let none = refusal(.escalations(options: QueryOptions(asof: "2025-06-30", year: 2025)))
+        XCTAssertEqual(none?.code, .notFound)
+        XCTAssertEqual(none?.message, "no catalog for 2025 has been adopted by record \(before2024 + 2) (tables adopted for 2023, 2024)")
+        XCTAssertEqual(refusal(.compliance(unit: "czj", options: QueryOptions(asof: "2024-01-31", known: before2024, year: 2024)))?.code,
+                       .notFound, "2024's table was not yet adopted at that record")
+        XCTAssertEqual(refusal(.escalations(options: QueryOptions(asof: "2024-01-31", year: 2022)))?.code, .notFound)
+        let early = refusal(.inquiries(unit: nil, options: QueryOptions(asof: "2023-06-30", year: 2024)))
+        XCTAssertEqual(early?.code, .badRequest)
+        XCTAssertEqual(early?.message, "asof 2023-06-30 is before year 2024: a year is judged from its first day on")
+        XCTAssertNil(refusal(.compliance(unit: "czj", options: QueryOptions(asof: "2024-01-31", known: before2024, year: 2023))))
+        func listed(_ options: QueryOptions) throws -> [String] {
+            let answer = try JSONParser.parse(queries.answerBytes(.inquiries(unit: "czj", options: options)))
+            return answer["inquiries"]?.arrayValue?.compactMap { $0["inquiry"]?.stringValue } ?? []
+        }
+        XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31", year: 2023)), ["q-dec"])
+        XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31", year: 2024)), ["q-jan"])
+        XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31")), ["q-dec", "q-jan"], "without year=, every inquiry")
+    }
+
     func testAnOfficeOfAUnitGoneFromTheNewTableRepliesToLastYearsQuestion() throws {
         try adoptSeed()
         let office = "office:五指峰乡/uid:5"

@@ -19,6 +19,7 @@ public enum InquiryFormat {
         let inquiries = answer["inquiries"]?.arrayValue ?? []
         var heading = "inquiries"
         if let unit = answer["unit"]?.stringValue { heading += " of \(unit) \(names[unit] ?? "")".trimmingTrailingSpaces() }
+        if let year = answer["year"]?.integerValue { heading += " received in \(year)" }
         heading += " as of \(answer["asof"]?.stringValue ?? "?") (known \(answer["known"]?.integerValue ?? 0))"
         var lines = [heading]
         if let note = answer["calendarNote"]?.stringValue { lines.append("note: " + note) }

@@ -32,8 +32,10 @@ struct QueryRequests {
                                                    inputs: state.digests.inputs(unit: id, view: view, asof: asof))
             case .inquiries(let unitText, let options):
                 let (view, asof) = try resolve(options, facts: facts)
-                // A unit gone from this year's table still has its inquiries of earlier years.
-                return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view, orAnyTable: true) }, view: view, asof: asof)
+                // A unit gone from this year's table still has its inquiries of earlier years;
+                // `year=` lists only the inquiries received in that year.
+                return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view, orAnyTable: true) }, view: view, asof: asof,
+                                              receivedIn: options.year)
             case .escalations(let options):
                 let (view, asof) = try resolve(options, facts: facts)
                 return EscalationEvaluation.answer(view: view, asof: asof)
@@ -87,6 +89,10 @@ struct QueryRequests {
             guard let date = BusinessDate(text) else { throw ProtocolError(.badRequest, "asof must be a date YYYY-MM-DD, got \"\(text.prefix(20))\"") }
             asof = date
         }
+        if let asked = options.year, let problem = YearAsked.problem(year: asked, asof: asof, facts: facts, known: known) {
+            if case .asofBefore = problem { throw ProtocolError(.badRequest, problem.message) }
+            throw ProtocolError(.notFound, problem.message)
+        }
         return (LedgerView(facts: facts, known: known, year: year ?? options.year ?? asof.year), asof)
     }
 
@@ -97,6 +103,6 @@ struct QueryRequests {
         if let id = catalog.unitId(for: text) { return id }
         if orAnyTable, let id = view.facts.unitIdInAnyCatalog(text, known: view.known) { return id }
         throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year); " +
-                            "UNITS (gongkai units) lists the units of today's table")
+                            "UNITS (gongkai units) lists the units of the table in force today")
     }
 }

@@ -129,3 +129,11 @@ struct AuditVerification {
         }
     }
 }
+
+/// The export verified, but what was asked of it cannot be answered (a unit or year its
+/// tables lack): a wrong question, not a tampered ledger, so it exits 64, not 1.
+struct AuditQueryProblem: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}

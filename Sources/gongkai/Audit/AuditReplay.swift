@@ -37,9 +37,16 @@ struct AuditReplay {
     /// A unit's COMPLIANCE answer with its digest; the unit by id or Chinese name.
     func compliance(unit text: String, asof: BusinessDate, year: Int? = nil) throws -> JSONValue {
         let view = view(year: year ?? asof.year)
-        guard let catalog = view.catalog else { throw AuditFailure("no catalog was adopted in the export") }
-        guard let unit = catalog.unitId(for: text) else { throw AuditFailure("unknown unit \(text.prefix(40))") }
+        guard let catalog = view.catalog else { throw AuditQueryProblem("no catalog was adopted in the export") }
+        guard let unit = catalog.unitId(for: text) else {
+            throw AuditQueryProblem("unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year)")
+        }
         return Self.sealed(ComplianceEvaluation.answer(unit: unit, view: view, asof: asof))
+    }
+
+    /// What is wrong with judging `year` at `asof` (the daemon's `year=` rule), or nil.
+    func problem(year: Int, asof: BusinessDate) -> AuditQueryProblem? {
+        YearAsked.problem(year: year, asof: asof, facts: facts, known: facts.size).map { AuditQueryProblem($0.message) }
     }
 
     /// As the daemon seals COMPLIANCE, ESCALATIONS and BULLETIN answers: `"digest"` is the
