@@ -61,16 +61,30 @@ public enum EscalationEvaluation {
                                 rule: trigger?.rule, triggeredAt: trigger?.date, interviewedAt: interviewedAt)
     }
 
-    /// ESCALATIONS: every unit with at least one notice counted in the year.
+    /// ESCALATIONS: every unit with at least one notice counted in the year; and, when some
+    /// are, `owedFromLastYear`: the units whose interview required last year is still not
+    /// held, which may still be held this year (EventValidator). Without it, January's answer
+    /// would say nothing of them unless asked with `year=`.
     public static func answer(view: LedgerView, asof: BusinessDate) -> JSONValue {
         guard let catalog = view.catalog else { return ["asof": .string(asof.description), "known": .number(Double(view.known)), "year": .null, "units": []] }
-        let units = catalog.units.compactMap { unit -> JSONValue? in
-            guard let status = evaluate(unit: unit.id, view: view, asof: asof), status.county + status.cityProvince > 0 else { return nil }
-            var json = status.json.objectValue!
-            json["name"] = .string(unit.name)
-            return .object(json)
+        func rows(_ catalog: Catalog, _ view: LedgerView, _ keep: (EscalationStatus) -> Bool) -> [JSONValue] {
+            catalog.units.compactMap { unit -> JSONValue? in
+                guard let status = evaluate(unit: unit.id, view: view, asof: asof), keep(status) else { return nil }
+                var json = status.json.objectValue!
+                json["name"] = .string(unit.name)
+                return .object(json)
+            }
         }
-        return ["asof": .string(asof.description), "known": .number(Double(view.known)), "year": .number(Double(catalog.year)),
-                "units": .array(units)]
+        var answer: [String: JSONValue] = [
+            "asof": .string(asof.description), "known": .number(Double(view.known)), "year": .number(Double(catalog.year)),
+            "units": .array(rows(catalog, view) { $0.county + $0.cityProvince > 0 }),
+        ]
+        // Only for the year asof lies in, and only from last year's own table.
+        let lastYear = LedgerView(facts: view.facts, known: view.known, year: catalog.year - 1)
+        if catalog.year == asof.year, let previous = lastYear.catalog, previous.year == catalog.year - 1 {
+            let owed = rows(previous, lastYear) { $0.state == .interviewRequired }
+            if !owed.isEmpty { answer["owedFromLastYear"] = .array(owed) }
+        }
+        return .object(answer)
     }
 }

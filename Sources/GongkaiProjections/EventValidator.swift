@@ -73,7 +73,8 @@ public enum EventValidator {
             let owedFromLastYear = lastYear.catalogSeq != view.catalogSeq
                 && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
             guard status?.state == .interviewRequired || owedFromLastYear else {
-                throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")")
+                throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" +
+                                  " (an interview owed from a year can be held until the end of the next)")
             }
         default:
             try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog)

@@ -58,8 +58,18 @@ final class CatalogYearTests: XCTestCase {
         let fixture = try FactsFixture(today: date("2024-01-20"))
         for day in ["2023-03-02", "2023-05-04", "2023-12-06"] { _ = try fixture.notice("czj", "county", day) }
         _ = try adopt2024(fixture)
+        // January's ESCALATIONS (2024's table) names the interview still owed from 2023.
+        func owed(_ asof: String, year: Int? = nil) -> [String]? {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year ?? date(asof).year)
+            return EscalationEvaluation.answer(view: view, asof: date(asof))["owedFromLastYear"]?.arrayValue?.compactMap { $0["unit"]?.stringValue }
+        }
+        XCTAssertEqual(owed("2024-01-09"), ["czj"])
+        XCTAssertNil(owed("2024-01-09", year: 2023), "2023's own answer says interview-required among its units")
+        XCTAssertNil(owed("2023-12-31"), "2022 has no table")
         XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "rsj", "at": "2024-01-10"]), "rsj owes nothing")
         XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-10"]))
+        XCTAssertNil(owed("2024-01-10"), "held: nothing owed, and no empty list in the answer")
+        XCTAssertEqual(owed("2024-01-09"), ["czj"], "the day before it was held")
         let lastYear = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
         let status = EscalationEvaluation.evaluate(unit: "czj", view: lastYear, asof: date("2024-01-10"))
         XCTAssertEqual(status?.state, .interviewed)

@@ -7,8 +7,13 @@ public enum EscalationFormat {
         let year = answer["year"]?.integerValue.map { String($0) } ?? "-"
         var lines = ["escalations as of \(asof) (year \(year), known \(answer["known"]?.integerValue ?? 0))", ""]
         let units = answer["units"]?.arrayValue ?? []
+        let owed = (answer["owedFromLastYear"]?.arrayValue ?? []).map { unit in
+            "still owed from last year: \(ReportCell.text(unit["unit"])) \(ReportCell.text(unit["name"])), interview required by " +
+                "\(ReportCell.text(unit["rule"])) since \(ReportCell.text(unit["triggeredAt"]))"
+        }
         if units.isEmpty {
             lines.append("(no unit has a notice this year)")
+            if !owed.isEmpty { lines += [""] + owed }
             return lines
         }
         var table = TextTable([
@@ -30,6 +35,7 @@ public enum EscalationFormat {
             "\(state) \(states.filter { $0 == state }.count)"
         }
         lines += ["", "\(units.count) units with notices: " + counts.joined(separator: ", ")]
+        if !owed.isEmpty { lines += [""] + owed }
         return lines
     }
 }
