@@ -9,6 +9,12 @@ enum BackupRequests {
     static func answer(directory: String, service: LedgerService, into output: inout [UInt8]) {
         do {
             guard !service.isStopping else { throw ProtocolError(.unavailable, "the daemon is shutting down") }
+            if directory.hasPrefix("/"), let place = BackupPlace.resolved(directory),
+               let refusal = BackupPlace.refusal(directory: place, stateDirectory: BackupPlace.resolved(service.configuration.stateDirectory)
+                                                    ?? service.configuration.stateDirectory,
+                                                 mountInfo: BackupPlace.currentMountInfo()) {
+                throw ProtocolError(.badRequest, refusal)
+            }
             let result = try service.store.backup(to: directory) { copied in
                 // The snapshot may hold batches still waiting for their fdatasync.
                 guard service.writer.waitUntilDurable(size: copied.size) else {

@@ -266,9 +266,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             answerOffLoop { output in
                 do {
                     let report = try service.store.verify(head: service.head)
-                    if !report.ok { service.logger.critical("VERIFY found the ledger damaged: \(report.reason ?? "")") }
+                    if !report.ok {
+                        service.logger.critical("VERIFY found the ledger damaged at seq \(report.badSeq.map(String.init) ?? "?"): \(report.reason ?? "")")
+                    }
                     AnswerEncoder.ok(VerifyAnswer.json(report), into: &output)
                 } catch {
+                    service.logger.critical("VERIFY could not finish: \(error)")
                     AnswerEncoder.error(ProtocolError(.storage, "\(error)"), into: &output)
                 }
             }

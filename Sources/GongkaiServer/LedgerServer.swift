@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GongkaiCheckpoint
 import GongkaiMerkle
+import GongkaiProtocol
 import GongkaiStorage
 import Logging
 import NIOConcurrencyHelpers
@@ -28,6 +29,7 @@ public final class LedgerServer {
 
     /// Runs until a stop signal; throws if the daemon cannot start.
     public func run() throws {
+        logger.info("gongkaid \(GongkaiVersion.current) starting", metadata: ["state": "\(configuration.stateDirectory)"])
         // Before touching the ledger: a daemon that was asked to sign must not serve unsigned heads.
         let checkpointSigner = try loadCheckpointSigner()
         let access = AccessControl(policy: try AccessControl.load(configuration, logger: logger))
@@ -40,6 +42,7 @@ public final class LedgerServer {
         defer { reloadSignal.cancel() }
         // Under a systemd socket unit: serve its socket (fd 3) instead of binding our own.
         let activatedSocket = try SocketActivation.takeListeningSocket()
+        if activatedSocket == nil { try SocketFile.checkBindable(configuration.socketPath) }
         let stateDirectory = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
@@ -106,9 +109,13 @@ public final class LedgerServer {
                     .withBoundSocket(activatedSocket).wait()
             } else {
                 try SocketFile.prepare(configuration.socketPath)
-                serverChannel = try SocketFile.withCreationMode {
-                    try makeBootstrap(group: group, service: service, connections: connections)
-                        .bind(unixDomainSocketPath: configuration.socketPath).wait()
+                do {
+                    serverChannel = try SocketFile.withCreationMode {
+                        try makeBootstrap(group: group, service: service, connections: connections)
+                            .bind(unixDomainSocketPath: configuration.socketPath).wait()
+                    }
+                } catch {
+                    throw ServerError("cannot listen on \(configuration.socketPath): \(error)")
                 }
                 try SocketFile.setMode(configuration.socketPath)
             }

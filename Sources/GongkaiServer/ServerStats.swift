@@ -70,6 +70,7 @@ final class ServerStats: @unchecked Sendable {
         var errors: [String: JSONValue] = [:]
         for (code, count) in counters.errors { errors[code.rawValue] = .number(Double(count)) }
         var result: [String: JSONValue] = [
+            "version": .string(GongkaiVersion.current),
             "uptimeSeconds": .number(Double((NIODeadline.now().uptimeNanoseconds - startedNanos) / 1_000_000_000)),
             "requests": .number(Double(counters.requests)),
             "appended": .number(Double(counters.appended)),

@@ -3,6 +3,22 @@ import Glibc
 /// The socket's path in the file system: refuse to steal one a live daemon is serving,
 /// remove one left by a dead daemon, and set the mode clients need.
 enum SocketFile {
+    /// The longest path `sockaddr_un` holds, its terminating NUL aside.
+    static let maxPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// What would stop a bind at `path`, found before the ledger is opened and folded (which
+    /// takes seconds on a large ledger), and said with the path.
+    static func checkBindable(_ path: String) throws {
+        guard path.utf8.count <= maxPathBytes else {
+            throw ServerError("cannot listen on \(path): the path is \(path.utf8.count) bytes, and a Unix socket's may be at most \(maxPathBytes)")
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw ServerError("cannot listen on \(path): the directory \(directory): \(String(cString: strerror(errno)))")
+        }
+    }
+
     static func prepare(_ path: String) throws {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }

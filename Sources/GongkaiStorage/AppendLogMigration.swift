@@ -28,12 +28,12 @@ enum AppendLogMigration {
                 var records = 0
                 finished = true
                 try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(nextSeq)) { key, value in
-                    let lastSeq = LedgerLayout.seq(fromKey: key)
-                    let millis = Int64(bitPattern: LedgerLayout.seq(fromKey: value))
+                    let lastSeq = try LedgerLayout.seq(fromKey: key)
+                    let millis = Int64(bitPattern: try LedgerLayout.seq(fromKey: value))
                     guard lastSeq >= nextSeq else { throw AppendLogError.damaged("commits out of order at seq \(lastSeq)") }
                     var frame = AppendLogFrame.Builder(firstSeq: nextSeq)
                     try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(nextSeq)) { recordKey, record in
-                        let seq = LedgerLayout.seq(fromKey: recordKey)
+                        let seq = try LedgerLayout.seq(fromKey: recordKey)
                         guard seq == nextSeq else { throw AppendLogError.damaged("the LMDB log skips from \(nextSeq - 1) to \(seq)") }
                         let (idKey, eventDigest) = try indexEntry(of: record, seq: seq, txn: txn, digests: digests, idIndex: idIndex)
                         frame.add(idKey: idKey, eventDigest: eventDigest, record: Array(record))
@@ -47,7 +47,7 @@ enum AppendLogMigration {
                     return finished
                 }
                 if finished {
-                    let lastSeq = try LMDBValues.lastKey(txn, log).map { $0.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } } ?? 0
+                    let lastSeq = try LMDBValues.lastKey(txn, log).map { try $0.withUnsafeBytes { try LedgerLayout.seq(fromKey: $0) } } ?? 0
                     guard lastSeq == nextSeq - 1 else { throw AppendLogError.damaged("records after seq \(nextSeq - 1) belong to no commit") }
                 }
             }

@@ -9,7 +9,7 @@ import CLMDB
 enum IdIndexMigration {
     static func run(txn: OpaquePointer, env: LMDBEnvironment, log: MDB_dbi, digests: MDB_dbi) throws {
         let ids = try env.openDatabase(LedgerLayout.idsDatabase, txn: txn)
-        let records = try LMDBValues.lastKey(txn, log).map { $0.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) } } ?? 0
+        let records = try LMDBValues.lastKey(txn, log).map { try $0.withUnsafeBytes { try LedgerLayout.seq(fromKey: $0) } } ?? 0
         // Each record's digests value at its seq's place: no sort, and a hole or a second
         // entry for one seq shows.
         var values = [UInt8](repeating: 0, count: Int(records) * 64)

@@ -121,7 +121,7 @@ extension LedgerStore {
         guard let lastKey = try LMDBValues.lastKey(txn, log) else {
             return LedgerHead(size: 0, root: RFC6962.emptyRoot, recordedMillis: nil)
         }
-        let size = lastKey.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) }
+        let size = try lastKey.withUnsafeBytes { try LedgerLayout.seq(fromKey: $0) }
         let frontier = try MerkleFrontier(size: size, source: TreeNodeSource(txn: txn, tree: tree))
         guard let bytes = try LMDBValues.get(txn, log, key: lastKey) else {
             throw StorageError("backup", message: "the copy's last record \(size) vanished")

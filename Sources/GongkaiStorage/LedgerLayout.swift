@@ -36,8 +36,13 @@ enum LedgerLayout {
         try withUnsafeBytes(of: seq.bigEndian, body)
     }
 
-    static func seq(fromKey bytes: UnsafeRawBufferPointer) -> UInt64 {
-        precondition(bytes.count == 8, "seq keys are 8 bytes")
+    /// A seq from its 8-byte key. LMDB keeps no checksums: a key of another length is a
+    /// damaged index, refused as a storage error rather than trapped on (a trap would let one
+    /// flipped byte stop the daemon at every READ and VERIFY).
+    static func seq(fromKey bytes: UnsafeRawBufferPointer) throws -> UInt64 {
+        guard bytes.count == 8 else {
+            throw StorageError("index", message: "damaged: a seq key of \(bytes.count) bytes, not 8 (VERIFY names the record; README: Damage)")
+        }
         var value: UInt64 = 0
         for byte in bytes { value = value << 8 | UInt64(byte) }
         return value
@@ -102,7 +107,8 @@ public struct IdEntry: Equatable, Sendable {
     /// From a value of the format-1 `ids` database: seq (8 bytes) ‖ event digest.
     init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 40 else { return nil }
-        seq = LedgerLayout.seq(fromKey: UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
+        guard let seq = try? LedgerLayout.seq(fromKey: UnsafeRawBufferPointer(rebasing: bytes[0..<8])) else { return nil }
+        self.seq = seq
         eventDigest = Array(bytes[8..<40])
     }
 

@@ -76,7 +76,7 @@ public final class LedgerStore: @unchecked Sendable {
         let marker = try IndexMarker.read(directory: directory)
         if case .refused(let why) = marker {
             throw StorageError("open \(directory)", message:
-                "an earlier start refused this ledger: \(why); restore a backup, or mend the cause and remove \(directory)/\(IndexMarker.fileName)")
+                "an earlier start refused this ledger: \(why); restore a backup, or mend the cause and remove \(directory)/\(IndexMarker.fileName) (README: Damage)")
         }
         if FileManager.default.fileExists(atPath: directory + Self.refusedDataName) {
             // The marker of the refusal could not be written; without this the index would
@@ -171,7 +171,7 @@ public final class LedgerStore: @unchecked Sendable {
             throw StorageError("open \(directory)", message: error.message + "; restore a backup")
         } catch AppendLogError.damaged(let why) {
             Self.refuse("append log damaged: " + why, directory: directory)
-            throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup")
+            throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
         guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
@@ -198,7 +198,7 @@ public final class LedgerStore: @unchecked Sendable {
         let indexEnd = try? env.read { txn -> UInt64 in
             try databases.reduce(0) { end, database in
                 guard let key = try LMDBValues.lastKey(txn, database) else { return end }
-                return max(end, key.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) })
+                return max(end, try key.withUnsafeBytes { try LedgerLayout.seq(fromKey: $0) })
             }
         }
         guard let indexEnd else {
@@ -222,7 +222,7 @@ public final class LedgerStore: @unchecked Sendable {
     static func commit(endingFrom seq: UInt64, txn: OpaquePointer, commits: MDB_dbi) throws -> (lastSeq: UInt64, millis: Int64)? {
         var found: (UInt64, Int64)?
         try LMDBValues.scan(txn, commits, from: LedgerLayout.seqKey(seq)) { key, value in
-            found = (LedgerLayout.seq(fromKey: key), Int64(bitPattern: LedgerLayout.seq(fromKey: value)))
+            found = (try LedgerLayout.seq(fromKey: key), Int64(bitPattern: try LedgerLayout.seq(fromKey: value)))
             return false
         }
         return found
@@ -237,8 +237,8 @@ public final class LedgerStore: @unchecked Sendable {
         read.reserveCapacity(4_096)
         try env.read { txn in
             try LMDBValues.scan(txn, digests, from: LedgerLayout.seqKey(1)) { key, value in
-                let seq = LedgerLayout.seq(fromKey: key)
-                guard seq == expected, seq <= size, value.count == 64 else {
+                let seq = try? LedgerLayout.seq(fromKey: key)
+                guard let seq, seq == expected, seq <= size, value.count == 64 else {
                     throw LedgerMismatch("the index's id keys do not match its records at seq \(expected)")
                 }
                 read.append((IdSlots.slotKey(ofIdKey: UnsafeRawBufferPointer(rebasing: value[0..<32])), seq))
@@ -286,7 +286,7 @@ public final class LedgerStore: @unchecked Sendable {
             guard let lastKey = try LMDBValues.lastKey(txn, log) else {
                 return (MerkleFrontier(), LedgerHead(size: 0, root: RFC6962.emptyRoot, recordedMillis: nil))
             }
-            let size = lastKey.withUnsafeBytes { LedgerLayout.seq(fromKey: $0) }
+            let size = try lastKey.withUnsafeBytes { try LedgerLayout.seq(fromKey: $0) }
             let frontier = try MerkleFrontier(size: size, source: TreeNodeSource(txn: txn, tree: tree))
             guard let bytes = try LMDBValues.get(txn, log, key: lastKey) else {
                 throw StorageError("open", message: "last record \(size) vanished")
@@ -379,9 +379,12 @@ public final class LedgerStore: @unchecked Sendable {
         guard limit > 0 else { return next }
         try env.read { txn in
             try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(from)) { key, value in
-                let seq = LedgerLayout.seq(fromKey: key)
-                // Seq has no gaps: the cursor must land on exactly the next seq.
-                precondition(seq == next, "log gap: expected seq \(next), found \(seq)")
+                let seq = try LedgerLayout.seq(fromKey: key)
+                // Seq has no gaps: the cursor must land on exactly the next seq; if not, the
+                // index is damaged (the append path cannot leave a gap).
+                guard seq == next else {
+                    throw StorageError("read", message: "the index is damaged: record \(next) is missing (found \(seq)); VERIFY names it (README: Damage)")
+                }
                 let wantsMore = try body(seq, value)
                 next += 1
                 return wantsMore && next - from < UInt64(limit)

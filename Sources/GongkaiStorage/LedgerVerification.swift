@@ -38,7 +38,10 @@ extension LedgerStore {
                 let end = min(head.size, next + UInt64(Self.verifyChunkRecords) - 1)
                 var expected = next
                 try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(next)) { key, value in
-                    let seq = LedgerLayout.seq(fromKey: key)
+                    guard let seq = try? LedgerLayout.seq(fromKey: key) else {
+                        failure = (expected, "the index holds a damaged key (\(key.count) bytes) where record \(expected) belongs")
+                        return false
+                    }
                     guard seq == expected else {
                         failure = (expected, "record \(expected) is missing (found \(seq))")
                         return false

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongkaiProtocol
 
 /// `gongkai`: the command-line client for the gongkaid ledger daemon.
 @main
@@ -12,6 +13,7 @@ struct Gongkai: ParsableCommand {
             with an error (or an append failed), 2 the daemon could not be reached, \
             64 the command line is wrong (a missing or bad argument or option).
             """,
+        version: GongkaiVersion.current,
         subcommands: [
             Ping.self, Head.self, Stats.self, Whoami.self,
             Get.self, Read.self, Tail.self,
@@ -21,7 +23,7 @@ struct Gongkai: ParsableCommand {
             Keygen.self,
             CheckpointCommand.self,
             Audit.self,
-            BackupCommand.self,
+            BackupCommand.self, VerifyCommand.self,
         ]
     )
 }

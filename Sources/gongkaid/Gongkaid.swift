@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongkaiProtocol
 import Foundation
 import GongkaiServer
 import Logging
@@ -13,7 +14,8 @@ struct Gongkaid: ParsableCommand {
         Serves the line protocol on a Unix socket. Stops cleanly on SIGTERM or SIGINT;
         rereads the access file on SIGHUP.
         Under systemd the state directory defaults to $STATE_DIRECTORY.
-        """
+        """,
+        version: GongkaiVersion.current
     )
 
     @Option(name: .long, help: "Directory for the ledger (default: $STATE_DIRECTORY, else ./var).")

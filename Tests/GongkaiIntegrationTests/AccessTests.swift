@@ -93,6 +93,24 @@ final class AccessTests: XCTestCase {
         XCTAssertTrue(denied.output.contains("denied"), denied.output)
     }
 
+    /// The default access file (no --access) removed and SIGHUP: the old rules stay. Falling
+    /// back to the no-file default would leave only the daemon's own uid known, and lock
+    /// every clerk out (an operator's test).
+    func testSighupKeepsOldRulesWhenTheDefaultFileIsGone() throws {
+        daemon.stop()
+        accessPath = daemon.stateDirectory + "/access.json"
+        try write(Self.rules(withOffice: true))
+        daemon = DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: [])
+        try daemon.start()
+        chmod(daemon.socketPath, 0o666)
+        XCTAssertEqual(try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-default-file")).status, 0)
+        try FileManager.default.removeItem(atPath: accessPath)
+        try reload(waitingFor: "keeping the old rules")
+        XCTAssertTrue(daemon.log.contains("access.json does not exist"), daemon.log)
+        let still = try run(as: Self.office, "APPEND", LedgerFixtures.event(id: "acc-file-gone"))
+        XCTAssertEqual(still.status, 0, still.output)
+    }
+
     /// A reload applies to open connections, and that includes a change of groups: a clerk
     /// removed from the group that made them an office loses the office on the connection
     /// they hold open (the groups were once looked up only when it opened).

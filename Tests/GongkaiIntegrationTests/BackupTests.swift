@@ -104,7 +104,8 @@ final class BackupTests: XCTestCase {
 
         let restored = try restore([backup, restoredState])
         XCTAssertEqual(restored.status, 0, restored.output)
-        XCTAssertTrue(restored.output.contains("request VERIFY"), restored.output)
+        XCTAssertTrue(restored.output.contains("gongkai verify"), restored.output)
+        XCTAssertTrue(restored.output.contains("Records acknowledged after the backup are not in it"), restored.output)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: restoredState + "/ledger")[.posixPermissions] as? Int, 0o700)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: restoredState + "/ledger/data.mdb")[.posixPermissions] as? Int, 0o600)
 
@@ -161,7 +162,9 @@ final class BackupTests: XCTestCase {
         XCTAssertEqual(chown(state, nobody, gid_t(nobody)), 0)
         let restored = try restore([backup, state])
         XCTAssertEqual(restored.status, 0, restored.output)
-        XCTAssertTrue(restored.output.contains("gongkai request VERIFY --socket \(state)/gongkai.sock"), restored.output)
+        XCTAssertTrue(restored.output.contains("gongkai verify --socket \(state)/gongkai.sock"), restored.output)
+        // Started as root, the daemon would leave files the owner (nobody) cannot read.
+        XCTAssertTrue(restored.output.contains("runuser -u nobody -- gongkaid --state-directory \(state)"), restored.output)
         for path in [state + "/ledger", state + "/ledger/data.mdb", state + "/gongkaid.lock"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             XCTAssertEqual((attributes[.ownerAccountID] as? NSNumber)?.uint32Value, nobody, path)
@@ -211,6 +214,10 @@ final class BackupTests: XCTestCase {
         let orphan = scratch + "/missing/copy"
         XCTAssertTrue(try connection.readLineAfter("BACKUP \(orphan)").hasPrefix("ERR bad-request"))
         XCTAssertFalse(files.fileExists(atPath: scratch + "/missing"))
+
+        let inside = try connection.readLineAfter("BACKUP \(daemon.stateDirectory)/copy")
+        XCTAssertTrue(inside.hasPrefix("ERR bad-request") && inside.contains("inside the state directory"), inside)
+        XCTAssertFalse(files.fileExists(atPath: daemon.stateDirectory + "/copy"))
 
         for bad in ["BACKUP", "BACKUP /a /b", "BACKUP /a\tb", "BACKUP /", "BACKUP /tmp/../etc"] {
             XCTAssertTrue(try connection.readLineAfter(bad).hasPrefix("ERR bad-request"), bad)

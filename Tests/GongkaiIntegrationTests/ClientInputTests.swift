@@ -12,6 +12,20 @@ final class ClientInputTests: XCTestCase {
         try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("HEAD"))["size"]?.integerValue.map(Int.init)
     }
 
+    /// Which binary runs, and which daemon answers, is never a guess.
+    func testBothBinariesAndStatsNameTheVersion() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let printed = try ToolProcess.run(client, ["--version"])
+        XCTAssertEqual(printed.status, 0, printed.output)
+        let version = printed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(version.split(separator: ".").count == 3 && version.allSatisfy { $0.isNumber || $0 == "." }, version)
+        XCTAssertEqual(try ToolProcess.run(DaemonProcess.binary, ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines), version)
+        XCTAssertEqual(try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("STATS"))["version"]?.stringValue, version)
+        XCTAssertTrue(daemon.log.contains("gongkaid \(version) starting"), daemon.log)
+    }
+
     func testARequestWithALineBreakIsRefusedAndSendsNothing() throws {
         let daemon = DaemonProcess()
         defer { daemon.stop(); daemon.removeFiles() }

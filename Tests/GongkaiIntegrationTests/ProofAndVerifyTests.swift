@@ -53,6 +53,10 @@ final class ProofAndVerifyTests: XCTestCase {
         XCTAssertEqual(verified["ok"], .bool(true))
         XCTAssertEqual(verified["root"], head["root"])
         XCTAssertEqual(verified["size"], head["size"])
+        // `gongkai verify` is what cron runs: its exit status carries the verdict.
+        let client = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+        let whole = try ToolProcess.run(client, ["verify", "--socket", daemon.socketPath])
+        XCTAssertEqual(whole.status, 0, whole.output)
         let target = try JSONParser.parse(String(try connection.readLineAfter("GET 150").dropFirst(3)))
         XCTAssertEqual(daemon.stop(), 0)
 
@@ -77,7 +81,10 @@ final class ProofAndVerifyTests: XCTestCase {
         let damaged = try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))
         XCTAssertEqual(damaged["ok"], .bool(false))
         XCTAssertEqual(damaged["badSeq"]?.integerValue, 150, "\(damaged)")
-        XCTAssertTrue(daemon.log.contains("VERIFY found the ledger damaged"))
+        XCTAssertTrue(daemon.log.contains("VERIFY found the ledger damaged at seq 150"), daemon.log)
+        let damage = try ToolProcess.run(client, ["verify", "--socket", daemon.socketPath])
+        XCTAssertEqual(damage.status, 1, damage.output)
+        XCTAssertTrue(damage.output.contains("the ledger is damaged at seq 150"), damage.output)
         XCTAssertEqual(daemon.stop(), 0)
     }
 

@@ -6,6 +6,18 @@ import XCTest
 
 /// Starting and restarting: one daemon per state directory, format versions, map growth.
 final class StartupTests: XCTestCase {
+    /// A socket path the daemon cannot bind is refused before the ledger is opened (folding a
+    /// large one takes seconds), and the refusal names the path.
+    func testAnUnbindableSocketPathIsRefusedFirstAndNamed() throws {
+        let probe = DaemonProcess()
+        defer { probe.removeFiles() }
+        let long = probe.stateDirectory + "/" + String(repeating: "s", count: 120) + ".sock"
+        let (status, log) = try DaemonProcess(stateDirectory: probe.stateDirectory, arguments: ["--socket", long]).startExpectingFailure()
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(log.contains("cannot listen on \(long): the path is \(long.utf8.count) bytes, and a Unix socket's may be at most 107"), log)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: probe.stateDirectory + "/ledger"), "refused before the ledger was opened")
+    }
+
     func testSecondDaemonOnTheSameStateDirectoryIsRefused() throws {
         let first = DaemonProcess()
         defer { first.stop(); first.removeFiles() }

@@ -239,6 +239,26 @@ final class LedgerFormatTests: LedgerTestCase {
 
     /// VERIFY checks the id key stored with each record against the record's event id, and
     /// that no two records hold the same id key (planted here past the append check).
+    /// A damaged key in the records' table (LMDB keeps no checksums: one flipped byte can
+    /// make one) is a storage error for READ and a finding of VERIFY, never a trap: a trap
+    /// let an operator's test stop the daemon at every READ and VERIFY.
+    func testADamagedRecordKeyIsAnErrorNotATrap() throws {
+        _ = try closedLedgerOfFiveRecords()
+        try raw.write { txn, open in
+            // Nine bytes sort between the keys of records 2 and 3.
+            RawLedger.put(txn, try open(LedgerLayout.logDatabase), seqKey(2) + [0], Array("damaged".utf8))
+        }
+        let store = try openStore()
+        var read: [UInt64] = []
+        XCTAssertThrowsError(try store.forEachRecord(from: 1, limit: 10) { seq, _ in read.append(seq); return true }) { error in
+            XCTAssertTrue("\(error)".contains("damaged: a seq key of 9 bytes"), "\(error)")
+        }
+        XCTAssertEqual(read, [1, 2])
+        let report = try store.verify(head: store.head)
+        XCTAssertEqual(report.badSeq, 3)
+        XCTAssertEqual(report.reason, "the index holds a damaged key (9 bytes) where record 3 belongs")
+    }
+
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
         do { try openStore().append((1...4).map { TestRecord(seq: UInt64($0)) }) }
         try raw.write { txn, open in

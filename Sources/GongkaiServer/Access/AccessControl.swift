@@ -66,6 +66,13 @@ final class AccessControl: @unchecked Sendable {
             let monotonic = Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1_000
             if announce { notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonic)") }
             do {
+                // A file gone since is not a request to fall back to the no-file default (it
+                // knows nobody but the daemon's own uid, so it would lock every clerk out):
+                // rules read from a file stay, as for a broken file.
+                if let path = configuration.accessFile, !FileManager.default.fileExists(atPath: path),
+                   snapshot.policy != .owner(uid: getuid()) {
+                    throw AccessFileGone(path: path)
+                }
                 replace(with: try Self.load(configuration, logger: logger))
                 logger.info("access rules reloaded", metadata: ["principals": "\(snapshot.policy.rules.count)"])
                 warnAboutUnknownUnits(logger: logger)
@@ -76,5 +83,13 @@ final class AccessControl: @unchecked Sendable {
         }
         source.resume()
         return source
+    }
+}
+
+/// A reload found no access file where one is looked for.
+struct AccessFileGone: Error, CustomStringConvertible {
+    let path: String
+    var description: String {
+        "\(path) does not exist (put it back and reload; without a file the daemon's own uid would be the only one known)"
     }
 }

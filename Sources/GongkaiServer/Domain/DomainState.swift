@@ -55,7 +55,7 @@ final class DomainState: @unchecked Sendable {
             // by VERIFY): no projection is served from it, and no later start, in this boot or
             // another, takes it for whole (as the open does for damage it finds itself).
             store.refuseFromNowOn("\(error)")
-            throw ServerError("\(error); the daemon does not start on a damaged ledger: restore a backup")
+            throw ServerError("\(error); the daemon does not start on a damaged ledger: restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
         }
         precondition(read { $0.size } == size, "the projection covers the whole log")
     }
