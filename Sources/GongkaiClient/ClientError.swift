@@ -44,7 +44,7 @@ public enum ClientError: Error, CustomStringConvertible, Equatable, Sendable {
         case .connectionRefused(let path):
             return "no daemon at \(path) (connection refused)"
         case .permissionDenied(let path):
-            return "permission denied connecting to \(path)"
+            return "permission denied connecting to \(path) (the socket is for its owner and group: under the service, add the user to group gongkai, then log in again)"
         case .pathTooLong(let path, let limit):
             return "socket path is \(path.utf8.count) bytes, longer than the \(limit) a Unix socket allows: \(path)"
         case .system(let operation, let code):

@@ -46,6 +46,12 @@ public final class LedgerServer {
         let stateDirectory = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
+        var owner = stat()
+        if getuid() == 0, stat(stateDirectory, &owner) == 0, owner.st_uid != 0 {
+            // Files made now would be root's, and the service (running as the owner) could not
+            // read them at its next start.
+            logger.warning("running as root on a state directory owned by uid \(owner.st_uid): files made now are root's; start gongkaid as that user (runuser -u)")
+        }
         let lock = try StateDirectoryLock(directory: stateDirectory)
         let ledgerDirectory = stateDirectory + "/ledger"
         try Self.refuseUnfinishedRestore(stateDirectory: stateDirectory, ledgerDirectory: ledgerDirectory)
@@ -59,6 +65,9 @@ public final class LedgerServer {
                                     progress: IndexRebuildProgress(logger: logger, notifier: notifier).report)
         if store.staleReadersCleared > 0 { logger.notice("cleared \(store.staleReadersCleared) stale LMDB reader slots") }
         let recovery = store.recovery
+        if recovery.stoppedUncleanly {
+            logger.notice("the last run did not stop cleanly (killed or crashed): the LMDB index was brought up to the append log; nothing acknowledged is lost")
+        }
         if recovery.discardedTailBytes > 0 {
             logger.warning("cut a torn last frame of \(recovery.discardedTailBytes) bytes off the append log (a write cut short before its fsync, never acknowledged)")
         }

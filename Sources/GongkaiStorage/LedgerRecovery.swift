@@ -120,6 +120,9 @@ public struct LedgerRecovery: Equatable, Sendable {
     /// The log was written because it had gone missing: the ledger had had one (its marker
     /// was there), unlike a ledger from before the log or a restored backup.
     public var logLost = false
+    /// The last run of this boot did not close the index (it was killed, or crashed); the
+    /// index was trusted, and the log's frames past it were taken in.
+    public var stoppedUncleanly = false
     /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
     public let discardedTailBytes: UInt64
 

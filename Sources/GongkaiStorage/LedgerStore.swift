@@ -138,7 +138,9 @@ public final class LedgerStore: @unchecked Sendable {
                 appendLog = existingLog
                 let reason = indexTrusted ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists)
                     ?? "it was not trusted"
-                recovery = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+                var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+                if indexTrusted, case .openInBoot? = marker { found.stoppedUncleanly = true }
+                recovery = found
             } else {
                 let total = head.size
                 appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,

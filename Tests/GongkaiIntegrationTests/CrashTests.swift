@@ -8,6 +8,22 @@ final class CrashTests: XCTestCase {
     private var acknowledged: [Int: (id: String, leaf: String)] = [:]
     private let lock = NSLock()
 
+    /// The journal says when the last run was killed, and only then.
+    func testAnUncleanStopIsNamedAtTheNextStart() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        _ = try LedgerFixtures.pipeline(try daemon.connect(), (0..<50).map { "APPEND " + LedgerFixtures.event(id: "u\($0)") })
+        daemon.kill9()
+        let line = "the last run did not stop cleanly"
+        XCTAssertFalse(daemon.log.contains(line))
+        try daemon.start()
+        XCTAssertEqual(daemon.log.components(separatedBy: line).count - 1, 1, daemon.log)
+        XCTAssertEqual(daemon.stop(), 0)
+        try daemon.start()
+        XCTAssertEqual(daemon.log.components(separatedBy: line).count - 1, 1, "a clean stop is not named: \(daemon.log)")
+    }
+
     func testAcknowledgedAppendsSurviveKillNineCycles() throws {
         let daemon = DaemonProcess()
         defer { daemon.removeFiles() }

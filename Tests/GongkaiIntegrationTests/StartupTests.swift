@@ -6,6 +6,18 @@ import XCTest
 
 /// Starting and restarting: one daemon per state directory, format versions, map growth.
 final class StartupTests: XCTestCase {
+    /// Root starting the daemon on the service's state directory would leave files the
+    /// service cannot read: the start says so.
+    func testRootOnAnotherUsersStateDirectoryIsWarnedAbout() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root") }
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
+        XCTAssertEqual(chown(daemon.stateDirectory, 65_534, 65_534), 0)
+        try daemon.start()
+        XCTAssertTrue(daemon.log.contains("running as root on a state directory owned by uid 65534"), daemon.log)
+    }
+
     /// A socket path the daemon cannot bind is refused before the ledger is opened (folding a
     /// large one takes seconds), and the refusal names the path.
     func testAnUnbindableSocketPathIsRefusedFirstAndNamed() throws {
