@@ -94,8 +94,11 @@ public enum ComplianceEvaluation {
                 object["completed"] = done.map { .string($0.description) } ?? .null
                 entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
             case .reply(_, _, _, let channels):
-                // The table's year: inquiries received in other years answer to their own year's.
-                let counts = inputs.replies(on: channels, receivedIn: catalog.year)
+                // The inquiries received in the year asked for; those of other years answer to
+                // their own year's obligation. The year asked, not the table's: a year without
+                // a table of its own is judged by another year's, and its questions must still
+                // count somewhere.
+                let counts = inputs.replies(on: channels, receivedIn: view.year ?? catalog.year)
                 let status: ComplianceEntry.Status = counts.overdue > 0 ? .missed : counts.late > 0 ? .late : counts.open > 0 ? .pending : .met
                 object["status"] = .string(status.rawValue)
                 object["inquiries"] = ["open": .number(Double(counts.open)), "overdue": .number(Double(counts.overdue)),

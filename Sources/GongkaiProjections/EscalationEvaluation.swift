@@ -80,11 +80,19 @@ public enum EscalationEvaluation {
             "units": .array(rows(catalog, view) { $0.county + $0.cityProvince > 0 }),
         ]
         // Only for the year asof lies in, and only from last year's own table.
-        let lastYear = LedgerView(facts: view.facts, known: view.known, year: catalog.year - 1)
-        if catalog.year == asof.year, let previous = lastYear.catalog, previous.year == catalog.year - 1 {
+        if catalog.year == asof.year, let lastYear = lastYearsOwnView(facts: view.facts, known: view.known, year: catalog.year),
+           let previous = lastYear.catalog {
             let owed = rows(previous, lastYear) { $0.state == .interviewRequired }
             if !owed.isEmpty { answer["owedFromLastYear"] = .array(owed) }
         }
         return .object(answer)
+    }
+
+    /// The view of the year before `year` by that year's own table, or nil when it has none:
+    /// an interview owed from last year is judged by last year's own rules, here and when
+    /// one is recorded (EventValidator), and a year without a table owes none.
+    public static func lastYearsOwnView(facts: LedgerFacts, known: UInt64, year: Int) -> LedgerView? {
+        let view = LedgerView(facts: facts, known: known, year: year - 1)
+        return view.catalog?.year == year - 1 ? view : nil
     }
 }

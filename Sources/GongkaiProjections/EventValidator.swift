@@ -69,9 +69,10 @@ public enum EventValidator {
             let status = EscalationEvaluation.evaluate(unit: unit, view: view, asof: date)
             // An interview early in a year may be the one still owed from the year before
             // (notices until December, the interview in January): judged by last year's table.
-            let lastYear = LedgerView(facts: facts, known: facts.size, year: date.year - 1)
-            let owedFromLastYear = lastYear.catalogSeq != view.catalogSeq
-                && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
+            let owedFromLastYear = EscalationEvaluation.lastYearsOwnView(facts: facts, known: facts.size, year: date.year).map { lastYear in
+                lastYear.catalogSeq != view.catalogSeq
+                    && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
+            } ?? false
             guard status?.state == .interviewRequired || owedFromLastYear else {
                 throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" +
                                   " (an interview owed from a year can be held until the end of the next)")

@@ -11,6 +11,9 @@ public struct LedgerView {
     public let catalog: Catalog?
     /// The seq of the record that adopted `catalog`.
     public let catalogSeq: UInt64?
+    /// The year asked for (nil: the rules in force). It is `catalog`'s year unless that year
+    /// has no table of its own and `catalog` is another year's, taken in its place.
+    public let year: Int?
     public let calendar: WorkingDayCalendar
     /// The facts' voids, held here once: `counts` runs for every fact a query looks at, and
     /// reaching through the facts object each time costs a retain and a release.
@@ -22,6 +25,7 @@ public struct LedgerView {
         precondition(known <= facts.size, "a view cannot know records the ledger does not have")
         self.facts = facts
         self.known = known
+        self.year = year
         voidedBy = facts.voidedBy
         let adopted = facts.adoptedCatalog(known: known, year: year)
         catalog = adopted?.catalog

@@ -7,6 +7,9 @@ import Glibc
 /// and be deleted when the service stops.
 enum BackupPlace {
     /// Why `directory` (absolute, symbolic links resolved) is no place for a backup, or nil.
+    /// (systemd 255's `PrivateTmp=disconnected`, a fresh tmpfs with root `/`, is not told
+    /// apart from a shared /tmp; Debian 12 has systemd 252. Backup paths hold no whitespace,
+    /// so mountinfo's octal escapes need no decoding here.)
     /// `stateDirectory` is resolved too; `mountInfo` is the text of /proc/self/mountinfo.
     static func refusal(directory: String, stateDirectory: String, mountInfo: String) -> String? {
         if directory == stateDirectory || directory.hasPrefix(stateDirectory.hasSuffix("/") ? stateDirectory : stateDirectory + "/") {

@@ -27,6 +27,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// is checked between big answers.
     private static let writeChunkBytes = 64 << 10
 
+    /// How long one connection's queued reads may run before the event loop's other work.
+    private static let readSlice = TimeAmount.milliseconds(2)
+
     private let service: LedgerService
     private let peer: PeerCredentials
     private var context: ChannelHandlerContext?
@@ -60,9 +63,20 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// admin expects a change of /etc/group (a clerk removed from a group) to take effect.
     private var cachedGroups: (generation: UInt64, groups: [UInt32])?
 
-    init(service: LedgerService, peer: PeerCredentials) {
+    /// Shut at the in-flight limit: the decoder then holds further lines back, raw.
+    private let gate: InputGate
+    /// Bytes the client sent before finishing (half-close) that the connection could not take
+    /// yet, framed here as answers drain; and their framing.
+    private var rest: ByteBuffer?
+    private var restFramer: LineFramer
+    /// A task to hand the decoder its empty read is queued.
+    private var resumeQueued = false
+
+    init(service: LedgerService, peer: PeerCredentials, gate: InputGate) {
         self.service = service
         self.peer = peer
+        self.gate = gate
+        restFramer = LineFramer(maxLineBytes: service.configuration.maxLineBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -73,12 +87,53 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         linesSinceTakenProgress = true
         switch unwrapInboundIn(data) {
         case .tooLong(let bytesSeen):
-            answerError(ProtocolError(.tooLarge, "line of \(bytesSeen)+ bytes is over the limit of \(service.configuration.maxLineBytes); closing"))
-            slots.append(.close)
-            ignoreInput = true
+            refuseTooLong(bytesSeen)
         case .line(let line):
             handle(line: line)
+        case .rest(let bytes):
+            rest = bytes
+            takeRest()
         }
+        gate.isOpen = hasRoom
+    }
+
+    /// Under the in-flight limit, and the client takes its answers: another request may be
+    /// taken. (An answer ready at once, an error say, is written even while the channel is
+    /// not writable; without the second half, lines already read would pile those up.)
+    private var hasRoom: Bool {
+        slots.count < service.configuration.maxPipelinedRequests && context?.channel.isWritable == true
+    }
+
+    private func refuseTooLong(_ bytesSeen: Int) {
+        answerError(ProtocolError(.tooLarge, "line of \(bytesSeen)+ bytes is over the limit of \(service.configuration.maxLineBytes); closing"))
+        slots.append(.close)
+        ignoreInput = true
+    }
+
+    /// Frames and handles lines of `rest` while the connection is under its in-flight limit;
+    /// the rest waits for answers to drain. A partial last line is dropped, as at any EOF.
+    private func takeRest() {
+        let before = firstSlotNumber + UInt64(slots.count)
+        while var pending = rest, hasRoom {
+            guard let frame = restFramer.next(&pending) else {
+                rest = nil
+                break
+            }
+            rest = pending.readableBytes > 0 ? pending : nil
+            switch frame {
+            case .line(let line): handle(line: line)
+            case .tooLong(let bytesSeen): refuseTooLong(bytesSeen)
+            case .rest: preconditionFailure("rest is framed once")
+            }
+            // A TAIL or a refusal ends what the connection takes.
+            switch slots.last {
+            case .tail?, .close?: rest = nil
+            default: break
+            }
+        }
+        submitAppends()
+        // Reads taken here are answered by the next flush (none may be coming otherwise).
+        if firstSlotNumber + UInt64(slots.count) != before { queueFlush() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -224,6 +279,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         context.eventLoop.preconditionInEventLoop()
         closeWhenIdle = true
         ignoreInput = true
+        // Requests not yet taken get no answer, as those still unread in the socket.
+        rest = nil
+        gate.isOpen = false
         flushReady()
     }
 
@@ -385,6 +443,18 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// Flushes after the event loop has served its other connections' input: a task of its
+    /// own would run first (NIO runs the tasks queued during a tick in the same tick), a
+    /// millisecond's delay lets the selector in.
+    private func flushAfterOthers() {
+        guard !flushQueued, let context else { return }
+        flushQueued = true
+        context.eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
+            flushQueued = false
+            flushReady()
+        }
+    }
+
     // MARK: Answers
 
     /// Writes every answer at the front that is ready, with one flush. Reads are answered
@@ -396,6 +466,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         var startTail: UInt64?
         var close = false
         var wrote = false
+        var readsSince: NIODeadline?
         drain: while let first = slots.first {
             switch first {
             case .waiting:
@@ -411,6 +482,14 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                     wrote = true
                 }
                 guard context.channel.isWritable else { break drain }  // resumed by channelWritabilityChanged
+                // Reads run on the event loop that serves this connection's neighbours too:
+                // past a slice of its time, the rest waits for a task of its own, so a pipeline
+                // of heavy as-of queries cannot hold the others up for seconds.
+                if let readsSince, NIODeadline.now() - readsSince > Self.readSlice {
+                    flushAfterOthers()
+                    break drain
+                }
+                if readsSince == nil { readsSince = .now() }
                 output.append(contentsOf: answerRead(request))
                 answeredCount += 1
             case .tail(let from):
@@ -439,13 +518,34 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             stream.start()
             return
         }
-        if close || (closeWhenIdle && slots.isEmpty && tail == nil) {
+        if rest != nil && !close { takeRest() }
+        if close || (closeWhenIdle && slots.isEmpty && tail == nil && rest == nil) {
             closeOnceWritten(context)
             return
         }
+        gate.isOpen = hasRoom && !ignoreInput
+        if gate.isOpen && gate.holding { resumeHeldLines(context) }
         if readPending && mayRead(context) {
             readPending = false
             context.read()
+        }
+    }
+
+    /// The decoder holds lines back that came in before the gate shut: hands it an empty
+    /// read, past the stall watch (no bytes came from the client), in a task of its own so
+    /// that it never runs inside a decode.
+    private func resumeHeldLines(_ context: ChannelHandlerContext) {
+        guard !resumeQueued else { return }
+        resumeQueued = true
+        context.eventLoop.execute { [self] in
+            resumeQueued = false
+            // Shut again meanwhile (the socket filled): the next flush that finds room resumes.
+            guard let context = self.context, gate.isOpen, gate.holding,
+                  let before = try? context.pipeline.syncOperations.context(handlerType: StalledInputWatch.self) else { return }
+            gate.holding = false
+            before.fireChannelRead(NIOAny(context.channel.allocator.buffer(capacity: 0)))
+            submitAppends()
+            flushReady()
         }
     }
 }

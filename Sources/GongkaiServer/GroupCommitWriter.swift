@@ -313,7 +313,12 @@ final class GroupCommitWriter: @unchecked Sendable {
                     outcomes.append(.failed(refusal))
                     continue
                 }
-                outcomes.append(try answerRepeated(submission, existing: existing, ledger: ledger))
+                do {
+                    outcomes.append(try answerRepeated(submission, existing: existing, ledger: ledger))
+                } catch let damage as StorageError {
+                    // A damaged index entry of the first record fails this retry, not the batch.
+                    outcomes.append(.failed(ProtocolError(.storage, "the receipt of id \"\(submission.event.id)\" cannot be read: \(damage)")))
+                }
                 continue
             }
             let event: EventEnvelope

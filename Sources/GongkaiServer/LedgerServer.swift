@@ -66,7 +66,7 @@ public final class LedgerServer {
         if store.staleReadersCleared > 0 { logger.notice("cleared \(store.staleReadersCleared) stale LMDB reader slots") }
         let recovery = store.recovery
         if recovery.stoppedUncleanly {
-            logger.notice("the last run did not stop cleanly (killed or crashed): the LMDB index was brought up to the append log; nothing acknowledged is lost")
+            logger.notice("the last run did not stop cleanly (killed, crashed, or a start that failed): the LMDB index was brought up to the append log; nothing acknowledged is lost")
         }
         if recovery.discardedTailBytes > 0 {
             logger.warning("cut a torn last frame of \(recovery.discardedTailBytes) bytes off the append log (a write cut short before its fsync, never acknowledged)")
@@ -243,9 +243,10 @@ public final class LedgerServer {
                     }
                 }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
-                    let handler = ConnectionHandler(service: service, peer: peer)
+                    let gate = InputGate()
+                    let handler = ConnectionHandler(service: service, peer: peer, gate: gate)
                     try channel.pipeline.syncOperations.addHandler(StalledInputWatch(lineTimeout: lineTimeout, idleTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes, gate: gate)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                     connections.add(channel, handler)
                 }.flatMapErrorThrowing { error in

@@ -1,60 +1,100 @@
 import NIOCore
 
-/// One frame of the line protocol: a request line without its ending, or the news that a
-/// line went past the limit (after which the connection is closed).
+/// One frame of the line protocol: a request line without its ending, the news that a line
+/// went past the limit (after which the connection is closed), or, once the client has
+/// finished sending, the raw bytes the connection could not take yet (`rest`).
 enum LineFrame {
     case line(ByteBuffer)
     case tooLong(bytesSeen: Int)
+    case rest(ByteBuffer)
 }
 
-/// Splits the byte stream at `\n` (dropping a `\r` before it) and enforces the line limit on
-/// every frame, including one that arrived whole in a single read.
-struct LineFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = LineFrame
+/// Whether the connection takes another request line now. The connection handler shuts it at
+/// the in-flight limit and opens it as answers drain; the decoder holds lines back, as raw
+/// bytes, while it is shut. Without it one read (up to a few hundred KB, all of a socket's
+/// bytes when the client hangs up) became that many requests at once, each with an answer
+/// kept in memory: tiny requests made that fifty times their size. Both sides run on the
+/// channel's event loop.
+final class InputGate {
+    var isOpen = true
+    /// The decoder holds lines back: the handler must hand it an (empty) read to go on.
+    var holding = false
+}
 
+/// Splits a byte stream at `\n` (dropping a `\r` before it) and enforces the line limit on
+/// every frame, including one that arrived whole in a single read. Pure.
+struct LineFramer {
     let maxLineBytes: Int
     private var searchedBytes = 0
-    private var failed = false
+    private(set) var failed = false
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = maxLineBytes
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// The next frame at the front of `buffer`, consumed; nil while no whole line is there.
+    mutating func next(_ buffer: inout ByteBuffer) -> LineFrame? {
         if failed {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            return .needMoreData
+            return nil
         }
         let view = buffer.readableBytesView
         // Resume the search where the last one stopped so a slowly arriving line costs O(n).
         let searchStart = view.index(view.startIndex, offsetBy: searchedBytes)
         guard let newline = view[searchStart...].firstIndex(of: 0x0A) else {
             searchedBytes = view.count
-            if view.count > maxLineBytes + 1 { return fail(context: context, buffer: &buffer, seen: view.count) }
-            return .needMoreData
+            if view.count > maxLineBytes + 1 { return fail(&buffer, seen: view.count) }
+            return nil
         }
         var length = newline - view.startIndex
         let frameLength = length + 1
         if length > 0, view[newline - 1] == 0x0D { length -= 1 }
         searchedBytes = 0
-        if length > maxLineBytes { return fail(context: context, buffer: &buffer, seen: length) }
+        if length > maxLineBytes { return fail(&buffer, seen: length) }
         let line = buffer.getSlice(at: buffer.readerIndex, length: length)!
         buffer.moveReaderIndex(forwardBy: frameLength)
-        context.fireChannelRead(wrapInboundOut(.line(line)))
+        return .line(line)
+    }
+
+    private mutating func fail(_ buffer: inout ByteBuffer, seen: Int) -> LineFrame {
+        failed = true
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        return .tooLong(bytesSeen: seen)
+    }
+}
+
+/// The line protocol's framing in the pipeline, holding lines back while `gate` is shut.
+struct LineFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = LineFrame
+
+    private var framer: LineFramer
+    private let gate: InputGate
+
+    init(maxLineBytes: Int, gate: InputGate) {
+        framer = LineFramer(maxLineBytes: maxLineBytes)
+        self.gate = gate
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard gate.isOpen else {
+            gate.holding = true
+            return .needMoreData
+        }
+        guard let frame = framer.next(&buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
+        // The client has finished sending but the connection is at its in-flight limit: the
+        // handler takes the rest, raw, and frames it as answers drain (this decoder is done).
+        if !gate.isOpen, !framer.failed, buffer.readableBytes > 0 {
+            gate.holding = false
+            context.fireChannelRead(wrapInboundOut(.rest(buffer.readSlice(length: buffer.readableBytes)!)))
+        }
         // A client that disconnects mid-line sent no request: the partial line is dropped.
         buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        return .needMoreData
-    }
-
-    private mutating func fail(context: ChannelHandlerContext, buffer: inout ByteBuffer, seen: Int) -> DecodingState {
-        failed = true
-        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        context.fireChannelRead(wrapInboundOut(.tooLong(bytesSeen: seen)))
         return .needMoreData
     }
 }

@@ -41,7 +41,7 @@ enum LedgerLayout {
     /// flipped byte stop the daemon at every READ and VERIFY).
     static func seq(fromKey bytes: UnsafeRawBufferPointer) throws -> UInt64 {
         guard bytes.count == 8 else {
-            throw StorageError("index", message: "damaged: a seq key of \(bytes.count) bytes, not 8 (VERIFY names the record; README: Damage)")
+            throw StorageError("index", message: "damaged: a seq key or time of \(bytes.count) bytes, not 8 (VERIFY names the record; README: Damage)")
         }
         var value: UInt64 = 0
         for byte in bytes { value = value << 8 | UInt64(byte) }

@@ -124,7 +124,13 @@ private struct LoggedRecords {
             }
             guard let frame else { return "the append log ends before record \(seq)" }
             guard frame.firstSeq == seq else { return "the append log's next frame starts at seq \(frame.firstSeq), not \(seq)" }
-            guard let commit = try commits(seq), commit.lastSeq == frame.lastSeq, commit.millis == frame.commitMillis else {
+            let commit: (lastSeq: UInt64, millis: Int64)?
+            do {
+                commit = try commits(seq)
+            } catch let damage as StorageError {
+                return "the index's commit of record \(seq) is damaged: \(damage.message)"
+            }
+            guard let commit, commit.lastSeq == frame.lastSeq, commit.millis == frame.commitMillis else {
                 return "the append log's frame of records \(seq)…\(frame.lastSeq) is not one commit of the index"
             }
             pending = frame.entries[...]

@@ -114,7 +114,7 @@ struct Audit: ParsableCommand {
                 Exit 0 when everything verifies, 1 otherwise, with the reason on stderr; 64 \
                 when the export verifies but --unit or --year names what its tables lack (a \
                 unit not in that year's table, a year without its own table, or a --year \
-                after --asof's).
+                after --asof's): the JSON then says "ok":true and the "problem".
                 """)
         @OptionGroup var options: GlobalOptions
 
@@ -191,7 +191,16 @@ struct Audit: ParsableCommand {
                     escalations = replay.escalations(asof: date, year: year)
                     compliance = try unit.map { try replay.compliance(unit: $0, asof: date, year: year) }
                 } catch let problem as AuditQueryProblem {
-                    if output.readable { report.forEach(output.line) }
+                    if output.readable {
+                        report.forEach(output.line)
+                    } else {
+                        // The export is sound; only the question was wrong.
+                        output.line(CanonicalJSON.encodeString([
+                            "ok": true, "key": .string(keyName), "origin": .string(checkpoint.origin),
+                            "size": .number(Double(checkpoint.size)), "root": .string(checkpoint.root.hex),
+                            "problem": .string(problem.description),
+                        ]))
+                    }
                     Output.note("error: the export verified, but \(problem.description)")
                     throw ExitCode(64)
                 }

@@ -77,6 +77,21 @@ final class CatalogYearTests: XCTestCase {
         XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-15"]), "nothing owed any more")
     }
 
+    /// With tables for 2023 and 2025 only, a 2023 interview owed is not owed in 2025: 2024's
+    /// answers fall back to 2023's table, but an owed interview is last year's own.
+    func testAnInterviewOwedTwoYearsBackIsNotTakenThroughAFallbackTable() throws {
+        let fixture = try FactsFixture(today: date("2025-06-30"))
+        for day in ["2023-03-02", "2023-05-04", "2023-12-06"] { _ = try fixture.notice("czj", "county", day) }
+        try adopt(fixture, year: 2025)
+        XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2025-01-10"])) { error in
+            XCTAssertTrue("\(error)".contains("can be held until the end of the next"), "\(error)")
+        }
+        let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2025)
+        XCTAssertNil(EscalationEvaluation.answer(view: view, asof: date("2025-01-10"))["owedFromLastYear"])
+        XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-10"]),
+                         "in 2024 (judged by 2023's table) it was still owed")
+    }
+
     /// T08b was due at the end of 2023 and done on 2024-01-10, late: that completion was last
     /// year's task's, so 2024's T08b is still pending until a completion after it.
     func testALateCompletionOfLastYearsTaskDoesNotDoThisYears() throws {
@@ -229,6 +244,26 @@ final class CatalogYearTests: XCTestCase {
         try fixture.append(["type": "inquiry.replied", "unit": "czj", "inquiry": "q-feb", "at": "2024-02-20"])
         XCTAssertEqual(try t17(year: 2024, asof: "2024-02-29", fromDigest: true), counts(0, 0, 0, 1))
         XCTAssertEqual(try t17(year: 2023, asof: "2024-02-29", fromDigest: true), counts(0, 0, 0, 1))
+    }
+
+    /// A year without a table of its own is judged by the latest earlier one; its questions
+    /// still count in its reply obligation, not in the table's own year's.
+    func testAYearWithoutItsOwnTableCountsItsOwnQuestions() throws {
+        let fixture = try FactsFixture(today: date("2024-03-01"))
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-feb", "channel": "hotline",
+                            "simple": false, "at": "2024-02-01"])
+        for fromDigest in [false, true] {
+            func overdue(year: Int) throws -> Int64? {
+                let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year)
+                XCTAssertEqual(view.catalog?.year, 2023, "2024 has no table: 2023's judges it")
+                let inputs = fromDigest ? UnitDigest(unit: "czj", view: view).inputs(view: view, asof: date("2024-03-01"))
+                    : ComplianceInputs.judged(unit: "czj", view: view, asof: date("2024-03-01"))
+                let (json, _) = ComplianceEvaluation.evaluate(unit: "czj", view: view, asof: date("2024-03-01"), inputs: inputs)
+                return try XCTUnwrap(json.first { $0["id"]?.stringValue == "T17" })["inquiries"]?["overdue"]?.integerValue
+            }
+            XCTAssertEqual(try overdue(year: 2024), 1)
+            XCTAssertEqual(try overdue(year: 2023), 0)
+        }
     }
 
     /// wuzhifeng is gone from 2024's table: it still replies to its December application,

@@ -100,6 +100,7 @@ final class DomainAdmissionTests: XCTestCase {
         XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31", year: 2023)), ["q-dec"])
         XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31", year: 2024)), ["q-jan"])
         XCTAssertEqual(try listed(QueryOptions(asof: "2024-01-31")), ["q-dec", "q-jan"], "without year=, every inquiry")
+        XCTAssertEqual(try listed(QueryOptions(asof: "2025-06-30", year: 2025)), [], "listing by year of receipt needs no table of its own")
     }
 
     func testAnOfficeOfAUnitGoneFromTheNewTableRepliesToLastYearsQuestion() throws {

@@ -237,8 +237,6 @@ final class LedgerFormatTests: LedgerTestCase {
         XCTAssertEqual(try openStore().lookup(id: "evt-300")?.seq, 300)
     }
 
-    /// VERIFY checks the id key stored with each record against the record's event id, and
-    /// that no two records hold the same id key (planted here past the append check).
     /// A damaged key in the records' table (LMDB keeps no checksums: one flipped byte can
     /// make one) is a storage error for READ and a finding of VERIFY, never a trap: a trap
     /// let an operator's test stop the daemon at every READ and VERIFY.
@@ -251,14 +249,26 @@ final class LedgerFormatTests: LedgerTestCase {
         let store = try openStore()
         var read: [UInt64] = []
         XCTAssertThrowsError(try store.forEachRecord(from: 1, limit: 10) { seq, _ in read.append(seq); return true }) { error in
-            XCTAssertTrue("\(error)".contains("damaged: a seq key of 9 bytes"), "\(error)")
+            XCTAssertTrue("\(error)".contains("damaged: a seq key or time of 9 bytes"), "\(error)")
         }
         XCTAssertEqual(read, [1, 2])
         let report = try store.verify(head: store.head)
         XCTAssertEqual(report.badSeq, 3)
         XCTAssertEqual(report.reason, "the index holds a damaged key (9 bytes) where record 3 belongs")
+        try store.close()
+        // The same for the recorded time of a commit (the frame of records 1…5 is one).
+        try raw.write { txn, open in
+            RawLedger.delete(txn, try open(LedgerLayout.logDatabase), seqKey(2) + [0])
+            RawLedger.put(txn, try open(LedgerLayout.commitsDatabase), seqKey(5), [0, 0, 0, 0, 0, 0, 7])
+        }
+        let reopened = try openStore()
+        let commitReport = try reopened.verify(head: reopened.head)
+        XCTAssertEqual(commitReport.badSeq, 1)
+        XCTAssertTrue(commitReport.reason?.hasPrefix("the index's commit of record 1 is damaged") ?? false, commitReport.reason ?? "ok")
     }
 
+    /// VERIFY checks the id key stored with each record against the record's event id, and
+    /// that no two records hold the same id key (planted here past the append check).
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
         do { try openStore().append((1...4).map { TestRecord(seq: UInt64($0)) }) }
         try raw.write { txn, open in

@@ -31,7 +31,8 @@ struct QueryRequests {
                 return ComplianceEvaluation.answer(unit: id, view: view, asof: asof,
                                                    inputs: state.digests.inputs(unit: id, view: view, asof: asof))
             case .inquiries(let unitText, let options):
-                let (view, asof) = try resolve(options, facts: facts)
+                // Listing by year of receipt needs no table of that year's own.
+                let (view, asof) = try resolve(options, facts: facts, ownTableNeeded: false)
                 // A unit gone from this year's table still has its inquiries of earlier years;
                 // `year=` lists only the inquiries received in that year.
                 return InquiriesAnswer.answer(unit: try unitText.map { try unit($0, view: view, orAnyTable: true) }, view: view, asof: asof,
@@ -79,7 +80,8 @@ struct QueryRequests {
     /// The view asked for (`known=`, default the durable head) and the date judged (`asof=`,
     /// default today in Shanghai); the view judges by the catalog of `year`, else of the
     /// `year=` option, else of asof's year.
-    private func resolve(_ options: QueryOptions, facts: LedgerFacts, year: Int? = nil) throws -> (LedgerView, BusinessDate) {
+    private func resolve(_ options: QueryOptions, facts: LedgerFacts, year: Int? = nil,
+                         ownTableNeeded: Bool = true) throws -> (LedgerView, BusinessDate) {
         let known = options.known ?? durableSize
         guard known <= durableSize else {
             throw ProtocolError(.badRequest, "known=\(known) is beyond the log's \(durableSize) records")
@@ -90,8 +92,11 @@ struct QueryRequests {
             asof = date
         }
         if let asked = options.year, let problem = YearAsked.problem(year: asked, asof: asof, facts: facts, known: known) {
-            if case .asofBefore = problem { throw ProtocolError(.badRequest, problem.message) }
-            throw ProtocolError(.notFound, problem.message)
+            switch problem {
+            case .asofBefore: throw ProtocolError(.badRequest, problem.message)
+            case .noTable where ownTableNeeded: throw ProtocolError(.notFound, problem.message)
+            case .noTable: break
+            }
         }
         return (LedgerView(facts: facts, known: known, year: year ?? options.year ?? asof.year), asof)
     }
