@@ -71,6 +71,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var restFramer: LineFramer
     /// A task to hand the decoder its empty read is queued.
     private var resumeQueued = false
+    /// A VERIFY or BACKUP of this connection waits for or runs on the slow-request queue.
+    private var slowRequestQueued = false
 
     init(service: LedgerService, peer: PeerCredentials, gate: InputGate) {
         self.service = service
@@ -364,6 +366,13 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// Runs `work` on the daemon's queue of slow requests (one at a time); its answer fills a
     /// waiting slot, so it keeps its place.
     private func answerOffLoop(_ work: @escaping @Sendable (inout [UInt8]) -> Void) {
+        // The slow requests of every connection share one queue: a connection may have one
+        // there at a time, or a client pipelining VERIFYs would hold everyone's for hours.
+        guard !slowRequestQueued else {
+            answerError(ProtocolError(.unavailable, "this connection's VERIFY or BACKUP is still running; send the next once it is answered"))
+            return
+        }
+        slowRequestQueued = true
         let number = firstSlotNumber + UInt64(slots.count)
         slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
         let loop = context!.eventLoop
@@ -373,7 +382,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             guard channel.isActive else { return }
             var output: [UInt8] = []
             work(&output)
-            loop.execute { [self] in fill(number, with: output, isAppend: false) }
+            loop.execute { [self] in
+                slowRequestQueued = false
+                fill(number, with: output, isAppend: false)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import GongkaiClient
 
 /// Where and how results are printed: raw daemon JSON for scripts, or readable text.
 ///
@@ -10,7 +11,8 @@ struct Output {
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     func line(_ text: String) {
-        var text = text
+        // Readable text reaches a terminal: what the ledger's events hold must not act on it.
+        var text = readable ? VisibleText.of(text) : text
         text.append("\n")
         text.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
     }
@@ -32,6 +34,6 @@ struct Output {
 
     /// Prints one line on stderr, unbuffered, whatever the output mode.
     static func note(_ text: String) {
-        fputs(text + "\n", stderr)
+        fputs(VisibleText.of(text) + "\n", stderr)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GongkaiClient
 import XCTest
 
 /// The `gongkai` client with input a person gives it: a request is one line, and an NDJSON
@@ -10,6 +11,15 @@ final class ClientInputTests: XCTestCase {
 
     private func size(_ daemon: DaemonProcess) throws -> Int? {
         try LedgerFixtures.okJSON(try daemon.connect().readLineAfter("HEAD"))["size"]?.integerValue.map(Int.init)
+    }
+
+    /// What an event's text holds cannot act on the terminal it is shown on (an office could
+    /// store escapes that clear an auditor's screen or forge lines of a record).
+    func testTextFromTheLedgerIsShownNotObeyed() {
+        XCTAssertEqual(VisibleText.of("\u{1B}[2J\u{1B}[31mPWNED\nevent.unit: forged\u{202E}\u{7F}\u{85}"),
+                       "\\u{1b}[2J\\u{1b}[31mPWNED\\u{a}event.unit: forged\\u{202e}\\u{7f}\\u{85}")
+        let ordinary = "东山镇 2023年第3季度 村务公开栏 — ok"
+        XCTAssertEqual(VisibleText.of(ordinary), ordinary)
     }
 
     /// Which binary runs, and which daemon answers, is never a guess.

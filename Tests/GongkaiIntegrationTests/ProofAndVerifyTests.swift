@@ -42,6 +42,21 @@ final class ProofAndVerifyTests: XCTestCase {
         XCTAssertTrue(try connection.readLineAfter("PROOF INCLUSION 999999").hasPrefix("ERR not-found"))
     }
 
+    /// One VERIFY or BACKUP per connection at a time: the slow requests of every connection
+    /// share one queue, and a pipeline of VERIFYs held everyone's (an adversarial test).
+    func testAConnectionRunsOneSlowRequestAtATime() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let connection = try daemon.connect()
+        try connection.sendRaw(Array("VERIFY\nVERIFY\nPING\n".utf8))
+        XCTAssertTrue(try connection.readLine()?.hasPrefix(#"OK {"ok":true"#) ?? false)
+        XCTAssertEqual(try connection.readLine(),
+                       "ERR unavailable this connection's VERIFY or BACKUP is still running; send the next once it is answered")
+        XCTAssertEqual(try connection.readLine(), #"OK {"pong":true}"#)
+        XCTAssertTrue(try connection.readLineAfter("VERIFY").hasPrefix(#"OK {"ok":true"#), "once answered, the next is taken")
+    }
+
     func testVerifyPassesThenNamesTheRecordWhoseByteWasFlipped() throws {
         let daemon = DaemonProcess()
         defer { daemon.removeFiles() }
