@@ -10,4 +10,7 @@ public enum ProtocolLimits {
     public static let maxReadLimit = 10_000
     /// Longest event id, in Unicode scalars.
     public static let maxIdScalars = 128
+    /// Largest seq a request may name: answers are JSON, whose numbers are exact only up to
+    /// 2^53 − 1 (a READ from past it answered a `next` smaller than its `from`).
+    public static let maxSeq: UInt64 = (1 << 53) - 1
 }

@@ -184,8 +184,9 @@ public enum Request: Equatable, Sendable {
 
     /// A decimal integer ≥ 1 with no sign, no leading zeros past the first digit being allowed.
     private static func positive(_ text: Substring, name: String) throws -> UInt64 {
-        guard text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(text) else {
-            throw ProtocolError(.badRequest, "\(name) must be a positive integer, got \"\(text.prefix(40))\"")
+        guard text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(text),
+              number <= ProtocolLimits.maxSeq else {
+            throw ProtocolError(.badRequest, "\(name) must be a positive integer up to \(ProtocolLimits.maxSeq), got \"\(text.prefix(40))\"")
         }
         guard number >= 1 else {
             throw ProtocolError(.badRequest, name == "limit" ? "limit must be at least 1" : "\(name) must be at least 1 (seq starts at 1)")

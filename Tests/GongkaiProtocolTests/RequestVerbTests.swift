@@ -61,7 +61,7 @@ final class RequestVerbTests: XCTestCase {
         assertRefused("PING\t", .unknownVerb, "unknown verb PING\t; HELP lists the verbs")
         assertRefused("GET\t1", .unknownVerb)
         assertRefused("APPEND\t{}", .unknownVerb)
-        assertRefused("GET 1\t", .badRequest, "seq must be a positive integer, got \"1\t\"")
+        assertRefused("GET 1\t", .badRequest, "seq must be a positive integer up to 9007199254740991, got \"1\t\"")
         assertRefused("GET \t1", .badRequest)
         assertRefused("\t", .unknownVerb)
     }
