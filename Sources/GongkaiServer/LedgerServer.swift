@@ -42,10 +42,11 @@ public final class LedgerServer {
         defer { reloadSignal.cancel() }
         // Under a systemd socket unit: serve its socket (fd 3) instead of binding our own.
         let activatedSocket = try SocketActivation.takeListeningSocket()
-        if activatedSocket == nil { try SocketFile.checkBindable(configuration.socketPath) }
         let stateDirectory = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
+        // After the state directory exists (the default socket lives in it), before the ledger.
+        if activatedSocket == nil { try SocketFile.checkBindable(configuration.socketPath) }
         var owner = stat()
         if getuid() == 0, stat(stateDirectory, &owner) == 0, owner.st_uid != 0 {
             // Files made now would be root's, and the service (running as the owner) could not

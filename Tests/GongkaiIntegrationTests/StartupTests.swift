@@ -18,6 +18,24 @@ final class StartupTests: XCTestCase {
         XCTAssertTrue(daemon.log.contains("running as root on a state directory owned by uid 65534"), daemon.log)
     }
 
+    /// A state directory that does not exist yet, with the socket in it (the defaults of
+    /// `scripts/run`): the daemon makes the directory and serves.
+    func testAStateDirectoryThatDoesNotExistYetIsMadeAndServed() throws {
+        let parent = DaemonProcess()
+        defer { parent.removeFiles() }
+        let fresh = parent.stateDirectory + "/not/yet"
+        let daemon = DaemonProcess(stateDirectory: parent.stateDirectory, arguments: ["--state-directory", fresh, "--socket", fresh + "/gongkai.sock"])
+        let process = try daemon.launchWithoutWaiting()
+        defer { process.terminate(); process.waitUntilExit() }
+        var answer: String?
+        let deadline = Date().addingTimeInterval(30)
+        while answer == nil, Date() < deadline, process.isRunning {
+            answer = try? LineConnection(path: fresh + "/gongkai.sock").readLineAfter("PING")
+            if answer == nil { usleep(20_000) }
+        }
+        XCTAssertEqual(answer, #"OK {"pong":true}"#, daemon.log)
+    }
+
     /// A socket path the daemon cannot bind is refused before the ledger is opened (folding a
     /// large one takes seconds), and the refusal names the path.
     func testAnUnbindableSocketPathIsRefusedFirstAndNamed() throws {
