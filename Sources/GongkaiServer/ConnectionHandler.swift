@@ -96,7 +96,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             rest = bytes
             takeRest()
         }
-        gate.isOpen = hasRoom
+        gate.isOpen = hasRoom || ignoreInput
     }
 
     /// Under the in-flight limit, and the client takes its answers: another request may be
@@ -281,9 +281,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         context.eventLoop.preconditionInEventLoop()
         closeWhenIdle = true
         ignoreInput = true
-        // Requests not yet taken get no answer, as those still unread in the socket.
+        // Requests not yet taken get no answer, as those still unread in the socket; what
+        // comes in now is dropped as it is read, not held.
         rest = nil
-        gate.isOpen = false
+        gate.isOpen = true
         flushReady()
     }
 
@@ -535,7 +536,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
             closeOnceWritten(context)
             return
         }
-        gate.isOpen = hasRoom && !ignoreInput
+        // Input the connection ignores (a TAIL runs, a line was too long, the daemon stops)
+        // is dropped as it is read: held back, it would pile up for as long as the client sends.
+        gate.isOpen = hasRoom || ignoreInput
         if gate.isOpen && gate.holding { resumeHeldLines(context) }
         if readPending && mayRead(context) {
             readPending = false

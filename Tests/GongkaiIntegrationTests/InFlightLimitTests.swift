@@ -89,6 +89,25 @@ final class InFlightLimitTests: XCTestCase {
         XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
     }
 
+    /// After TAIL the connection's input is only watched for its end: what the client sends
+    /// meanwhile is dropped as it is read, not held (a re-test piled up 1.5 GB that way).
+    func testInputAfterATailIsDroppedNotHeld() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let before = try XCTUnwrap(daemon.residentBytes)
+        let connection = try daemon.connect()
+        try connection.sendRaw(Array("TAIL 999999999\n".utf8))
+        // Bytes without a line end: a held-back stream of them is what piled up; dropped,
+        // they cost one search up to the line limit.
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<64 { try connection.sendRaw(chunk) }  // 64 MiB; each send waits for room
+        try waitUntilAnsweredStops(daemon)
+        let grown = try XCTUnwrap(daemon.residentBytes) - before
+        XCTAssertLessThan(grown, 32 << 20, "held \(grown >> 20) MiB of 64 MiB sent after TAIL")
+        XCTAssertEqual(try daemon.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
+    }
+
     /// Polls STATS until the answered count stops moving but for the probe's own STATS (the
     /// connection has taken what its limit and socket let it).
     private func waitUntilAnsweredStops(_ daemon: DaemonProcess) throws {
