@@ -33,6 +33,15 @@ public enum Request: Equatable, Sendable {
     }
 
     /// The verb this request was sent with, as HELP lists it (one of `verbs`).
+    /// Answered from what is at hand, without a query, an LMDB read or a proof: the daemon
+    /// answers these on the event loop, the others off it.
+    public var isMomentary: Bool {
+        switch self {
+        case .ping, .help, .head, .stats, .whoami: true
+        default: false
+        }
+    }
+
     public var verb: String {
         switch self {
         case .ping: "PING"

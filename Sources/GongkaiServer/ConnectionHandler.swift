@@ -27,9 +27,6 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// is checked between big answers.
     private static let writeChunkBytes = 64 << 10
 
-    /// How long one connection's queued reads may run before the event loop's other work.
-    private static let readSlice = TimeAmount.milliseconds(2)
-
     private let service: LedgerService
     private let peer: PeerCredentials
     private var context: ChannelHandlerContext?
@@ -408,8 +405,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     private func encode(_ error: Error, into output: inout [UInt8]) {
+        Self.encode(error, counting: service.stats, into: &output)
+    }
+
+    private static func encode(_ error: Error, counting stats: ServerStats, into output: inout [UInt8]) {
         let protocolError = error as? ProtocolError ?? ProtocolError(.internal, "\(error)")
-        service.stats.error(protocolError.code)
+        stats.error(protocolError.code)
         AnswerEncoder.error(protocolError, into: &output)
     }
 
@@ -456,15 +457,25 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
-    /// Flushes after the event loop has served its other connections' input: a task of its
-    /// own would run first (NIO runs the tasks queued during a tick in the same tick), a
-    /// millisecond's delay lets the selector in.
-    private func flushAfterOthers() {
-        guard !flushQueued, let context else { return }
-        flushQueued = true
-        context.eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
-            flushQueued = false
-            flushReady()
+    /// Answers the read at the front on the service's read queue. Slicing the loop's time
+    /// did not do: NIO runs every task already due before it polls again, so two
+    /// connections' continuations kept a loop from its other connections indefinitely.
+    private func answerOffLoopInTurn(_ request: Request, number: UInt64) {
+        let loop = context!.eventLoop
+        let channel = context!.channel
+        let reads = ReadRequests(service: service, peer: peer, principal: currentPrincipal())
+        let stats = service.stats
+        service.reads.async {
+            // A client that hung up no longer waits for the answer.
+            guard channel.isActive else { return }
+            var output: [UInt8] = []
+            do {
+                try reads.answer(request, into: &output)
+            } catch {
+                output.removeAll(keepingCapacity: true)
+                ConnectionHandler.encode(error, counting: stats, into: &output)
+            }
+            loop.execute { [self] in fill(number, with: output, isAppend: false) }
         }
     }
 
@@ -479,7 +490,6 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         var startTail: UInt64?
         var close = false
         var wrote = false
-        var readsSince: NIODeadline?
         drain: while let first = slots.first {
             switch first {
             case .waiting:
@@ -495,14 +505,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                     wrote = true
                 }
                 guard context.channel.isWritable else { break drain }  // resumed by channelWritabilityChanged
-                // Reads run on the event loop that serves this connection's neighbours too:
-                // past a slice of its time, the rest waits for a task of its own, so a pipeline
-                // of heavy as-of queries cannot hold the others up for seconds.
-                if let readsSince, NIODeadline.now() - readsSince > Self.readSlice {
-                    flushAfterOthers()
+                if !request.isMomentary {
+                    // Answered off the loop, in its turn: the answer fills this slot.
+                    slots[slots.startIndex] = .waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds)
+                    answerOffLoopInTurn(request, number: firstSlotNumber)
                     break drain
                 }
-                if readsSince == nil { readsSince = .now() }
                 output.append(contentsOf: answerRead(request))
                 answeredCount += 1
             case .tail(let from):

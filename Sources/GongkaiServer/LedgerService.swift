@@ -22,6 +22,11 @@ final class LedgerService: @unchecked Sendable {
     /// VERIFY and BACKUP, one at a time in the order asked: each reads the whole ledger, and
     /// on two cores several at once would take the CPU the writer and event loops need.
     let slowRequests = DispatchQueue(label: "gongkai-slow-requests")
+    /// The reads that take more than a moment (queries, records, proofs), off the event
+    /// loops: a pipeline of heavy as-of queries run on a loop held up every connection it
+    /// serves. Each connection has at most one here at a time (its front request), and the
+    /// queue runs about as many at once as there are cores.
+    let reads = DispatchQueue(label: "gongkai-reads", attributes: .concurrent)
     private(set) var writer: GroupCommitWriter!
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)
