@@ -27,6 +27,19 @@ enum LedgerLayout {
     /// so the head that first made any record durable can be named again (duplicate answers).
     static let commitsDatabase = "commits"
 
+    /// No record is longer (an event is at most 256 KiB): a longer value is a damaged node
+    /// whose length could run past the end of the mapped file, and reading it would stop the
+    /// daemon with SIGBUS instead of reporting the damage.
+    static let maxRecordBytes = 1 << 20
+
+    /// `value`, a record read from the index, or a storage error if its length is damaged.
+    static func checkedRecord(_ value: UnsafeRawBufferPointer, seq: UInt64) throws -> UnsafeRawBufferPointer {
+        guard value.count <= maxRecordBytes else {
+            throw StorageError("read", message: "damaged: record \(seq) claims \(value.count) bytes (VERIFY names the first damage; README: Damage)")
+        }
+        return value
+    }
+
     static func seqKey(_ seq: UInt64) -> [UInt8] {
         withSeqKey(seq) { Array($0) }
     }

@@ -367,7 +367,7 @@ public final class LedgerStore: @unchecked Sendable {
     /// The stored bytes of record `seq`, or nil past the end.
     public func record(_ seq: UInt64) throws -> [UInt8]? {
         try env.read { txn in
-            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array($0) }
+            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array(try LedgerLayout.checkedRecord($0, seq: seq)) }
         }
     }
 
@@ -387,7 +387,7 @@ public final class LedgerStore: @unchecked Sendable {
                 guard seq == next else {
                     throw StorageError("read", message: "the index is damaged: record \(next) is missing (found \(seq)); VERIFY names it (README: Damage)")
                 }
-                let wantsMore = try body(seq, value)
+                let wantsMore = try body(seq, try LedgerLayout.checkedRecord(value, seq: seq))
                 next += 1
                 return wantsMore && next - from < UInt64(limit)
             }

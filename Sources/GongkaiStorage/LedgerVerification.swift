@@ -46,6 +46,10 @@ extension LedgerStore {
                         failure = (expected, "record \(expected) is missing (found \(seq))")
                         return false
                     }
+                    guard value.count <= LedgerLayout.maxRecordBytes else {
+                        failure = (seq, "the index's record claims \(value.count) bytes: its length is damaged")
+                        return false
+                    }
                     let bytes = Array(value)
                     let decoded: RecordFormat.Decoded
                     do {

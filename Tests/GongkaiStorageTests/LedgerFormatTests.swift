@@ -267,6 +267,22 @@ final class LedgerFormatTests: LedgerTestCase {
         XCTAssertTrue(commitReport.reason?.hasPrefix("the index's commit of record 1 is damaged") ?? false, commitReport.reason ?? "ok")
     }
 
+    /// A record whose stored length is damaged (longer than any record can be) is a storage
+    /// error for reads and a VERIFY finding: copying it could run past the end of the mapped
+    /// file and stop the daemon with SIGBUS (a re-test's flipped bits did).
+    func testARecordLongerThanAnyRecordIsDamageNotACopy() throws {
+        _ = try closedLedgerOfFiveRecords()
+        try raw.write { txn, open in
+            RawLedger.put(txn, try open(LedgerLayout.logDatabase), seqKey(4), [UInt8](repeating: 0x20, count: LedgerLayout.maxRecordBytes + 1))
+        }
+        let store = try openStore()
+        XCTAssertThrowsError(try store.record(4)) { XCTAssertTrue("\($0)".contains("damaged: record 4 claims 1048577 bytes"), "\($0)") }
+        XCTAssertThrowsError(try store.forEachRecord(from: 3, limit: 5) { _, _ in true })
+        let report = try store.verify(head: store.head)
+        XCTAssertEqual(report.badSeq, 4)
+        XCTAssertEqual(report.reason, "the index's record claims 1048577 bytes: its length is damaged")
+    }
+
     /// VERIFY checks the id key stored with each record against the record's event id, and
     /// that no two records hold the same id key (planted here past the append check).
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
