@@ -32,7 +32,6 @@ public enum Request: Equatable, Sendable {
         String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// The verb this request was sent with, as HELP lists it (one of `verbs`).
     /// Answered from what is at hand, without a query, an LMDB read or a proof: the daemon
     /// answers these on the event loop, the others off it.
     public var isMomentary: Bool {
@@ -42,6 +41,7 @@ public enum Request: Equatable, Sendable {
         }
     }
 
+    /// The verb this request was sent with, as HELP lists it (one of `verbs`).
     public var verb: String {
         switch self {
         case .ping: "PING"

@@ -5,8 +5,9 @@ import GongkaiStorage
 import GongkaiProtocol
 import NIOCore
 
-/// One client connection: parses each line, answers reads at once and appends when the
-/// writer has made them durable, and writes the answers strictly in request order.
+/// One client connection: parses each line, answers reads in turn (off the event loop but
+/// for the momentary ones) and appends when the writer has made them durable, and writes
+/// the answers strictly in request order.
 /// Pipelining is bounded: past `maxPipelinedRequests` unanswered requests it stops reading.
 final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = LineFrame
@@ -375,7 +376,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
         let loop = context!.eventLoop
         let channel = context!.channel
+        let offLoop = service.offLoopWork
+        offLoop.enter()
         service.slowRequests.async {
+            defer { offLoop.leave() }
             // A client that hung up no longer waits for the answer: its queued work is skipped.
             guard channel.isActive else { return }
             var output: [UInt8] = []
@@ -465,7 +469,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         let channel = context!.channel
         let reads = ReadRequests(service: service, peer: peer, principal: currentPrincipal())
         let stats = service.stats
+        let offLoop = service.offLoopWork
+        offLoop.enter()
         service.reads.async {
+            defer { offLoop.leave() }
             // A client that hung up no longer waits for the answer.
             guard channel.isActive else { return }
             var output: [UInt8] = []

@@ -155,6 +155,10 @@ public final class LedgerServer {
             logger.warning("closing \(connections.count) connections that did not take their answers in time")
             connections.closeAll()
         }
+        // Answers still being made off the loops go to the loops: let them land first.
+        if service.offLoopWork.wait(timeout: .now() + .seconds(configuration.shutdownGraceSeconds)) == .timedOut {
+            logger.warning("stopping with reads or a VERIFY/BACKUP still running off the event loops")
+        }
         try? group.syncShutdownGracefully()
         do {
             try store.close()

@@ -26,7 +26,13 @@ final class LedgerService: @unchecked Sendable {
     /// loops: a pipeline of heavy as-of queries run on a loop held up every connection it
     /// serves. Each connection has at most one here at a time (its front request), and the
     /// queue runs about as many at once as there are cores.
-    let reads = DispatchQueue(label: "gongkai-reads", attributes: .concurrent)
+    /// At a lower priority than the signal handlers on the global queues: a backlog of reads
+    /// must not hold up a stop or a reload.
+    let reads = DispatchQueue(label: "gongkai-reads", qos: .utility, attributes: .concurrent)
+    /// Every read or slow request handed off the event loops and not yet handed back: the
+    /// loops are shut down only once it is empty (or after a bound), so that no answer is
+    /// sent to a loop that is gone.
+    let offLoopWork = DispatchGroup()
     private(set) var writer: GroupCommitWriter!
     private let durableHead: NIOLockedValueBox<LedgerHead>
     private let stopping = NIOLockedValueBox(false)

@@ -2,8 +2,9 @@ import GongkaiJSON
 import GongkaiProtocol
 import GongkaiStorage
 
-/// Answers the requests that only read: they run on the connection's event loop against a
-/// short LMDB read transaction and never wait for the writer.
+/// Answers the requests that only read, against a short LMDB read transaction, never waiting
+/// for the writer: the momentary ones on the connection's event loop, the rest off it on the
+/// service's read queue (ConnectionHandler).
 struct ReadRequests {
     let service: LedgerService
     let peer: PeerCredentials

@@ -27,10 +27,11 @@ enum LedgerLayout {
     /// so the head that first made any record durable can be named again (duplicate answers).
     static let commitsDatabase = "commits"
 
-    /// No record is longer (an event is at most 256 KiB): a longer value is a damaged node
-    /// whose length could run past the end of the mapped file, and reading it would stop the
-    /// daemon with SIGBUS instead of reporting the damage.
-    static let maxRecordBytes = 1 << 20
+    /// No record is longer (an event is at most 256 KiB, and its record adds a few hundred
+    /// bytes): a longer value is a damaged node whose length could run past the end of the
+    /// mapped file, and reading it would stop the daemon with SIGBUS instead of reporting the
+    /// damage. (A damaged length under this bound near the file's end is not caught.)
+    static let maxRecordBytes = 512 << 10
 
     /// `value`, a record read from the index, or a storage error if its length is damaged.
     static func checkedRecord(_ value: UnsafeRawBufferPointer, seq: UInt64) throws -> UnsafeRawBufferPointer {

@@ -293,7 +293,7 @@ public final class LedgerStore: @unchecked Sendable {
             guard let bytes = try LMDBValues.get(txn, log, key: lastKey) else {
                 throw StorageError("open", message: "last record \(size) vanished")
             }
-            let last = try RecordFormat.decode(Array(bytes))
+            let last = try RecordFormat.decode(Array(try LedgerLayout.checkedRecord(bytes, seq: size)))
             guard last.seq == size else {
                 throw StorageError("open", message: "record stored under seq \(size) says seq \(last.seq)")
             }

@@ -139,6 +139,14 @@ final class AppendTests: XCTestCase {
         ])
         let appended = try LedgerFixtures.okJSON(answers[0])
         XCTAssertEqual(try LedgerFixtures.okJSON(answers[1])["size"], appended["seq"], "HEAD behind an APPEND sees it")
+        // GET and READ are answered off the event loop, in their turn: still after the append
+        // sent just before them on the same connection.
+        let next = try XCTUnwrap(appended["seq"]?.integerValue) + 1
+        try connection.sendRaw(Array("APPEND \(LedgerFixtures.event(id: "ryw-2"))\nGET \(next)\nREAD \(next) 10\n".utf8))
+        XCTAssertEqual(try LedgerFixtures.okJSON(try XCTUnwrap(connection.readLine()))["seq"]?.integerValue, next)
+        let got = try LedgerFixtures.okJSON(try XCTUnwrap(connection.readLine()))
+        XCTAssertEqual(got["event"]?["id"]?.stringValue, "ryw-2", "GET behind an APPEND sees it")
+        XCTAssertTrue(try XCTUnwrap(connection.readLine()).contains("\"ryw-2\""), "READ behind an APPEND sees it")
     }
 }
 

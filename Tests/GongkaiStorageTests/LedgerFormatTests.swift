@@ -276,11 +276,11 @@ final class LedgerFormatTests: LedgerTestCase {
             RawLedger.put(txn, try open(LedgerLayout.logDatabase), seqKey(4), [UInt8](repeating: 0x20, count: LedgerLayout.maxRecordBytes + 1))
         }
         let store = try openStore()
-        XCTAssertThrowsError(try store.record(4)) { XCTAssertTrue("\($0)".contains("damaged: record 4 claims 1048577 bytes"), "\($0)") }
+        XCTAssertThrowsError(try store.record(4)) { XCTAssertTrue("\($0)".contains("damaged: record 4 claims 524289 bytes"), "\($0)") }
         XCTAssertThrowsError(try store.forEachRecord(from: 3, limit: 5) { _, _ in true })
         let report = try store.verify(head: store.head)
         XCTAssertEqual(report.badSeq, 4)
-        XCTAssertEqual(report.reason, "the index's record claims 1048577 bytes: its length is damaged")
+        XCTAssertEqual(report.reason, "the index's record claims 524289 bytes: its length is damaged")
     }
 
     /// VERIFY checks the id key stored with each record against the record's event id, and
