@@ -374,18 +374,25 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         slowRequestQueued = true
         let number = firstSlotNumber + UInt64(slots.count)
         slots.append(.waiting(submittedNanos: NIODeadline.now().uptimeNanoseconds))
+        handOff(to: service.slowRequests, number: number, work) { [self] in slowRequestQueued = false }
+    }
+
+    /// Runs `work` on `queue` and fills slot `number` with its answer back on the event loop
+    /// (after `whenBack`). Skipped if the client has hung up by the time it would start; the
+    /// service's `offLoopWork` counts it until its answer is handed back.
+    private func handOff(to queue: DispatchQueue, number: UInt64, _ work: @escaping @Sendable (inout [UInt8]) -> Void,
+                         whenBack: @escaping () -> Void = {}) {
         let loop = context!.eventLoop
         let channel = context!.channel
         let offLoop = service.offLoopWork
         offLoop.enter()
-        service.slowRequests.async {
+        queue.async {
             defer { offLoop.leave() }
-            // A client that hung up no longer waits for the answer: its queued work is skipped.
             guard channel.isActive else { return }
             var output: [UInt8] = []
             work(&output)
             loop.execute { [self] in
-                slowRequestQueued = false
+                whenBack()
                 fill(number, with: output, isAppend: false)
             }
         }
@@ -465,24 +472,15 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// did not do: NIO runs every task already due before it polls again, so two
     /// connections' continuations kept a loop from its other connections indefinitely.
     private func answerOffLoopInTurn(_ request: Request, number: UInt64) {
-        let loop = context!.eventLoop
-        let channel = context!.channel
         let reads = ReadRequests(service: service, peer: peer, principal: currentPrincipal())
         let stats = service.stats
-        let offLoop = service.offLoopWork
-        offLoop.enter()
-        service.reads.async {
-            defer { offLoop.leave() }
-            // A client that hung up no longer waits for the answer.
-            guard channel.isActive else { return }
-            var output: [UInt8] = []
+        handOff(to: service.reads, number: number) { output in
             do {
                 try reads.answer(request, into: &output)
             } catch {
                 output.removeAll(keepingCapacity: true)
                 ConnectionHandler.encode(error, counting: stats, into: &output)
             }
-            loop.execute { [self] in fill(number, with: output, isAppend: false) }
         }
     }
 
