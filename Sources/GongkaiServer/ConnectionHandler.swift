@@ -85,21 +85,29 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !ignoreInput else { return }
         linesSinceTakenProgress = true
-        switch unwrapInboundIn(data) {
+        take(unwrapInboundIn(data))
+        gate.isOpen = hasRoom || ignoreInput
+    }
+
+    /// One frame, from the decoder or from `rest`.
+    private func take(_ frame: LineFrame) {
+        switch frame {
         case .tooLong(let bytesSeen):
             refuseTooLong(bytesSeen)
         case .line(let line):
             handle(line: line)
         case .rest(let bytes):
+            precondition(rest == nil, "the decoder hands over the rest once")
             rest = bytes
             takeRest()
         }
-        gate.isOpen = hasRoom || ignoreInput
     }
 
-    /// Under the in-flight limit, and the client takes its answers: another request may be
-    /// taken. (An answer ready at once, an error say, is written even while the channel is
-    /// not writable; without the second half, lines already read would pile those up.)
+    /// Fewer than `maxPipelinedRequests` answers are owed and the client takes the answers
+    /// already written: another request may be read and taken. One that sends and never
+    /// reads fills its socket, then the channel stops being writable, and the daemon stops
+    /// reading and taking lines instead of buffering answers without bound (an answer ready
+    /// at once, an error say, is written even while the channel is not writable).
     private var hasRoom: Bool {
         slots.count < service.configuration.maxPipelinedRequests && context?.channel.isWritable == true
     }
@@ -120,11 +128,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                 break
             }
             rest = pending.readableBytes > 0 ? pending : nil
-            switch frame {
-            case .line(let line): handle(line: line)
-            case .tooLong(let bytesSeen): refuseTooLong(bytesSeen)
-            case .rest: preconditionFailure("rest is framed once")
-            }
+            take(frame)
             // A TAIL or a refusal ends what the connection takes.
             switch slots.last {
             case .tail?, .close?: rest = nil
@@ -143,7 +147,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func read(context: ChannelHandlerContext) {
-        if mayRead(context) {
+        if hasRoom {
             context.read()
         } else {
             readPending = true  // backpressure: resume once answers drain
@@ -151,19 +155,12 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
-    /// Reads only while fewer than `maxPipelinedRequests` answers are owed and the client
-    /// takes the answers already written: one that sends and never reads fills its socket,
-    /// then the channel stops being writable, and the daemon stops reading from it instead of
-    /// buffering its answers without bound.
-    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
-        slots.count < service.configuration.maxPipelinedRequests && context.channel.isWritable
-    }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         tail?.channelChanged()
         if tail == nil && context.channel.isWritable { flushReady() }
         if !context.channel.isWritable { watchForTakingNothing(context: context) }
-        if readPending && mayRead(context) {
+        if readPending && hasRoom {
             readPending = false
             context.read()
         }
@@ -553,7 +550,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         // is dropped as it is read: held back, it would pile up for as long as the client sends.
         gate.isOpen = hasRoom || ignoreInput
         if gate.isOpen && gate.holding { resumeHeldLines(context) }
-        if readPending && mayRead(context) {
+        if readPending && hasRoom {
             readPending = false
             context.read()
         }
