@@ -1,6 +1,11 @@
 // swift-tools-version:5.10
 import PackageDescription
 
+/// The daemon's modules skip Swift's run-time exclusivity checks in release builds: they cost
+/// about 4% of the daemon's CPU at 32×64 (BENCHMARKS.md, eleventh session). Debug builds,
+/// which the test suite runs, keep them, so a violation still fails there.
+let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "gongkai",
     platforms: [.macOS(.v13)],
@@ -25,22 +30,22 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
 
         // Pure: JSON parsing and RFC 8785 canonical encoding.
-        .target(name: "GongkaiJSON"),
+        .target(name: "GongkaiJSON", swiftSettings: releaseSettings),
         // Pure: RFC 6962 Merkle tree hashing and proofs.
-        .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: releaseSettings),
         // Pure: C2SP signed-note checkpoints over the Merkle head, Ed25519 keys.
         .target(name: "GongkaiCheckpoint", dependencies: ["GongkaiMerkle", .product(name: "Crypto", package: "swift-crypto")]),
         // Pure: the line protocol (requests, answers, limits) and event envelope checks.
-        .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"]),
+        .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"], swiftSettings: releaseSettings),
         // Pure: the notice's rules as data — catalog, working-day calendar, typed events, validation.
-        .target(name: "GongkaiDomain", dependencies: ["GongkaiJSON", "GongkaiProtocol"]),
+        .target(name: "GongkaiDomain", dependencies: ["GongkaiJSON", "GongkaiProtocol"], swiftSettings: releaseSettings),
         // Pure: records folded into compliance, inquiries, escalation and bulletins.
-        .target(name: "GongkaiProjections", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
+        .target(name: "GongkaiProjections", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"], swiftSettings: releaseSettings),
         // I/O edge: the LMDB environment, append-only log, id index, Merkle nodes.
         .target(name: "GongkaiStorage", dependencies: [
             "CLMDB", "GongkaiJSON", "GongkaiMerkle",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: releaseSettings),
         // I/O edge: SwiftNIO socket server, group-commit writer, TAIL, sd_notify.
         .target(name: "GongkaiServer", dependencies: [
             "GongkaiStorage", "GongkaiProtocol", "GongkaiJSON", "GongkaiMerkle", "GongkaiDomain", "GongkaiProjections", "GongkaiCheckpoint",
@@ -48,7 +53,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: releaseSettings),
         // Blocking line-protocol client shared by the CLI, the benchmark and the tests.
         .target(name: "GongkaiClient", dependencies: ["GongkaiJSON"]),
         // The daemon allocates with jemalloc (Debian's libjemalloc-dev): glibc's malloc spent
@@ -58,7 +63,7 @@ let package = Package(
             "GongkaiServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], linkerSettings: [.linkedLibrary("jemalloc")]),
+        ], swiftSettings: releaseSettings, linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(name: "gongkai", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiDomain", "GongkaiCheckpoint",
             "GongkaiStorage", "GongkaiMerkle", "GongkaiProjections",

@@ -99,7 +99,7 @@ public final class LedgerServer {
             stopRequested.signal()
         }
         let connections = ConnectionRegistry()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops)
         do {
             try SeedAdoption(service: service, eventLoop: group.next(), logger: logger).adopt(catalogFile: configuration.catalogFile)
         } catch {
@@ -134,7 +134,7 @@ public final class LedgerServer {
             try? group.syncShutdownGracefully()
             throw error
         }
-        logger.info("listening", metadata: ["socket": "\(activatedSocket.map { "fd \($0) from systemd" } ?? configuration.socketPath)", "pid": "\(getpid())"])
+        logger.info("listening", metadata: ["socket": "\(activatedSocket.map { "fd \($0) from systemd" } ?? configuration.socketPath)", "pid": "\(getpid())", "event_loops": "\(configuration.eventLoops)"])
         ready.withLockedValue { $0 = true }
         notifier.notify("READY=1\nSTATUS=serving \(service.head.size) records")
 

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Settings of a running daemon, each with its bound.
 public struct ServerConfiguration: Sendable {
     /// Directory holding the ledger and the daemon's lock file.
@@ -10,6 +12,14 @@ public struct ServerConfiguration: Sendable {
     public var initialMapBytes: Int
     /// Most client connections open at once; more are answered `ERR unavailable` and closed.
     public var maxConnections: Int
+    /// Threads that read, parse and answer the connections (SwiftNIO event loops).
+    public var eventLoops: Int
+    /// Most event loops: more than any machine this runs on has cores to give them.
+    public static let maxEventLoops = 256
+    /// One event loop per core but the writer's: the writer is the one serial stage of every
+    /// append, so it gets a core of its own (on 2 cores, one loop did 8% more appends at
+    /// 32×64 than two, BENCHMARKS.md eleventh session). Queries run off the loops anyway.
+    public static func defaultEventLoops(cores: Int) -> Int { min(max(1, cores - 1), maxEventLoops) }
     /// Requests in flight on one connection before the daemon stops reading from it.
     public var maxPipelinedRequests: Int
     /// A catalog document to adopt instead of the bundled seed (or, on a ledger that has one,
@@ -41,6 +51,7 @@ public struct ServerConfiguration: Sendable {
         self.initialMapBytes = 1 << 30
         self.maxConnections = 4_096
         self.maxPipelinedRequests = 1_024
+        self.eventLoops = Self.defaultEventLoops(cores: System.coreCount)
         self.shutdownGraceSeconds = 5
         self.lineTimeoutSeconds = 30
         self.idleTimeoutSeconds = 900

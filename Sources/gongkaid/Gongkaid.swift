@@ -42,6 +42,9 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Most client connections open at once.")
     var maxConnections: Int = 4_096
 
+    @Option(name: .long, help: ArgumentHelp("Threads that read, parse and answer connections (default: one per core but the writer's, at least one).", valueName: "n"))
+    var eventLoops: Int?
+
     @Option(name: .long, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit of its own (a half line then counts as silence under --idle-timeout).", valueName: "seconds"))
     var lineTimeout: Int = 30
 
@@ -57,6 +60,9 @@ struct Gongkaid: ParsableCommand {
     func validate() throws {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        if let eventLoops, !(1...ServerConfiguration.maxEventLoops).contains(eventLoops) {
+            throw ValidationError("--event-loops must be between 1 and \(ServerConfiguration.maxEventLoops)")
+        }
         guard (0...86_400).contains(lineTimeout) else { throw ValidationError("--line-timeout must be between 0 and 86400 seconds") }
         guard (0...604_800).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 0 and 604800 seconds") }
         guard initialMapBytes >= 1 << 20 else { throw ValidationError("--initial-map-bytes must be at least 1 MiB") }
@@ -78,6 +84,7 @@ struct Gongkaid: ParsableCommand {
         var configuration = ServerConfiguration(stateDirectory: directory, socketPath: socket ?? directory + "/gongkai.sock")
         configuration.maxLineBytes = maxLineBytes
         configuration.maxConnections = maxConnections
+        if let eventLoops { configuration.eventLoops = eventLoops }
         configuration.initialMapBytes = initialMapBytes
         configuration.lineTimeoutSeconds = lineTimeout > 0 ? lineTimeout : nil
         configuration.idleTimeoutSeconds = idleTimeout > 0 ? idleTimeout : nil

@@ -69,6 +69,39 @@ final class StartupTests: XCTestCase {
         XCTAssertTrue(maps.contains("libjemalloc.so"), "gongkaid does not map libjemalloc")
     }
 
+    /// The writer gets a core of its own: by default one event loop per core but one (at
+    /// least one); `--event-loops` sets the count within its bounds.
+    func testEventLoopsLeaveTheWriterACore() throws {
+        let daemon = DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        XCTAssertEqual(try Self.eventLoopThreads(of: daemon), max(1, cores - 1))
+        daemon.stop()
+
+        let three = DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--event-loops", "3"])
+        defer { three.stop() }
+        try three.start()
+        XCTAssertEqual(try Self.eventLoopThreads(of: three), 3)
+        XCTAssertTrue(three.log.contains("event_loops=3"), three.log)
+        XCTAssertEqual(try three.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
+        three.stop()
+
+        for wrong in ["0", "257", "-1"] {
+            let (status, log) = try DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--event-loops", wrong]).startExpectingFailure()
+            XCTAssertEqual(status, 64, log)
+            XCTAssertTrue(log.contains("--event-loops must be between 1 and 256"), log)
+        }
+    }
+
+    /// Threads named by SwiftNIO's event loops (`NIO-ELT-…`) in the daemon's process.
+    private static func eventLoopThreads(of daemon: DaemonProcess) throws -> Int {
+        let tasks = "/proc/\(daemon.process!.processIdentifier)/task"
+        return try FileManager.default.contentsOfDirectory(atPath: tasks).filter { task in
+            (try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8))?.hasPrefix("NIO-ELT") == true
+        }.count
+    }
+
     func testSocketServedByAnotherDaemonIsNotStolen() throws {
         let first = DaemonProcess()
         defer { first.stop(); first.removeFiles() }
