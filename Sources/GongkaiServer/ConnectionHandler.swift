@@ -57,6 +57,9 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var flushQueued = false
     /// The peer's principal under the policy of `generation`; looked up again after a SIGHUP.
     private var cachedPrincipal: (generation: UInt64, principal: Principal?)?
+    /// What the records of this connection's appends name as their author
+    /// (`Principal.by(uid:)`), made once per principal rather than once per append.
+    private var cachedRecordedBy: (principal: Principal, by: String)?
     /// The peer's user's groups, looked up again under each new policy: a reload is when an
     /// admin expects a change of /etc/group (a clerk removed from a group) to take effect.
     private var cachedGroups: (generation: UInt64, groups: [UInt32])?
@@ -308,7 +311,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
                 let number = firstSlotNumber + UInt64(slots.count)
                 let submitted = NIODeadline.now().uptimeNanoseconds
                 slots.append(.waiting(submittedNanos: submitted))
-                submissions.append(AppendSubmission(reading, principal: principal.by(uid: peer.uid), eventLoop: context!.eventLoop,
+                submissions.append(AppendSubmission(reading, principal: recordedBy(principal), eventLoop: context!.eventLoop,
                                                     submittedNanos: submitted) { [self] outcome in
                     complete(number, with: outcome)
                 })
@@ -357,6 +360,13 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
         cachedPrincipal = (generation, principal)
         return principal
+    }
+
+    private func recordedBy(_ principal: Principal) -> String {
+        if let cached = cachedRecordedBy, cached.principal == principal { return cached.by }
+        let by = principal.by(uid: peer.uid)
+        cachedRecordedBy = (principal, by)
+        return by
     }
 
     /// Runs `work` on the daemon's queue of slow requests (one at a time); its answer fills a

@@ -113,7 +113,8 @@ final class AccessTests: XCTestCase {
 
     /// A reload applies to open connections, and that includes a change of groups: a clerk
     /// removed from the group that made them an office loses the office on the connection
-    /// they hold open (the groups were once looked up only when it opened).
+    /// they hold open (the groups were once looked up only when it opened). The records it
+    /// appends name the principal in force at each append (the connection keeps the text).
     func testSighupLooksGroupsUpAgainForOpenConnections() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("needs /usr/bin/python3 for a client that stays open") }
         if getgrnam(Self.officeGroup) == nil { _ = try Self.command("/usr/sbin/groupadd", ["--system", Self.officeGroup]) }
@@ -144,6 +145,20 @@ final class AccessTests: XCTestCase {
             return answer
         }
         XCTAssertTrue(try ask("WHOAMI").contains(#""principal":"office:czj""#))
+        // Records name the principal in force when each was appended, on the same connection.
+        let officeUid = try Self.uid(of: Self.office)
+        let asOffice = try ask("APPEND " + LedgerFixtures.event(id: "acc-held-office"))
+        XCTAssertTrue(asOffice.hasPrefix("OK"), asOffice)
+        try write(#"{"principals":[{"principal":"admin","users":[0]},{"principal":"admin","groups":["\#(Self.officeGroup)"]}]}"#)
+        try reload(waitingFor: "access rules reloaded")
+        XCTAssertTrue(try ask("WHOAMI").contains(#""principal":"admin""#))
+        let asAdmin = try ask("APPEND " + LedgerFixtures.event(id: "acc-held-admin"))
+        XCTAssertTrue(asAdmin.hasPrefix("OK"), asAdmin)
+        let size = try headSize()
+        for (seq, by) in [(size - 1, "office:czj/uid:\(officeUid)"), (size, "admin/uid:\(officeUid)")] {
+            guard case .ok(let json) = try daemon.connect().request("GET \(seq)") else { return XCTFail("GET \(seq)") }
+            XCTAssertEqual(try JSONParser.parse(json)["by"]?.stringValue, by)
+        }
 
         _ = try Self.command("/usr/bin/gpasswd", ["-d", Self.office, Self.officeGroup])
         try reload(waitingFor: "access rules reloaded")
