@@ -174,7 +174,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         takingNothingCheck?.cancel()
         takingNothingCheck = nil
         tail?.channelChanged()
-        service.stats.connectionClosed()
+        service.stats.connectionClosed(uid: peer.uid)
         context.fireChannelInactive()
     }
 

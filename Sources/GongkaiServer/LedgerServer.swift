@@ -235,6 +235,7 @@ public final class LedgerServer {
 
     private func makeBootstrap(group: EventLoopGroup, service: LedgerService, connections: ConnectionRegistry) -> ServerBootstrap {
         let maxConnections = configuration.maxConnections
+        let maxPerUid = configuration.maxConnectionsPerUid
         let maxLineBytes = configuration.maxLineBytes
         let lineTimeout = configuration.lineTimeoutSeconds.map { TimeAmount.seconds(Int64($0)) }
         let idleTimeout = configuration.idleTimeoutSeconds.map { TimeAmount.seconds(Int64($0)) }
@@ -248,12 +249,21 @@ public final class LedgerServer {
                     }
                 }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
-                    let gate = InputGate()
-                    let handler = ConnectionHandler(service: service, peer: peer, gate: gate)
-                    try channel.pipeline.syncOperations.addHandler(StalledInputWatch(lineTimeout: lineTimeout, idleTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes, gate: gate)))
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    connections.add(channel, handler)
+                    guard service.stats.connectionOfUid(peer.uid, limit: maxPerUid) else {
+                        try channel.pipeline.syncOperations.addHandler(RefusedConnection(uid: peer.uid, maxConnectionsPerUid: maxPerUid))
+                        return
+                    }
+                    do {
+                        let gate = InputGate()
+                        let handler = ConnectionHandler(service: service, peer: peer, gate: gate)
+                        try channel.pipeline.syncOperations.addHandler(StalledInputWatch(lineTimeout: lineTimeout, idleTimeout: idleTimeout))
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes, gate: gate)))
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        connections.add(channel, handler)
+                    } catch {
+                        service.stats.givePlaceBack(uid: peer.uid)  // counted closed below
+                        throw error
+                    }
                 }.flatMapErrorThrowing { error in
                     service.stats.connectionClosed()
                     throw error

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// The whole pipeline of a connection refused at `--max-connections`: once the channel is
+/// The whole pipeline of a connection refused at `--max-connections` or
+/// `--max-connections-per-uid`: once the channel is
 /// active it writes the refusal, then closes when that write completes (or fails: the peer
 /// may be gone). Written from `channelActive`, not from the initializer: NIO does not flush
 /// a channel that is not yet active, so a write there never completes and the channel, with
@@ -13,6 +14,10 @@ final class RefusedConnection: ChannelInboundHandler {
 
     init(maxConnections: Int) {
         refusal = "ERR unavailable too many connections (\(maxConnections))\n"
+    }
+
+    init(uid: UInt32, maxConnectionsPerUid: Int) {
+        refusal = "ERR unavailable too many connections from uid \(uid) (\(maxConnectionsPerUid))\n"
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     /// append, so it gets a core of its own (on 2 cores, one loop did 8% more appends at
     /// 32×64 than two, BENCHMARKS.md eleventh session). Queries run off the loops anyway.
     public static func defaultEventLoops(cores: Int) -> Int { min(max(1, cores - 1), maxEventLoops) }
+    /// Most connections one uid may hold at once, so one peer (a runaway script) cannot take
+    /// every place: by default three quarters of `maxConnections` (see `defaultPerUid`).
+    public var maxConnectionsPerUid: Int
+    public static func defaultPerUid(maxConnections: Int) -> Int { max(1, maxConnections - maxConnections / 4) }
     /// Requests in flight on one connection before the daemon stops reading from it.
     public var maxPipelinedRequests: Int
     /// A catalog document to adopt instead of the bundled seed (or, on a ledger that has one,
@@ -51,6 +55,7 @@ public struct ServerConfiguration: Sendable {
         self.initialMapBytes = 1 << 30
         self.maxConnections = 4_096
         self.maxPipelinedRequests = 1_024
+        self.maxConnectionsPerUid = Self.defaultPerUid(maxConnections: maxConnections)
         self.eventLoops = Self.defaultEventLoops(cores: System.coreCount)
         self.shutdownGraceSeconds = 5
         self.lineTimeoutSeconds = 30

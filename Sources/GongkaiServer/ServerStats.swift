@@ -18,6 +18,8 @@ final class ServerStats: @unchecked Sendable {
         var connectionsTotal: UInt64 = 0
         var connectionsRefused: UInt64 = 0
         var connectionsTimedOut: UInt64 = 0
+        /// Open connections of each peer uid (`--max-connections-per-uid`).
+        var connectionsByUid: [UInt32: Int] = [:]
         var commitLatency = LatencyHistogram()
         var appendLatency = LatencyHistogram()
     }
@@ -58,7 +60,38 @@ final class ServerStats: @unchecked Sendable {
 
     func connectionTimedOut() { counters.withLockedValue { $0.connectionsTimedOut += 1 } }
 
-    func connectionClosed() { counters.withLockedValue { $0.connectionsOpen -= 1 } }
+    /// Takes one of `uid`'s places for a connection counted open by `connectionOpened`; at
+    /// the uid's `limit` the connection is counted refused instead (not open), and false.
+    func connectionOfUid(_ uid: UInt32, limit: Int) -> Bool {
+        counters.withLockedValue {
+            guard $0.connectionsByUid[uid, default: 0] < limit else {
+                $0.connectionsOpen -= 1
+                $0.connectionsTotal -= 1
+                $0.connectionsRefused += 1
+                return false
+            }
+            $0.connectionsByUid[uid, default: 0] += 1
+            return true
+        }
+    }
+
+    /// A connection counted open closed; `uid` gives back the place `connectionOfUid` took.
+    /// Both in one step, so a closed connection's places are free together.
+    func connectionClosed(uid: UInt32? = nil) {
+        counters.withLockedValue {
+            $0.connectionsOpen -= 1
+            if let uid { Self.givePlaceBack(uid: uid, in: &$0) }
+        }
+    }
+
+    /// Gives back the place of a connection of `uid` that never became one.
+    func givePlaceBack(uid: UInt32) { counters.withLockedValue { Self.givePlaceBack(uid: uid, in: &$0) } }
+
+    private static func givePlaceBack(uid: UInt32, in counters: inout Counters) {
+        let left = counters.connectionsByUid[uid, default: 0] - 1
+        precondition(left >= 0, "a uid gives back only the places it took")
+        counters.connectionsByUid[uid] = left == 0 ? nil : left
+    }
 
     var openConnections: Int { counters.withLockedValue { $0.connectionsOpen } }
 

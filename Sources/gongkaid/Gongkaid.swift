@@ -42,6 +42,9 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Most client connections open at once.")
     var maxConnections: Int = 4_096
 
+    @Option(name: .long, help: ArgumentHelp("Most connections one uid may hold at once (default: three quarters of --max-connections).", valueName: "n"))
+    var maxConnectionsPerUid: Int?
+
     @Option(name: .long, help: ArgumentHelp("Threads that read, parse and answer connections (default: one per core but the writer's, at least one).", valueName: "n"))
     var eventLoops: Int?
 
@@ -60,6 +63,9 @@ struct Gongkaid: ParsableCommand {
     func validate() throws {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        if let maxConnectionsPerUid, !(1...maxConnections).contains(maxConnectionsPerUid) {
+            throw ValidationError("--max-connections-per-uid must be between 1 and --max-connections (\(maxConnections))")
+        }
         if let eventLoops, !(1...ServerConfiguration.maxEventLoops).contains(eventLoops) {
             throw ValidationError("--event-loops must be between 1 and \(ServerConfiguration.maxEventLoops)")
         }
@@ -84,6 +90,7 @@ struct Gongkaid: ParsableCommand {
         var configuration = ServerConfiguration(stateDirectory: directory, socketPath: socket ?? directory + "/gongkai.sock")
         configuration.maxLineBytes = maxLineBytes
         configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerUid = maxConnectionsPerUid ?? ServerConfiguration.defaultPerUid(maxConnections: maxConnections)
         if let eventLoops { configuration.eventLoops = eventLoops }
         configuration.initialMapBytes = initialMapBytes
         configuration.lineTimeoutSeconds = lineTimeout > 0 ? lineTimeout : nil

@@ -70,4 +70,73 @@ final class ManyConnectionsTests: XCTestCase {
         XCTAssertNotNil(served)
         served?.close()
     }
+
+    /// One uid (a runaway script) cannot take every place: past `--max-connections-per-uid`
+    /// its connections are told why and closed, while another uid is still served, and a
+    /// place given back is taken again.
+    func testOneUidCannotTakeEveryPlace() throws {
+        let daemon = DaemonProcess(arguments: ["--max-connections", "10", "--max-connections-per-uid", "2"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        var held = [try daemon.connect(), try daemon.connect()]
+        for connection in held { XCTAssertEqual(try connection.readLineAfter("PING"), #"OK {"pong":true}"#) }
+        for _ in 0..<20 {
+            let refused = try daemon.connect()
+            refused.setReadTimeout(seconds: 10)
+            XCTAssertEqual(try refused.readLine(), "ERR unavailable too many connections from uid \(getuid()) (2)")
+            XCTAssertNil(try refused.readLine(), "closed after the refusal")
+            refused.close()
+        }
+        if getuid() == 0 {
+            // Another uid is served meanwhile.
+            chmod(daemon.stateDirectory, 0o755)
+            chmod(daemon.socketPath, 0o666)
+            let client = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+            let other = Process()
+            other.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            other.arguments = ["-u", "nobody", "--", client, "request", "PING", "--socket", daemon.socketPath]
+            let output = Pipe()
+            other.standardOutput = output
+            other.standardError = output
+            try other.run()
+            other.waitUntilExit()
+            let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(other.terminationStatus, 0, said)
+            XCTAssertTrue(said.contains("pong"), said)
+        }
+        let stats = try LedgerFixtures.okJSON(try held[1].readLineAfter("STATS"))
+        XCTAssertEqual(stats["connections"]?["refused"]?.integerValue, 20)
+        XCTAssertEqual(stats["connections"]?["open"]?.integerValue, 2)
+        // A place given back is taken again.
+        held.removeFirst().close()
+        var served: LineConnection?
+        for _ in 0..<100 where served == nil {
+            let connection = try daemon.connect()
+            if (try? connection.readLineAfter("PING")) == #"OK {"pong":true}"# { served = connection } else { connection.close(); usleep(20_000) }
+        }
+        XCTAssertNotNil(served, "the place the closed connection held is free again")
+        served?.close()
+        held.forEach { $0.close() }
+    }
+
+    /// The per-uid limit is bounded by the whole limit, and defaults to three quarters of it.
+    func testThePerUidLimitIsCheckedAndDefaultsToThreeQuarters() throws {
+        let probe = DaemonProcess()
+        defer { probe.removeFiles() }
+        let (status, log) = try DaemonProcess(stateDirectory: probe.stateDirectory,
+                                              arguments: ["--max-connections", "8", "--max-connections-per-uid", "9"]).startExpectingFailure()
+        XCTAssertEqual(status, 64, log)
+        XCTAssertTrue(log.contains("--max-connections-per-uid must be between 1 and --max-connections (8)"), log)
+
+        let daemon = DaemonProcess(stateDirectory: probe.stateDirectory, arguments: ["--max-connections", "8"])
+        defer { daemon.stop() }
+        try daemon.start()
+        let held = try (0..<6).map { _ in try daemon.connect() }
+        for connection in held { XCTAssertEqual(try connection.readLineAfter("PING"), #"OK {"pong":true}"#) }
+        let seventh = try daemon.connect()
+        seventh.setReadTimeout(seconds: 10)
+        XCTAssertEqual(try seventh.readLine(), "ERR unavailable too many connections from uid \(getuid()) (6)")
+        seventh.close()
+        held.forEach { $0.close() }
+    }
 }
