@@ -1,10 +1,13 @@
 // swift-tools-version:5.10
+import Foundation
 import PackageDescription
 
 /// The daemon's modules skip Swift's run-time exclusivity checks in release builds: they cost
 /// about 4% of the daemon's CPU at 32×64 (BENCHMARKS.md, eleventh session). Debug builds,
-/// which the test suite runs, keep them, so a violation still fails there.
-let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+/// which the test suite runs, keep them, so a violation still fails there; so do the fuzzers'
+/// release builds (scripts/fuzz sets GONGKAI_EXCLUSIVITY_CHECKS).
+let releaseSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["GONGKAI_EXCLUSIVITY_CHECKS"] != nil
+    ? [] : [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "gongkai",
@@ -34,7 +37,8 @@ let package = Package(
         // Pure: RFC 6962 Merkle tree hashing and proofs.
         .target(name: "GongkaiMerkle", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: releaseSettings),
         // Pure: C2SP signed-note checkpoints over the Merkle head, Ed25519 keys.
-        .target(name: "GongkaiCheckpoint", dependencies: ["GongkaiMerkle", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GongkaiCheckpoint", dependencies: ["GongkaiMerkle", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: releaseSettings),
         // Pure: the line protocol (requests, answers, limits) and event envelope checks.
         .target(name: "GongkaiProtocol", dependencies: ["GongkaiJSON"], swiftSettings: releaseSettings),
         // Pure: the notice's rules as data — catalog, working-day calendar, typed events, validation.

@@ -60,6 +60,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// What the records of this connection's appends name as their author
     /// (`Principal.by(uid:)`), made once per principal rather than once per append.
     private var cachedRecordedBy: (principal: Principal, by: String)?
+    /// Set once the connection's places are given back (`givePlaceBack`).
+    private var placeGivenBack = false
     /// The peer's user's groups, looked up again under each new policy: a reload is when an
     /// admin expects a change of /etc/group (a clerk removed from a group) to take effect.
     private var cachedGroups: (generation: UInt64, groups: [UInt32])?
@@ -83,7 +85,18 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        // A channel closed before it became active never sees channelInactive.
+        givePlaceBack()
+    }
+
+    /// The connection's places (`--max-connections`, its uid's) are free again, once.
+    private func givePlaceBack() {
+        guard !placeGivenBack else { return }
+        placeGivenBack = true
+        service.stats.connectionClosed(uid: peer.uid)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !ignoreInput else { return }
@@ -174,7 +187,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         takingNothingCheck?.cancel()
         takingNothingCheck = nil
         tail?.channelChanged()
-        service.stats.connectionClosed(uid: peer.uid)
+        givePlaceBack()
         context.fireChannelInactive()
     }
 

@@ -357,7 +357,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// commit made durable), off the writer's thread.
     private func deliver(_ outcomes: [TentativeOutcome], committed head: LedgerHead?, to batch: [AppendSubmission]) {
         precondition(outcomes.count == batch.count, "every append gets exactly one answer")
-        // One entry per event loop (one per core): found by identity, without hashing.
+        // One entry per event loop (a few at most): found by identity, without hashing.
         var byLoop: [(loop: EventLoop, positions: [Int])] = []
         for (position, submission) in batch.enumerated() {
             if let index = byLoop.firstIndex(where: { $0.loop === submission.eventLoop }) {

@@ -250,7 +250,9 @@ public final class LedgerServer {
                 }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
                     guard service.stats.connectionOfUid(peer.uid, limit: maxPerUid) else {
-                        try channel.pipeline.syncOperations.addHandler(RefusedConnection(uid: peer.uid, maxConnectionsPerUid: maxPerUid))
+                        // Counted refused already: a pipeline gone meanwhile (the channel
+                        // closed) must not count it closed as well.
+                        try? channel.pipeline.syncOperations.addHandler(RefusedConnection(uid: peer.uid, maxConnectionsPerUid: maxPerUid))
                         return
                     }
                     do {

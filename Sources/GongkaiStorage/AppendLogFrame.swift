@@ -161,7 +161,9 @@ public struct AppendLogFrame: Equatable, Sendable {
         let trailer = UnsafeRawBufferPointer(rebasing: bytes[bodyEnd...])
         guard frameBytes(endingWith: trailer) == header.frameBytes else { throw AppendLogError.damaged("frame trailer does not match its header") }
         if checkDigest {
-            let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd]))
+            var sha = SHA256()
+            sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd]))
+            let digest = sha.finalize()
             guard digest.elementsEqual(trailer[0..<32]) else { throw AppendLogError.damaged("frame of seq \(header.firstSeq) fails its SHA-256") }
         }
         var offset = headerBytes

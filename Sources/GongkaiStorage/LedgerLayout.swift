@@ -81,9 +81,13 @@ enum LedgerLayout {
     }
 
     /// SHA-256 as 32 bytes copied in one piece: `Array(digest)` walks the digest as a generic
-    /// sequence, a byte at a time (about 1% of the daemon's CPU under append load).
+    /// sequence, a byte at a time (about 1% of the daemon's CPU under append load). The bytes
+    /// go in through `update(bufferPointer:)`: `hash(data:)` takes them as a generic
+    /// `DataProtocol` and walks its regions.
     static func sha256Bytes(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        SHA256.hash(data: bytes).withUnsafeBytes { Array($0) }
+        var sha = SHA256()
+        sha.update(bufferPointer: bytes)
+        return sha.finalize().withUnsafeBytes { Array($0) }
     }
 
     static func digestsValue(idKey: [UInt8], eventDigest: [UInt8]) -> [UInt8] {

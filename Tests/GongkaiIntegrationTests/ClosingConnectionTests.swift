@@ -97,8 +97,8 @@ final class ClosingConnectionTests: XCTestCase {
         try restart(arguments: ["--line-timeout", "1", "--idle-timeout", "2"])
         let connection = try daemon.connect()
         _ = sendInBackground(connection, idPrefix: "st", count: 6_000) {}
-        // Accepted is not yet counted: the asking connection, on the other event loop, can
-        // be answered before this one is registered. Counted first, then cut off.
+        // Accepted is not yet counted: the asking connection, perhaps on another event loop,
+        // can be answered before this one is registered. Counted first, then cut off.
         let deadline = Date().addingTimeInterval(10)
         while try openConnections() < 2 && Date() < deadline { usleep(10_000) }
         XCTAssertEqual(try openConnectionsOnceOnlyTheAskingOneIsLeft(within: 20), 1, "a client that takes no answers is cut off")

@@ -104,7 +104,13 @@ final class ManyConnectionsTests: XCTestCase {
             XCTAssertEqual(other.terminationStatus, 0, said)
             XCTAssertTrue(said.contains("pong"), said)
         }
-        let stats = try LedgerFixtures.okJSON(try held[1].readLineAfter("STATS"))
+        // The other uid's connection is counted closed once the daemon has seen it go.
+        var stats = try LedgerFixtures.okJSON(try held[1].readLineAfter("STATS"))
+        let deadline = Date().addingTimeInterval(10)
+        while stats["connections"]?["open"]?.integerValue != 2 && Date() < deadline {
+            usleep(10_000)
+            stats = try LedgerFixtures.okJSON(try held[1].readLineAfter("STATS"))
+        }
         XCTAssertEqual(stats["connections"]?["refused"]?.integerValue, 20)
         XCTAssertEqual(stats["connections"]?["open"]?.integerValue, 2)
         // A place given back is taken again.

@@ -75,8 +75,12 @@ final class StartupTests: XCTestCase {
         let daemon = DaemonProcess()
         defer { daemon.stop(); daemon.removeFiles() }
         try daemon.start()
+        // NIO may count fewer cores than Foundation (a cgroup CPU quota), never more.
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        XCTAssertEqual(try Self.eventLoopThreads(of: daemon), max(1, cores - 1))
+        let loops = try Self.eventLoopThreads(of: daemon)
+        XCTAssertTrue(daemon.log.contains("event_loops=\(loops) "), daemon.log)
+        XCTAssertGreaterThanOrEqual(loops, 1)
+        XCTAssertLessThanOrEqual(loops, max(1, cores - 1), "the writer keeps a core of its own")
         daemon.stop()
 
         let three = DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--event-loops", "3"])
