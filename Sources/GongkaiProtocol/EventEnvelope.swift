@@ -79,6 +79,8 @@ public struct EventEnvelope: Sendable {
     /// DESIGN.md section 2: 1–128 visible characters.
     public static func checkId(_ id: String) throws {
         guard !id.isEmpty else { throw ProtocolError(.invalidEvent, "id: must not be empty") }
+        // Nearly every id is ASCII: visible bytes, one per character, and no scalar decoding.
+        if id.utf8.count <= ProtocolLimits.maxIdScalars, id.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) { return }
         // Scalars are counted only when the UTF-8 bytes could be too many.
         if id.utf8.count > ProtocolLimits.maxIdScalars, case let count = id.unicodeScalars.count, count > ProtocolLimits.maxIdScalars {
             throw ProtocolError(.invalidEvent, "id: \(count) characters; at most \(ProtocolLimits.maxIdScalars)")

@@ -46,4 +46,18 @@ final class FieldLimitsTests: XCTestCase {
         XCTAssertTrue(check(all)?.hasPrefix("title:") ?? false, check(all) ?? "accepted")
         XCTAssertNil(check(["title": "t", "note": "", "url": "https://example.org/x", "unit": "xzspj", "obligation": "T18b", "inquiry": "q-1"]))
     }
+
+    /// An obligation id is 1–32 ASCII letters, digits, `.`, `_` or `-`: checked by bytes, and
+    /// in agreement with the Unicode definition for every scalar up to U+3000.
+    func testObligationIdsAreASCIILettersDigitsAndPunctuation() {
+        for value in UInt32(0)..<0x3000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }  // surrogates
+            let expected = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+            XCTAssertEqual(check(["obligation": .string("T" + String(scalar))]) == nil, expected, "U+\(String(value, radix: 16))")
+        }
+        XCTAssertNil(check(["obligation": .string(String(repeating: "T", count: 32))]))
+        XCTAssertNotNil(check(["obligation": .string(String(repeating: "T", count: 33))]))
+        XCTAssertNotNil(check(["obligation": ""]))
+        XCTAssertNotNil(check(["obligation": "T01\u{301}"]), "a combining mark is not part of an id")
+    }
 }

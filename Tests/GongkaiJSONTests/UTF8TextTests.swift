@@ -65,4 +65,18 @@ final class UTF8TextTests: XCTestCase {
             }
         }
     }
+
+    /// Same bytes, not the same text: a precomposed letter and its decomposed spelling are
+    /// equal Strings but not the same principal.
+    func testSameBytesComparesBytesNotCanonicalText() {
+        XCTAssertTrue(UTF8Text.sameBytes("office:czj/uid:1000", "office:" + "czj/uid:1000"))
+        XCTAssertTrue(UTF8Text.sameBytes("", ""))
+        XCTAssertFalse(UTF8Text.sameBytes("office:czj/uid:1000", "office:czj/uid:1001"))
+        XCTAssertFalse(UTF8Text.sameBytes("office:czj", "office:czj/uid:1"))
+        XCTAssertFalse(UTF8Text.sameBytes("", "a"))
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        XCTAssertEqual(composed, decomposed)
+        XCTAssertFalse(UTF8Text.sameBytes(composed, decomposed))
+        XCTAssertTrue(UTF8Text.sameBytes("单位", "单位"))
+    }
 }

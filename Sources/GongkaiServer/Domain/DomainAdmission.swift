@@ -84,7 +84,7 @@ final class DomainAdmission: EventAdmission {
 
     private func role(by principal: String) throws -> Principal? {
         // Compared byte for byte: String's == also equates canonically equivalent spellings.
-        if let lastRole, lastRole.by.utf8.elementsEqual(principal.utf8) { return lastRole.role }
+        if let lastRole, UTF8Text.sameBytes(lastRole.by, principal) { return lastRole.role }
         let role = try Self.role(by: principal)
         lastRole = (principal, role)
         return role
