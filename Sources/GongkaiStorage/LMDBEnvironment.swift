@@ -16,6 +16,8 @@ final class LMDBEnvironment: @unchecked Sendable {
     private let dataFilePath: String
     /// The mapping of data.mdb; changed only with the map lock held exclusively (or in init).
     private var mapRegion: (UnsafeMutableRawPointer, Int)?
+    /// LMDB's page size for this environment.
+    private var pageBytes = 0
     private(set) var mapSizeBytes: Int
     private var mapLock = pthread_rwlock_t()
     /// Called about once a second while `grow` waits for the map's other users (a BACKUP
@@ -50,6 +52,9 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check("mdb_env_info", mdb_env_info(env, &info))
         mapSizeBytes = info.me_mapsize
         mapRegion = Self.findMapRegion(of: dataFilePath)
+        var stat = MDB_stat()
+        try check("mdb_env_stat", mdb_env_stat(env, &stat))
+        pageBytes = Int(stat.ms_psize)
     }
 
     deinit {
@@ -246,6 +251,21 @@ final class LMDBEnvironment: @unchecked Sendable {
             return (address, Int(end - start))
         }
         return nil
+    }
+
+    /// Whether `bytes`, read inside a transaction of this environment, end within the pages
+    /// data.mdb holds (up to the last page LMDB has written): a damaged length that runs past
+    /// them would stop the daemon with SIGBUS once the bytes are read. nil when that cannot be
+    /// told: the map was not found, or the bytes are not in it (a page the open write
+    /// transaction changed lives in memory until the commit).
+    func endsInsideFile(_ bytes: UnsafeRawBufferPointer) -> Bool? {
+        guard let (address, length) = mapRegion, let base = bytes.baseAddress else { return nil }
+        let start = UInt(bitPattern: address), at = UInt(bitPattern: base)
+        guard at >= start, at - start < UInt(length) else { return nil }
+        var info = MDB_envinfo()
+        guard mdb_env_info(handle, &info) == 0 else { return nil }
+        let written = min(UInt(length), (UInt(info.me_last_pgno) + 1) * UInt(pageBytes))
+        return at - start <= written && UInt(bytes.count) <= written - (at - start)
     }
 
     /// Copies the environment to an empty directory while writers continue (compacting).

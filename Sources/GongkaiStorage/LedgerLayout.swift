@@ -28,15 +28,24 @@ enum LedgerLayout {
     static let commitsDatabase = "commits"
 
     /// No record is longer (an event is at most 256 KiB, and its record adds a few hundred
-    /// bytes): a longer value is a damaged node whose length could run past the end of the
-    /// mapped file, and reading it would stop the daemon with SIGBUS instead of reporting the
-    /// damage. (A damaged length under this bound near the file's end is not caught.)
+    /// bytes): a longer value is a damaged node.
     static let maxRecordBytes = 512 << 10
 
+    /// What is wrong with the length of `value`, a record read from the index in a
+    /// transaction of `environment`, or nil. A damaged length could run past the end of the
+    /// mapped file, and reading the bytes would stop the daemon with SIGBUS instead of
+    /// reporting the damage: a record must end inside data.mdb's written pages, and be no
+    /// longer than any record can be.
+    static func damagedLength(of value: UnsafeRawBufferPointer, in environment: LMDBEnvironment) -> String? {
+        if value.count > maxRecordBytes { return "claims \(value.count) bytes" }
+        if environment.endsInsideFile(value) == false { return "claims \(value.count) bytes, past the end of data.mdb" }
+        return nil
+    }
+
     /// `value`, a record read from the index, or a storage error if its length is damaged.
-    static func checkedRecord(_ value: UnsafeRawBufferPointer, seq: UInt64) throws -> UnsafeRawBufferPointer {
-        guard value.count <= maxRecordBytes else {
-            throw StorageError("read", message: "damaged: record \(seq) claims \(value.count) bytes (VERIFY names the first damage; README: Damage)")
+    static func checkedRecord(_ value: UnsafeRawBufferPointer, seq: UInt64, in environment: LMDBEnvironment) throws -> UnsafeRawBufferPointer {
+        if let damage = damagedLength(of: value, in: environment) {
+            throw StorageError("read", message: "damaged: record \(seq) \(damage) (VERIFY names the first damage; README: Damage)")
         }
         return value
     }

@@ -293,7 +293,7 @@ public final class LedgerStore: @unchecked Sendable {
             guard let bytes = try LMDBValues.get(txn, log, key: lastKey) else {
                 throw StorageError("open", message: "last record \(size) vanished")
             }
-            let last = try RecordFormat.decode(Array(try LedgerLayout.checkedRecord(bytes, seq: size)))
+            let last = try RecordFormat.decode(Array(try LedgerLayout.checkedRecord(bytes, seq: size, in: env)))
             guard last.seq == size else {
                 throw StorageError("open", message: "record stored under seq \(size) says seq \(last.seq)")
             }
@@ -367,7 +367,7 @@ public final class LedgerStore: @unchecked Sendable {
     /// The stored bytes of record `seq`, or nil past the end.
     public func record(_ seq: UInt64) throws -> [UInt8]? {
         try env.read { txn in
-            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array(try LedgerLayout.checkedRecord($0, seq: seq)) }
+            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array(try LedgerLayout.checkedRecord($0, seq: seq, in: env)) }
         }
     }
 
@@ -387,7 +387,7 @@ public final class LedgerStore: @unchecked Sendable {
                 guard seq == next else {
                     throw StorageError("read", message: "the index is damaged: record \(next) is missing (found \(seq)); VERIFY names it (README: Damage)")
                 }
-                let wantsMore = try body(seq, try LedgerLayout.checkedRecord(value, seq: seq))
+                let wantsMore = try body(seq, try LedgerLayout.checkedRecord(value, seq: seq, in: env))
                 next += 1
                 return wantsMore && next - from < UInt64(limit)
             }

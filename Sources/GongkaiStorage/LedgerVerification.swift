@@ -46,8 +46,8 @@ extension LedgerStore {
                         failure = (expected, "record \(expected) is missing (found \(seq))")
                         return false
                     }
-                    guard value.count <= LedgerLayout.maxRecordBytes else {
-                        failure = (seq, "the index's record claims \(value.count) bytes: its length is damaged")
+                    if let damage = LedgerLayout.damagedLength(of: value, in: env) {
+                        failure = (seq, "the index's record \(damage): its length is damaged")
                         return false
                     }
                     let bytes = Array(value)

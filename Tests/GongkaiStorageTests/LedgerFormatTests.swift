@@ -283,6 +283,41 @@ final class LedgerFormatTests: LedgerTestCase {
         XCTAssertEqual(report.reason, "the index's record claims 524289 bytes: its length is damaged")
     }
 
+    /// A damaged length still under any record's bound but running past the end of data.mdb
+    /// (flipped bits in a node's size field) would stop the daemon with SIGBUS once read: it
+    /// is damage, for GET, READ and VERIFY alike.
+    func testARecordRunningPastTheEndOfTheFileIsDamageNotACrash() throws {
+        _ = try closedLedgerOfFiveRecords()
+        let url = URL(fileURLWithPath: directory.path + "/data.mdb")
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let record = TestRecord(seq: 4).record
+        let damaged = 400 << 10  // under LedgerLayout.maxRecordBytes, far past a file of a few pages
+        XCTAssertLessThan(damaged, LedgerLayout.maxRecordBytes)
+        func field(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        var nodes = 0
+        // LMDB's leaf node: data size (low and high 16 bits), flags, key size, key, data.
+        for at in bytes.indices.dropLast(record.count) where bytes[at] == record[0] && bytes[at..<(at + record.count)].elementsEqual(record) {
+            let node = at - 8 - 8
+            guard node >= 0, field(node) | field(node + 2) << 16 == record.count, field(node + 6) == 8 else { continue }
+            XCTAssertLessThan(bytes.count, at + damaged, "the damaged length runs past the file")
+            bytes[node] = UInt8(damaged & 0xFF); bytes[node + 1] = UInt8(damaged >> 8 & 0xFF)
+            bytes[node + 2] = UInt8(damaged >> 16 & 0xFF); bytes[node + 3] = UInt8(damaged >> 24 & 0xFF)
+            nodes += 1
+        }
+        XCTAssertGreaterThan(nodes, 0, "record 4's node was found in data.mdb")
+        try Data(bytes).write(to: url)
+
+        let store = try openStore()
+        XCTAssertThrowsError(try store.record(4)) {
+            XCTAssertTrue("\($0)".contains("damaged: record 4 claims 409600 bytes, past the end of data.mdb"), "\($0)")
+        }
+        XCTAssertEqual(try store.record(3), TestRecord(seq: 3).record)
+        XCTAssertThrowsError(try store.forEachRecord(from: 3, limit: 5) { _, _ in true })
+        let report = try store.verify(head: store.head)
+        XCTAssertEqual(report.badSeq, 4)
+        XCTAssertEqual(report.reason, "the index's record claims 409600 bytes, past the end of data.mdb: its length is damaged")
+    }
+
     /// VERIFY checks the id key stored with each record against the record's event id, and
     /// that no two records hold the same id key (planted here past the append check).
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
