@@ -14,6 +14,12 @@ public enum IndexMarker: Equatable, Sendable {
     /// refused too, in any boot, until an operator mends the cause and removes the marker,
     /// so that a reboot never turns the refusal into a rebuild from the lesser copy.
     case refused(String)
+    /// A start is reading a trusted index (opening LMDB, its head, id index and peaks). LMDB
+    /// trusts its pages, and a damaged one can crash it (SIGSEGV) before the daemon can tell:
+    /// a start that finds this marker knows the last one died there, and rebuilds the index
+    /// from the log instead of crashing again at every restart. Replaced by the marker it
+    /// stood in for once the reads are done.
+    case checking
 
     /// Never trusted: the index could not be flushed, so its pages on disk are not known.
     static let flushFailed = IndexMarker.openInBoot("index-flush-failed")
@@ -25,7 +31,7 @@ public enum IndexMarker: Equatable, Sendable {
         switch self {
         case .clean: true
         case .openInBoot(let boot): currentBoot != nil && boot == currentBoot
-        case .refused: false
+        case .refused, .checking: false
         }
     }
 
@@ -37,6 +43,7 @@ public enum IndexMarker: Equatable, Sendable {
         let text = String(decoding: bytes, as: UTF8.self)
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if line == "clean" { return .clean }
+        if line == "checking" { return .checking }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
         if line.hasPrefix("refused ") { return .refused(String(line.dropFirst(8))) }
         // Markers are replaced whole (fsynced, then renamed), so one that reads as none of the
@@ -52,6 +59,7 @@ public enum IndexMarker: Equatable, Sendable {
         let text: String
         switch self {
         case .clean: text = "clean\n"
+        case .checking: text = "checking\n"
         case .openInBoot(let boot): text = "open-in-boot \(boot)\n"
         case .refused(let why): text = "refused \(why.replacingOccurrences(of: "\n", with: " "))\n"
         }

@@ -140,6 +140,7 @@ public struct LedgerRecovery: Equatable, Sendable {
             guard let boot else { return "this machine's boot id cannot be read, so an index left open is not trusted" }
             return markedBoot == boot ? nil : "it was left open in an earlier boot of the machine"
         case .refused?: return "an earlier start refused it"
+        case .checking?: return "the last start stopped while it read the index (liblmdb may have crashed on a damaged page)"
         }
     }
 }

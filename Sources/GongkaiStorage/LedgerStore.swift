@@ -100,6 +100,10 @@ public final class LedgerStore: @unchecked Sendable {
             let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
             let indexTrusted = !logExists || markerTrusted
             if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
+            // A trusted index that the log can rebuild is read under the `checking` marker
+            // (best effort: on a full disk it cannot be written, and the open goes on).
+            let checkingMarked = indexTrusted && dataExists && existingLog != nil
+                && (try? IndexMarker.checking.write(directory: directory)) != nil
 
             env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()
@@ -159,6 +163,8 @@ public final class LedgerStore: @unchecked Sendable {
                 throw try Self.refusalOfDamagedIndex(error, log: appendLog, env: env,
                                                      databases: [log, digests, commits], directory: directory)
             }
+            // The index was read whole: back to the marker the check stood in for.
+            if checkingMarked, let marker { try? marker.write(directory: directory) }
             // Taking in frames commits LMDB without fsync: the index must be marked open first.
             // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
             // true, and on a full disk (no room for a new marker) the ledger still opens to

@@ -6,7 +6,7 @@ final class IndexMarkerTests: LedgerTestCase {
     func testMarkersRoundTripAndOnlyCleanOrThisBootIsTrusted() throws {
         let cases: [(IndexMarker, trusted: Bool)] = [
             (.clean, true), (.openInBoot("boot-a"), true), (.openInBoot("boot-b"), false),
-            (.flushFailed, false), (.refused("the log lacks records\nsecond line"), false),
+            (.flushFailed, false), (.refused("the log lacks records\nsecond line"), false), (.checking, false),
         ]
         for (marker, trusted) in cases {
             try marker.write(directory: directory.path)

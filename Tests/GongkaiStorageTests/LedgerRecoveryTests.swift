@@ -173,6 +173,39 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertFalse(try open(boot: "boot-b").recovery.indexRebuilt, "the rebuilt index is trusted in its own boot")
     }
 
+    /// A trusted index is read under the `checking` marker: a start that dies inside LMDB
+    /// (damaged pages can crash liblmdb itself, with SIGSEGV) or cannot read the index at all
+    /// leaves it behind, and the next start rebuilds the index from the log instead of
+    /// failing the same way at every restart. A start that read it whole puts back the marker
+    /// it stood for.
+    func testAStartThatDiedReadingTheIndexIsFollowedByARebuild() throws {
+        let expected: Answers
+        do {
+            let store = try open()
+            try appendBatches(store, count: 12)
+            expected = try Answers(store)
+            try store.close()
+        }
+        XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
+        do {
+            let reopened = try open()
+            XCTAssertFalse(reopened.recovery.indexRebuilt)
+            XCTAssertEqual(try IndexMarker.read(directory: path), .openInBoot(thisBoot), "read whole: not left checking")
+            try reopened.close()
+        }
+        // Damage that stops LMDB in this boot, with the marker trusting the index.
+        let data = try FileHandle(forWritingTo: URL(fileURLWithPath: path + "/data.mdb"))
+        try data.write(contentsOf: Data(repeating: 0xA5, count: 3 * 4096))
+        try data.close()
+        XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
+        XCTAssertThrowsError(try open(), "LMDB cannot read the index")
+        XCTAssertEqual(try IndexMarker.read(directory: path), .checking, "the start that failed left its mark")
+        let rebuilt = try open()
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.recovery.rebuildReason, "the last start stopped while it read the index (liblmdb may have crashed on a damaged page)")
+        XCTAssertEqual(try Answers(rebuilt), expected)
+    }
+
     func testACleanCloseIsTrustedInAnyBoot() throws {
         let head: LedgerHead
         do {
