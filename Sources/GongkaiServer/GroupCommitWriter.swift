@@ -77,6 +77,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let onCommit: (LedgerHead) -> Void
     private let maxBatchBytes: Int
     private let condition = NSCondition()
+    /// One line a second for failed commits (the writer's thread only).
+    private var commitFailureLog = LogThrottle(intervalNanos: 1_000_000_000)
     private var queue: [AppendSubmission] = []
     private var stopping = false
     private var thread: NamedThread?
@@ -202,7 +204,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             admission.batchEnded(committed: false)
             stats.commitFailed()
-            logger.error("commit of \(batch.count) appends failed: \(error)")
+            let (log, heldBack) = commitFailureLog.admit(nowNanos: started)
+            if log {
+                let more = heldBack > 0 ? " (and \(heldBack) more failed commits since the last such line)" : ""
+                logger.error("commit of \(batch.count) appends failed: \(error)\(more)")
+            }
             let failure = ProtocolError(.storage, "the ledger could not write: \(error)")
             if let reason = store.appendsRefusedReason { tellAppendsRefused(reason) }
             deliver(Array(repeating: .failed(failure), count: batch.count), committed: nil, to: batch)

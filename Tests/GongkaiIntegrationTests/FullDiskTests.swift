@@ -19,6 +19,7 @@ final class FullDiskTests: XCTestCase {
         try Self.mountSmallFileSystem(fileSystem, at: ledger, image: daemon.stateDirectory + "/ledger.img")
         defer { _ = try? ToolProcess.run("/bin/umount", ["-l", ledger]) }
         try daemon.start()
+        let started = Date()
         let connection = try daemon.connect()
         // The records the daemon wrote itself at start (seed catalog and calendars).
         let base = Int(try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))["size"]!.integerValue!)
@@ -66,6 +67,13 @@ final class FullDiskTests: XCTestCase {
             XCTAssertEqual(try LedgerFixtures.okJSON(try connection.readLineAfter("VERIFY"))["ok"], .bool(true))
             let stats = try LedgerFixtures.okJSON(try connection.readLineAfter("STATS"))
             XCTAssertGreaterThanOrEqual(stats["failedCommits"]!.integerValue!, Int64(round + 1))
+            // Failed commits are logged at most once a second, however many there are (the
+            // journal may share the full disk).
+            let failureLines = daemon.log.components(separatedBy: "appends failed").count - 1
+            XCTAssertGreaterThanOrEqual(failureLines, 1)
+            XCTAssertLessThanOrEqual(failureLines, Int(Date().timeIntervalSince(started)) + 1,
+                                     "\(failureLines) lines for \(stats["failedCommits"]!.integerValue!) failed commits")
+            print("full-disk round \(round + 1): \(stats["failedCommits"]!.integerValue!) failed commits, \(failureLines) log lines")
 
             // Space is freed: the same request now succeeds, as the next seq, with no restart.
             try FileManager.default.removeItem(atPath: filler)
