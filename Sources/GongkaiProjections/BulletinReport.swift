@@ -73,6 +73,10 @@ public enum BulletinReport {
         if let note = CalendarNote.note(view: view, through: last) { base["calendarNote"] = note }
         base["units"] = .array(rows.map(\.json))
         base["fewestPublications"] = .array(Array(fewest))
+        // January's bulletin (and later months') names an interview still owed from last
+        // year, as ESCALATIONS does; only when there is one, so other answers are unchanged.
+        let owed = EscalationEvaluation.owedFromLastYear(view: view, asof: last)
+        if !owed.isEmpty { base["owedFromLastYear"] = .array(owed) }
         base["totals"] = ["publications": .number(Double(totals.publications)), "missed": .number(Double(totals.missed)),
                           "overdueReplies": .number(Double(totals.overdue)), "lateReplies": .number(Double(totals.late)),
                           "notices": .number(Double(totals.notices)), "interviewRequired": .number(Double(totals.interviewRequired))]

@@ -67,25 +67,32 @@ public enum EscalationEvaluation {
     /// would say nothing of them unless asked with `year=`.
     public static func answer(view: LedgerView, asof: BusinessDate) -> JSONValue {
         guard let catalog = view.catalog else { return ["asof": .string(asof.description), "known": .number(Double(view.known)), "year": .null, "units": []] }
-        func rows(_ catalog: Catalog, _ view: LedgerView, _ keep: (EscalationStatus) -> Bool) -> [JSONValue] {
-            catalog.units.compactMap { unit -> JSONValue? in
-                guard let status = evaluate(unit: unit.id, view: view, asof: asof), keep(status) else { return nil }
-                var json = status.json.objectValue!
-                json["name"] = .string(unit.name)
-                return .object(json)
-            }
-        }
         var answer: [String: JSONValue] = [
             "asof": .string(asof.description), "known": .number(Double(view.known)), "year": .number(Double(catalog.year)),
-            "units": .array(rows(catalog, view) { $0.county + $0.cityProvince > 0 }),
+            "units": .array(rows(catalog, view, asof: asof) { $0.county + $0.cityProvince > 0 }),
         ]
-        // Only for the year asof lies in, and only from last year's own table.
-        if catalog.year == asof.year, let lastYear = lastYearsOwnView(facts: view.facts, known: view.known, year: catalog.year),
-           let previous = lastYear.catalog {
-            let owed = rows(previous, lastYear) { $0.state == .interviewRequired }
-            if !owed.isEmpty { answer["owedFromLastYear"] = .array(owed) }
-        }
+        let owed = owedFromLastYear(view: view, asof: asof)
+        if !owed.isEmpty { answer["owedFromLastYear"] = .array(owed) }
         return .object(answer)
+    }
+
+    /// The units of last year's own table whose required interview is still not held at
+    /// `asof`, as ESCALATIONS rows; only for the year `asof` lies in, judged by its own table
+    /// (ESCALATIONS, and BULLETIN of its months).
+    public static func owedFromLastYear(view: LedgerView, asof: BusinessDate) -> [JSONValue] {
+        guard let catalog = view.catalog, catalog.year == asof.year,
+              let lastYear = lastYearsOwnView(facts: view.facts, known: view.known, year: catalog.year),
+              let previous = lastYear.catalog else { return [] }
+        return rows(previous, lastYear, asof: asof) { $0.state == .interviewRequired }
+    }
+
+    private static func rows(_ catalog: Catalog, _ view: LedgerView, asof: BusinessDate, _ keep: (EscalationStatus) -> Bool) -> [JSONValue] {
+        catalog.units.compactMap { unit -> JSONValue? in
+            guard let status = evaluate(unit: unit.id, view: view, asof: asof), keep(status) else { return nil }
+            var json = status.json.objectValue!
+            json["name"] = .string(unit.name)
+            return .object(json)
+        }
     }
 
     /// The view of the year before `year` by that year's own table, or nil when it has none:

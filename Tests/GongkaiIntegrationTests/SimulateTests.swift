@@ -193,3 +193,29 @@ final class SimulateTests: XCTestCase {
         return lines
     }
 }
+
+/// BULLETIN's `owedFromLastYear` in the client's readable and Markdown forms.
+final class BulletinOwedFormatTests: XCTestCase {
+    func testAnInterviewOwedFromLastYearIsListedInTheTableAndTheMarkdown() throws {
+        let answer = try JSONParser.parse(#"""
+            {"asof":"2024-01-31","catalog":"shangyou-2024","fewestPublications":[],"known":40,"month":"2024-01",
+             "owedFromLastYear":[{"county":3,"cityProvince":0,"name":"县财政局","rule":"county-3","state":"interview-required",
+                                  "triggeredAt":"2023-12-06","unit":"czj","year":2023}],
+             "totals":{},"units":[]}
+            """#)
+        let bulletin = try Bulletin(json: answer)
+        XCTAssertEqual(bulletin.owedFromLastYear.map { [$0.unit, $0.name, $0.rule, $0.triggeredAt] }, [["czj", "县财政局", "county-3", "2023-12-06"]])
+        let line = "县财政局（czj）：2023-12-06 起应约谈（county-3），可于本年度内约谈"
+        let table = BulletinFormat.table(bulletin, county: "上游县")
+        XCTAssertTrue(table.contains("上年度应约谈尚未约谈"), table.joined(separator: "\n"))
+        XCTAssertTrue(table.contains("  " + line), table.joined(separator: "\n"))
+        let markdown = BulletinFormat.markdown(bulletin, county: "上游县")
+        XCTAssertTrue(markdown.contains("## 上年度应约谈尚未约谈\n\n- " + line), markdown)
+        // Without it (any month with nothing owed), neither form has the section.
+        var plain = answer.objectValue!
+        plain["owedFromLastYear"] = nil
+        let without = try Bulletin(json: .object(plain))
+        XCTAssertFalse(BulletinFormat.table(without, county: "上游县").contains("上年度应约谈尚未约谈"))
+        XCTAssertFalse(BulletinFormat.markdown(without, county: "上游县").contains("上年度应约谈尚未约谈"))
+    }
+}

@@ -65,10 +65,22 @@ final class CatalogYearTests: XCTestCase {
         }
         XCTAssertEqual(owed("2024-01-09"), ["czj"])
         XCTAssertNil(owed("2024-01-09", year: 2023), "2023's own answer says interview-required among its units")
+        // January's BULLETIN names it too (judged at the 31st: before the interview below).
+        func bulletinOwed(_ year: Int, _ month: Int) -> [String]? {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year)
+            return BulletinReport.answer(year: year, month: month, view: view)["owedFromLastYear"]?.arrayValue?.compactMap { $0["unit"]?.stringValue }
+        }
+        XCTAssertEqual(bulletinOwed(2024, 1), ["czj"])
+        XCTAssertNil(bulletinOwed(2023, 12), "December's bulletin: 2022 has no table, nothing owed from it")
+        let owedBefore = fixture.facts.size
         XCTAssertNil(owed("2023-12-31"), "2022 has no table")
         XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "rsj", "at": "2024-01-10"]), "rsj owes nothing")
         XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2024-01-10"]))
         XCTAssertNil(owed("2024-01-10"), "held: nothing owed, and no empty list in the answer")
+        XCTAssertNil(bulletinOwed(2024, 1), "held in January: January's bulletin owes nothing")
+        let asKnownBefore = LedgerView(facts: fixture.facts, known: owedBefore, year: 2024)
+        XCTAssertEqual(BulletinReport.answer(year: 2024, month: 1, view: asKnownBefore)["owedFromLastYear"]?.arrayValue?.count, 1,
+                       "as known before the interview was recorded (known=N), it was still owed")
         XCTAssertEqual(owed("2024-01-09"), ["czj"], "the day before it was held")
         let lastYear = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
         let status = EscalationEvaluation.evaluate(unit: "czj", view: lastYear, asof: date("2024-01-10"))

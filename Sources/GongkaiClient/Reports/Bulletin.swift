@@ -44,6 +44,16 @@ public struct Bulletin: Equatable, Sendable {
     public let calendarNote: String?
     public let units: [UnitRow]
     public let fewestPublications: [Ranked]
+    /// Units of last year's table whose required interview is still not held.
+    public let owedFromLastYear: [Owed]
+
+    public struct Owed: Equatable, Sendable {
+        public let unit: String
+        public let name: String
+        /// The escalation rule that required the interview, and the date it did.
+        public let rule: String
+        public let triggeredAt: String
+    }
 
     public init(json: JSONValue) throws {
         guard let month = json["month"]?.stringValue, month.utf8.count == 7,
@@ -75,6 +85,11 @@ public struct Bulletin: Equatable, Sendable {
             return Ranked(unit: unit, name: entry["name"]?.stringValue ?? unit,
                           publications: Int(entry["publications"]?.integerValue ?? 0),
                           rank: Int(entry["rank"]?.integerValue ?? Int64(index + 1)))
+        }
+        owedFromLastYear = (json["owedFromLastYear"]?.arrayValue ?? []).compactMap { entry in
+            guard let unit = entry["unit"]?.stringValue else { return nil }
+            return Owed(unit: unit, name: entry["name"]?.stringValue ?? unit, rule: entry["rule"]?.stringValue ?? "",
+                        triggeredAt: entry["triggeredAt"]?.stringValue ?? "")
         }
     }
 

@@ -104,6 +104,10 @@ public enum BulletinFormat {
             let notices = row.notices.map { "\(levelLabel($0.level))通报 \($0.date)" }.joined(separator: "、")
             lines.append("- \(markdownText(row.name))（\(row.unit)）：\(notices)；约谈状态：\(escalationLabel(row.escalation))")
         }
+        if !bulletin.owedFromLastYear.isEmpty {
+            lines += ["", "## " + owedHeading, ""]
+            for owed in bulletin.owedFromLastYear { lines.append("- " + markdownText(owedLine(owed))) }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -167,7 +171,18 @@ public enum BulletinFormat {
                 lines.append("  \(row.name)（\(row.unit)）：\(notices)；约谈状态：\(escalationLabel(row.escalation))")
             }
         }
+        if !bulletin.owedFromLastYear.isEmpty {
+            if !lines.isEmpty { lines.append("") }
+            lines.append(owedHeading)
+            for owed in bulletin.owedFromLastYear { lines.append("  " + owedLine(owed)) }
+        }
         return lines
+    }
+
+    static let owedHeading = "上年度应约谈尚未约谈"
+
+    private static func owedLine(_ owed: Bulletin.Owed) -> String {
+        "\(owed.name)（\(owed.unit)）：\(owed.triggeredAt) 起应约谈（\(owed.rule)），可于本年度内约谈"
     }
 
     private static func markdownRow(_ cells: [String]) -> String {
