@@ -1,4 +1,5 @@
 import Crypto
+import GongkaiJSON
 import GongkaiMerkle
 
 /// How the ledger lays out its LMDB databases. Changing any of this is a new format version.
@@ -42,12 +43,28 @@ enum LedgerLayout {
         return nil
     }
 
-    /// `value`, a record read from the index, or a storage error if its length is damaged.
+    /// `value`, a record read from the index to be served, or a storage error if its length
+    /// or bytes are damaged. Besides the length, a record must look whole: canonical JSON
+    /// `{"by":"…}` holds no control byte (JSON escapes them) and is UTF-8. A length a little
+    /// off, or flipped bits, were served as OK, and a newline among the bytes put a pipelined
+    /// client's answers out of step. (VERIFY checks every record in full.)
     static func checkedRecord(_ value: UnsafeRawBufferPointer, seq: UInt64, in environment: LMDBEnvironment) throws -> UnsafeRawBufferPointer {
-        if let damage = damagedLength(of: value, in: environment) {
+        if let damage = damagedLength(of: value, in: environment) ?? damagedShape(of: value) {
             throw StorageError("read", message: "damaged: record \(seq) \(damage) (VERIFY names the first damage; README: Damage)")
         }
         return value
+    }
+
+    private static let recordStart = Array(#"{"by":""#.utf8)
+
+    /// What is wrong with the shape of a stored record, or nil when it looks whole.
+    static func damagedShape(of value: UnsafeRawBufferPointer) -> String? {
+        guard value.count > recordStart.count, value.starts(with: recordStart), value.last == UInt8(ascii: "}"),
+              !value.contains(where: { $0 < 0x20 }),
+              UTF8Text.isValid(UnsafeBufferPointer(start: value.baseAddress?.assumingMemoryBound(to: UInt8.self), count: value.count)) else {
+            return "is not a whole record (\(value.count) bytes; its stored length or bytes are damaged)"
+        }
+        return nil
     }
 
     static func seqKey(_ seq: UInt64) -> [UInt8] {

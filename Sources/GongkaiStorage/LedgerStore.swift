@@ -98,7 +98,15 @@ public final class LedgerStore: @unchecked Sendable {
         do {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
             let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
-            let indexTrusted = !logExists || markerTrusted
+            // A run that stopped without a clean close in this boot leaves its index trusted
+            // (its writes are in the page cache). A second one in a row is rebuilt from the log:
+            // damaged LMDB pages can crash liblmdb itself on a read (VERIFY, READ), and a
+            // restarted daemon would otherwise serve them until it crashed again.
+            let uncleanStops = UncleanStops(directory: directory)
+            let stoppedUncleanly = logExists && markerTrusted && { if case .openInBoot? = marker { true } else { false } }()
+            let repeatedUncleanStop = stoppedUncleanly && uncleanStops.counted() + 1 >= UncleanStops.rebuildAfter
+            if stoppedUncleanly && !repeatedUncleanStop { uncleanStops.record(uncleanStops.counted() + 1) } else { uncleanStops.clear() }
+            let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
             if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
@@ -140,8 +148,8 @@ public final class LedgerStore: @unchecked Sendable {
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
-                let reason = indexTrusted ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists)
-                    ?? "it was not trusted"
+                let reason = indexTrusted ? nil : repeatedUncleanStop ? UncleanStops.rebuildReason
+                    : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it was not trusted"
                 var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
                 if indexTrusted, case .openInBoot? = marker { found.stoppedUncleanly = true }
                 recovery = found
@@ -330,6 +338,7 @@ public final class LedgerStore: @unchecked Sendable {
             throw error
         }
         try IndexMarker.clean.write(directory: directory)
+        UncleanStops(directory: directory).clear()
     }
 
     /// Whether LMDB refuses every transaction after a fatal error (`MDB_PANIC`).

@@ -286,26 +286,54 @@ final class LedgerFormatTests: LedgerTestCase {
     /// A damaged length still under any record's bound but running past the end of data.mdb
     /// (flipped bits in a node's size field) would stop the daemon with SIGBUS once read: it
     /// is damage, for GET, READ and VERIFY alike.
-    func testARecordRunningPastTheEndOfTheFileIsDamageNotACrash() throws {
-        _ = try closedLedgerOfFiveRecords()
+    /// Sets the stored length of record `seq`'s node in data.mdb (a closed ledger of the
+    /// five `TestRecord`s) to what `length` makes of the true one, as flipped bits would.
+    private func damageStoredLength(ofRecord seq: UInt64, _ length: @escaping (Int) -> Int) throws {
         let url = URL(fileURLWithPath: directory.path + "/data.mdb")
         var bytes = [UInt8](try Data(contentsOf: url))
-        let record = TestRecord(seq: 4).record
-        let damaged = 400 << 10  // under LedgerLayout.maxRecordBytes, far past a file of a few pages
-        XCTAssertLessThan(damaged, LedgerLayout.maxRecordBytes)
+        let record = TestRecord(seq: seq).record
         func field(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
         var nodes = 0
         // LMDB's leaf node: data size (low and high 16 bits), flags, key size, key, data.
         for at in bytes.indices.dropLast(record.count) where bytes[at] == record[0] && bytes[at..<(at + record.count)].elementsEqual(record) {
             let node = at - 8 - 8
             guard node >= 0, field(node) | field(node + 2) << 16 == record.count, field(node + 6) == 8 else { continue }
-            XCTAssertLessThan(bytes.count, at + damaged, "the damaged length runs past the file")
+            let damaged = length(record.count)
             bytes[node] = UInt8(damaged & 0xFF); bytes[node + 1] = UInt8(damaged >> 8 & 0xFF)
             bytes[node + 2] = UInt8(damaged >> 16 & 0xFF); bytes[node + 3] = UInt8(damaged >> 24 & 0xFF)
             nodes += 1
         }
-        XCTAssertGreaterThan(nodes, 0, "record 4's node was found in data.mdb")
+        XCTAssertGreaterThan(nodes, 0, "record \(seq)'s node was found in data.mdb")
         try Data(bytes).write(to: url)
+    }
+
+    /// A stored length a little off (longer, shorter, zero) is damage too: the bytes it gives
+    /// are not a whole record (they were served as OK, with a newline among them that put a
+    /// pipelined client's answers out of step).
+    func testARecordLengthALittleOffIsDamageNotAnAnswer() throws {
+        let lengths: [(String, (Int) -> Int)] = [("longer", { $0 + 40 }), ("shorter", { $0 - 10 }), ("zero", { _ in 0 })]
+        for (name, length) in lengths {
+            directory.remove()
+            directory = try TemporaryDirectory()
+            _ = try closedLedgerOfFiveRecords()
+            try damageStoredLength(ofRecord: 2, length)
+            let store = try openStore()
+            XCTAssertThrowsError(try store.record(2), name) {
+                XCTAssertTrue("\($0)".contains("damaged: record 2 is not a whole record"), "\(name): \($0)")
+            }
+            XCTAssertThrowsError(try store.forEachRecord(from: 1, limit: 5) { _, _ in true }, name)
+            XCTAssertEqual(try store.record(3), TestRecord(seq: 3).record, name)
+            XCTAssertEqual(try store.verify(head: store.head).badSeq, 2, name)
+            try store.close()
+        }
+    }
+
+    func testARecordRunningPastTheEndOfTheFileIsDamageNotACrash() throws {
+        _ = try closedLedgerOfFiveRecords()
+        let damaged = 400 << 10  // under LedgerLayout.maxRecordBytes, far past a file of a few pages
+        XCTAssertLessThan(damaged, LedgerLayout.maxRecordBytes)
+        XCTAssertLessThan(LMDBEnvironment.fileSize(directory.path + "/data.mdb"), damaged)
+        try damageStoredLength(ofRecord: 4) { _ in damaged }
 
         let store = try openStore()
         XCTAssertThrowsError(try store.record(4)) {
@@ -321,7 +349,12 @@ final class LedgerFormatTests: LedgerTestCase {
     /// VERIFY checks the id key stored with each record against the record's event id, and
     /// that no two records hold the same id key (planted here past the append check).
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
-        do { try openStore().append((1...4).map { TestRecord(seq: UInt64($0)) }) }
+        // Each store is closed: a second unclean stop in a row would rebuild the index (UncleanStops).
+        do {
+            let store = try openStore()
+            try store.append((1...4).map { TestRecord(seq: UInt64($0)) })
+            try store.close()
+        }
         try raw.write { txn, open in
             let digests = try open("digests")
             let second = try XCTUnwrap(RawLedger.get(txn, digests, seqKey(2)))
@@ -332,6 +365,7 @@ final class LedgerFormatTests: LedgerTestCase {
             let report = try store.verify(head: store.head)
             XCTAssertEqual(report.badSeq, 2, "record 3 now holds record 2's id key: id 2 names two records")
             XCTAssertEqual(report.reason, "the id index does not point at this record")
+            try store.close()
         }
         try raw.write { txn, open in
             let digests = try open("digests")

@@ -206,6 +206,35 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try Answers(rebuilt), expected)
     }
 
+    /// A run that died (no close) leaves its index trusted in this boot; the second such stop
+    /// in a row has it rebuilt from the log, since damaged LMDB pages can crash liblmdb on a
+    /// read and a restart would serve them again. A clean close starts the count again.
+    func testTheSecondUncleanStopInARowRebuildsTheIndex() throws {
+        let expected: Answers
+        do {
+            let store = try open()
+            try appendBatches(store, count: 6)
+            expected = try Answers(store)
+        }  // died: no close
+        let counter = UncleanStops(directory: path)
+        do {
+            let first = try open()
+            XCTAssertFalse(first.recovery.indexRebuilt)
+            XCTAssertTrue(first.recovery.stoppedUncleanly)
+            XCTAssertEqual(counter.counted(), 1)
+            try first.close()
+        }
+        XCTAssertEqual(counter.counted(), 0, "a clean close starts the count again")
+        do { _ = try open() }  // died again, after a clean run: the first in a row
+        do { _ = try open() }  // and again: the second in a row
+        XCTAssertEqual(counter.counted(), 1)
+        let rebuilt = try open()
+        XCTAssertTrue(rebuilt.recovery.indexRebuilt)
+        XCTAssertEqual(rebuilt.recovery.rebuildReason, UncleanStops.rebuildReason)
+        XCTAssertEqual(try Answers(rebuilt), expected)
+        XCTAssertEqual(counter.counted(), 0, "a rebuild starts the count again")
+    }
+
     func testACleanCloseIsTrustedInAnyBoot() throws {
         let head: LedgerHead
         do {
@@ -481,6 +510,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
             try store.append(Array(records[..<4]))
             try store.append(Array(records[4...]))
             XCTAssertTrue(try store.verify(head: store.head).ok)
+            try store.close()  // a second unclean stop in a row would rebuild the index (UncleanStops)
         }
         // A log that differs from the index before its last record still opens; VERIFY finds it.
         try copyFiles([AppendLog.fileName], from: other, to: path)
@@ -490,6 +520,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
             XCTAssertFalse(report.ok)
             XCTAssertEqual(report.badSeq, 5)
             XCTAssertEqual(report.reason, "the append log holds other bytes for this record")
+            try store.close()
         }
         // A damaged byte inside the first frame.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: other + "/" + AppendLog.fileName))
