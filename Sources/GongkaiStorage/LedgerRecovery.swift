@@ -51,7 +51,13 @@ extension LedgerStore {
         }
         let indexed = try env.read { txn in try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(head.size)).map { Array($0) } }
         guard frame.entries.last?.record == indexed else {
-            throw LedgerMismatch("record \(head.size) differs between the append log and the LMDB index")
+            // The log's frame passed its SHA-256 to be read here; LMDB keeps no checksums, so
+            // the index is the likelier copy to be damaged (a helper's flipped bit in the last
+            // record was told to restore a backup, losing what came after it).
+            throw LedgerMismatch("record \(head.size) differs between the append log and the LMDB index",
+                                 remedy: "if the append log is this ledger's own (its frame of that record passes its SHA-256), " +
+                                    "move data.mdb aside, remove lock.mdb and index-state, and start again: the index is rebuilt from " +
+                                    "the log without losing a record (README: Damage); otherwise restore a backup")
         }
     }
 
@@ -106,7 +112,12 @@ extension LedgerStore {
 /// The append log and the LMDB index disagree in a way no crash explains.
 struct LedgerMismatch: Error {
     let message: String
-    init(_ message: String) { self.message = message }
+    /// What the operator can do; by default, restore a backup.
+    let remedy: String
+    init(_ message: String, remedy: String = "restore a backup") {
+        self.message = message
+        self.remedy = remedy
+    }
 }
 
 /// What opening a ledger did to bring its LMDB index in line with the append log.

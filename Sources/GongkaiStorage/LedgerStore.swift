@@ -184,7 +184,7 @@ public final class LedgerStore: @unchecked Sendable {
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
             Self.refuse(error.message, directory: directory)
-            throw StorageError("open \(directory)", message: error.message + "; restore a backup")
+            throw StorageError("open \(directory)", message: error.message + "; " + error.remedy)
         } catch AppendLogError.damaged(let why) {
             Self.refuse("append log damaged: " + why, directory: directory)
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
