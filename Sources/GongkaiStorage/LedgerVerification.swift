@@ -33,62 +33,71 @@ extension LedgerStore {
         var logged = LoggedRecords(reader: try appendLog.reader())
         defer { releaseResidentPages() }
         while next <= head.size, failure == nil {
-            try env.read { txn in
-                let source = TreeNodeSource(txn: txn, tree: tree)
-                let end = min(head.size, next + UInt64(Self.verifyChunkRecords) - 1)
-                var expected = next
-                try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(next)) { key, value in
-                    guard let seq = try? LedgerLayout.seq(fromKey: key) else {
-                        failure = (expected, "the index holds a damaged key (\(key.count) bytes) where record \(expected) belongs")
-                        return false
-                    }
-                    guard seq == expected else {
-                        failure = (expected, "record \(expected) is missing (found \(seq))")
-                        return false
-                    }
-                    if let damage = LedgerLayout.damagedLength(of: value, in: env) {
-                        failure = (seq, "the index's record \(damage): its length is damaged")
-                        return false
-                    }
-                    let bytes = Array(value)
-                    let decoded: RecordFormat.Decoded
-                    do {
-                        decoded = try RecordFormat.decode(bytes)
-                    } catch {
-                        failure = (seq, "record is not a canonical record: \(error)")
-                        return false
-                    }
-                    guard decoded.seq == seq else {
-                        failure = (seq, "record says it is seq \(decoded.seq)")
-                        return false
-                    }
-                    guard let id = decoded.event["id"]?.stringValue,
-                          case let idKey = LedgerLayout.idKey(id),
-                          let entry = try Self.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) else {
-                        failure = (seq, "the id key stored with this record is not its event id's")
-                        return false
-                    }
-                    guard try Self.indexNamesOnly(seq: seq, idKey: idKey, index: idIndex, txn: txn, digests: digests) else {
-                        failure = (seq, "the id index does not point at this record")
-                        return false
-                    }
-                    if let why = try logged.mismatch(seq: seq, record: bytes, idKey: idKey, eventDigest: entry.eventDigest,
-                                                     commits: { try Self.commit(endingFrom: $0, txn: txn, commits: commits) }) {
-                        failure = (seq, why)
-                        return false
-                    }
-                    for (address, hash) in frontier.append(leaf: RFC6962.leafHash(bytes)) {
-                        guard try source.subtreeHash(address) == hash else {
-                            failure = (seq, "stored Merkle node level \(address.level) index \(address.index) differs from the records")
+            var expected = next
+            func verifyChunk() throws {
+                try env.read { txn in
+                    let source = TreeNodeSource(txn: txn, tree: tree)
+                    let end = min(head.size, next + UInt64(Self.verifyChunkRecords) - 1)
+                    try LMDBValues.scan(txn, log, from: LedgerLayout.seqKey(next)) { key, value in
+                        guard let seq = try? LedgerLayout.seq(fromKey: key) else {
+                            failure = (expected, "the index holds a damaged key (\(key.count) bytes) where record \(expected) belongs")
                             return false
                         }
+                        guard seq == expected else {
+                            failure = (expected, "record \(expected) is missing (found \(seq))")
+                            return false
+                        }
+                        if let damage = LedgerLayout.damagedLength(of: value, in: env) {
+                            failure = (seq, "the index's record \(damage): its length is damaged")
+                            return false
+                        }
+                        let bytes = Array(value)
+                        let decoded: RecordFormat.Decoded
+                        do {
+                            decoded = try RecordFormat.decode(bytes)
+                        } catch {
+                            failure = (seq, "record is not a canonical record: \(error)")
+                            return false
+                        }
+                        guard decoded.seq == seq else {
+                            failure = (seq, "record says it is seq \(decoded.seq)")
+                            return false
+                        }
+                        guard let id = decoded.event["id"]?.stringValue,
+                              case let idKey = LedgerLayout.idKey(id),
+                              let entry = try Self.idEntry(seq: seq, idKey: idKey, txn: txn, digests: digests) else {
+                            failure = (seq, "the id key stored with this record is not its event id's")
+                            return false
+                        }
+                        guard try Self.indexNamesOnly(seq: seq, idKey: idKey, index: idIndex, txn: txn, digests: digests) else {
+                            failure = (seq, "the id index does not point at this record")
+                            return false
+                        }
+                        if let why = try logged.mismatch(seq: seq, record: bytes, idKey: idKey, eventDigest: entry.eventDigest,
+                                                         commits: { try Self.commit(endingFrom: $0, txn: txn, commits: commits) }) {
+                            failure = (seq, why)
+                            return false
+                        }
+                        for (address, hash) in frontier.append(leaf: RFC6962.leafHash(bytes)) {
+                            guard try source.subtreeHash(address) == hash else {
+                                failure = (seq, "stored Merkle node level \(address.level) index \(address.index) differs from the records")
+                                return false
+                            }
+                        }
+                        expected += 1
+                        if expected % UInt64(Self.verifyRecordsPerResidentCheck) == 0 { env.releaseResidentPagesIfOverBudget() }
+                        return expected <= end
                     }
-                    expected += 1
-                    if expected % UInt64(Self.verifyRecordsPerResidentCheck) == 0 { env.releaseResidentPagesIfOverBudget() }
-                    return expected <= end
+                    if failure == nil && expected <= end { failure = (expected, "record \(expected) is missing") }
+                    next = expected
                 }
-                if failure == nil && expected <= end { failure = (expected, "record \(expected) is missing") }
-                next = expected
+            }
+            do {
+                try verifyChunk()
+            } catch let damage as StorageError {
+                // LMDB or a stored node could not be read at this record (a damaged page says
+                // MDB_PAGE_NOTFOUND, a missing tree node is named): a finding, not an error.
+                failure = (expected, "the index cannot be read at record \(expected): \(damage.message)")
             }
         }
         if failure == nil, !logged.endsFrame {

@@ -346,6 +346,20 @@ final class LedgerFormatTests: LedgerTestCase {
         XCTAssertEqual(report.reason, "the index's record claims 409600 bytes, past the end of data.mdb: its length is damaged")
     }
 
+    /// A stored node or page that cannot be read in the middle of the tree (not a peak, which
+    /// the open checks) is a VERIFY finding naming the record, not an error without one.
+    func testAnIndexThatCannotBeReadInTheMiddleIsAVerifyFinding() throws {
+        _ = try closedLedgerOfFiveRecords()
+        try raw.write { txn, open in
+            RawLedger.delete(txn, try open(LedgerLayout.treeDatabase), LedgerLayout.treeKey(SubtreeAddress(level: 0, index: 1)))
+        }
+        let store = try openStore()
+        let report = try store.verify(head: store.head)
+        XCTAssertFalse(report.ok)
+        XCTAssertEqual(report.badSeq, 2, "record 2's leaf node is checked when record 2 is")
+        XCTAssertEqual(report.reason, "the index cannot be read at record 2: missing node level 0 index 1")
+    }
+
     /// VERIFY checks the id key stored with each record against the record's event id, and
     /// that no two records hold the same id key (planted here past the append check).
     func testVerifyFindsAWrongStoredIdKeyAndARepeatedId() throws {
