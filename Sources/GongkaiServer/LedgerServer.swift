@@ -112,6 +112,9 @@ public final class LedgerServer {
             domain.read { facts in facts.unitIdInAnyCatalog(unit, known: facts.size) != nil }
         }, logger: logger)
 
+        // Before the socket is bound: a SIGTERM once clients can be answered (a test stopped
+        // a daemon it had just PINGed) must stop it cleanly, not end it by the default action.
+        let signals = installStopSignals()
         let serverChannel: Channel
         do {
             if let activatedSocket {
@@ -138,7 +141,6 @@ public final class LedgerServer {
         ready.withLockedValue { $0 = true }
         notifier.notify("READY=1\nSTATUS=serving \(service.head.size) records")
 
-        let signals = installStopSignals()
         stopRequested.wait()
         signals.forEach { $0.cancel() }
 

@@ -69,6 +69,23 @@ final class StartupTests: XCTestCase {
         XCTAssertTrue(maps.contains("libjemalloc.so"), "gongkaid does not map libjemalloc")
     }
 
+    /// A SIGTERM as soon as the socket exists stops the daemon cleanly (exit 0): the stop
+    /// signals are taken before the socket is bound (a test once stopped a daemon it had just
+    /// PINGed, and it died by the signal's default action, exit status 15).
+    func testAStopRightAfterTheSocketAppearsIsClean() throws {
+        for _ in 0..<10 {
+            let daemon = DaemonProcess()
+            defer { daemon.removeFiles() }
+            let process = try daemon.launchWithoutWaiting()
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: daemon.socketPath), process.isRunning, Date() < deadline { usleep(200) }
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .exit, daemon.log)
+            XCTAssertEqual(process.terminationStatus, 0, daemon.log)
+        }
+    }
+
     /// The writer gets a core of its own: by default one event loop per core but one (at
     /// least one); `--event-loops` sets the count within its bounds.
     func testEventLoopsLeaveTheWriterACore() throws {
