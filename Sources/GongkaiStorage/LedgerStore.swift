@@ -104,8 +104,9 @@ public final class LedgerStore: @unchecked Sendable {
             // restarted daemon would otherwise serve them until it crashed again.
             let uncleanStops = UncleanStops(directory: directory)
             let stoppedUncleanly = logExists && markerTrusted && { if case .openInBoot? = marker { true } else { false } }()
-            let repeatedUncleanStop = stoppedUncleanly && uncleanStops.counted() + 1 >= UncleanStops.rebuildAfter
-            if stoppedUncleanly && !repeatedUncleanStop { uncleanStops.record(uncleanStops.counted() + 1) } else { uncleanStops.clear() }
+            let uncleanInARow = stoppedUncleanly ? uncleanStops.counted() + 1 : 0
+            let repeatedUncleanStop = uncleanInARow >= UncleanStops.rebuildAfter
+            if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
             if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
@@ -151,7 +152,7 @@ public final class LedgerStore: @unchecked Sendable {
                 let reason = indexTrusted ? nil : repeatedUncleanStop ? UncleanStops.rebuildReason
                     : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it was not trusted"
                 var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
-                if indexTrusted, case .openInBoot? = marker { found.stoppedUncleanly = true }
+                found.stoppedUncleanly = indexTrusted && stoppedUncleanly
                 recovery = found
             } else {
                 let total = head.size
