@@ -483,11 +483,19 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// Puts the answer of a request that finished later into its slot; a flush queued after
     /// the current task writes what is ready.
     private func fill(_ number: UInt64, with output: [UInt8], isAppend: Bool) {
+        replaceWaiting(number, why: "a request is answered once") { submitted in
+            if isAppend { appendLatencies.append(NIODeadline.now().uptimeNanoseconds - submitted) }
+            return .ready(output)
+        }
+    }
+
+    /// Replaces the waiting slot of request `number` with what `next` makes of it (given when
+    /// it was submitted) and queues a flush; nothing once the connection is gone.
+    private func replaceWaiting(_ number: UInt64, why: @autoclosure () -> String, _ next: (UInt64) -> Slot) {
         guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
         let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))
-        guard case .waiting(let submitted) = slots[index] else { preconditionFailure("a request is answered once") }
-        if isAppend { appendLatencies.append(NIODeadline.now().uptimeNanoseconds - submitted) }
-        slots[index] = .ready(output)
+        guard case .waiting(let submitted) = slots[index] else { preconditionFailure(why()) }
+        slots[index] = next(submitted)
         queueFlush()
     }
 
@@ -537,11 +545,7 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     /// A request taken off the loop and not answered goes back to wait for its turn.
     private func putBack(_ number: UInt64, _ request: Request) {
-        guard context != nil, number >= firstSlotNumber, number - firstSlotNumber < UInt64(slots.count) else { return }
-        let index = slots.index(slots.startIndex, offsetBy: Int(number - firstSlotNumber))
-        guard case .waiting = slots[index] else { preconditionFailure("only a request taken off the loop is put back") }
-        slots[index] = .deferred(request)
-        queueFlush()
+        replaceWaiting(number, why: "only a request taken off the loop is put back") { _ in .deferred(request) }
     }
 
     /// `request`, the front slot's, and when it is a GET the GETs waiting right behind it.
