@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "GongkaiDomainTests", dependencies: ["GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         .testTarget(name: "GongkaiProjectionsTests", dependencies: ["GongkaiProjections", "GongkaiDomain", "GongkaiJSON", "GongkaiProtocol"]),
         .testTarget(name: "GongkaiStorageTests", dependencies: ["GongkaiStorage", "GongkaiMerkle", "GongkaiJSON", "CLMDB"]),
-        .testTarget(name: "GongkaiServerTests", dependencies: ["GongkaiServer"]),
+        .testTarget(name: "GongkaiServerTests", dependencies: ["GongkaiServer", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "GongkaiIntegrationTests", dependencies: [
             "GongkaiClient", "GongkaiJSON", "GongkaiMerkle", "CLMDB", "GongkaiCheckpoint",
         ]),

@@ -34,12 +34,11 @@ struct ReadRequests {
         case .get(let seq):
             // Only acknowledged records: for a moment after a commit LMDB holds records
             // that HEAD and the writers' answers do not have yet.
-            let head = service.head.size
-            let record = seq <= head ? try storage { try service.store.record(seq) } : nil
-            guard let record else {
-                throw ProtocolError(.notFound, "no record \(seq); the log has \(head)")
+            let head = service.head
+            guard seq <= head.size else {
+                throw ProtocolError(.notFound, "no record \(seq); the log has \(head.size)")
             }
-            AnswerEncoder.ok(record, into: &output)
+            AnswerEncoder.ok(try storage { try service.store.record(seq, within: head) }, into: &output)
         case .read(let from, let limit):
             let head = service.head.size
             let available = from <= head ? Int(min(UInt64(limit), head - from + 1)) : 0

@@ -13,6 +13,10 @@ final class TailStream: CommitListener, @unchecked Sendable {
     private let service: LedgerService
     private let channel: Channel
     private var next: UInt64
+    /// The head when the TAIL began: the history up to it is checked against its leaves
+    /// like a READ; the records committed since are sent unchecked (each to every
+    /// follower, moments after this daemon wrote them).
+    private let historyThrough: UInt64
     private var ended = false
     private let wakeScheduled = NIOLockedValueBox(false)
 
@@ -20,6 +24,7 @@ final class TailStream: CommitListener, @unchecked Sendable {
         self.service = service
         self.channel = channel
         self.next = from
+        self.historyThrough = service.head.size
     }
 
     /// Starts streaming; call on the channel's event loop.
@@ -64,10 +69,15 @@ final class TailStream: CommitListener, @unchecked Sendable {
 
     private func pump() {
         channel.eventLoop.preconditionInEventLoop()
-        while !ended, channel.isActive, channel.isWritable, next <= service.head.size {
+        while !ended, channel.isActive, channel.isWritable, case let head = service.head.size, next <= head {
             var output: [UInt8] = []
             do {
-                next = try service.store.forEachRecord(from: next, limit: Self.maxChunkRecords) { _, record in
+                // Never past the durable head: LMDB already holds the batch whose fdatasync
+                // is under way, and a machine that stops before it ends loses that batch
+                // (the index is rebuilt from the log), so a follower would keep records
+                // the ledger then gives other events.
+                let limit = Int(min(UInt64(Self.maxChunkRecords), head - next + 1))
+                next = try service.store.forEachRecord(from: next, limit: limit, leavesCheckedThrough: historyThrough) { _, record in
                     AnswerEncoder.event(record, into: &output)
                     return output.count < Self.maxChunkBytes
                 }

@@ -55,6 +55,13 @@ enum LedgerLayout {
         return value
     }
 
+    /// Record `seq` is not in the index although a head covers it: seq has no gaps, so the
+    /// index is damaged (a damaged key, or a lost page), `found` the next key it holds.
+    static func missingRecord(_ seq: UInt64, found: UInt64?) -> StorageError {
+        StorageError("read", message: "the index is damaged: record \(seq) is missing\(found.map { " (found \($0))" } ?? ""); " +
+                     "VERIFY names it (README: Damage)")
+    }
+
     private static let recordStart = Array(#"{"by":""#.utf8)
 
     /// What is wrong with the shape of a stored record, or nil when it looks whole.

@@ -41,7 +41,7 @@ final class LedgerStoreReadTests: LedgerTestCase {
     }
 
     func testForEachRecordFromTheStart() throws {
-        let (seen, next) = try collect(from: 1, limit: 1000)
+        let (seen, next) = try collect(from: 1, limit: 10)
         XCTAssertEqual(seen, Array(1...10))
         XCTAssertEqual(next, 11)
     }
@@ -52,9 +52,8 @@ final class LedgerStoreReadTests: LedgerTestCase {
         XCTAssertEqual(try collect(from: 10, limit: 1).0, [10])
         XCTAssertEqual(try collect(from: 10, limit: 1).1, 11)
         XCTAssertEqual(try collect(from: 1, limit: 1).0, [1])
-        // A limit past the end stops at the end.
-        XCTAssertEqual(try collect(from: 8, limit: 100).0, [8, 9, 10])
-        XCTAssertEqual(try collect(from: 8, limit: 100).1, 11)
+        XCTAssertEqual(try collect(from: 8, limit: 3).0, [8, 9, 10])
+        XCTAssertEqual(try collect(from: 8, limit: 3).1, 11)
     }
 
     func testForEachRecordWithLimitZeroCallsNothing() throws {
@@ -70,11 +69,15 @@ final class LedgerStoreReadTests: LedgerTestCase {
         XCTAssertEqual(try collect(from: 1, limit: 100, stopAfter: 1).1, 2)
     }
 
-    func testForEachRecordFromPastTheEnd() throws {
-        XCTAssertEqual(try collect(from: 11, limit: 100).0, [])
-        XCTAssertEqual(try collect(from: 11, limit: 100).1, 11)
-        XCTAssertEqual(try collect(from: 500, limit: 100).0, [])
-        XCTAssertEqual(try collect(from: 500, limit: 100).1, 500)
+    /// The caller bounds the limit by a head: records it covers that the index lacks are
+    /// damage, not the end of the ledger.
+    func testForEachRecordPastTheEndIsDamage() throws {
+        for (from, limit, missing) in [(8, 100, 11), (11, 100, 11), (500, 1, 500)] as [(UInt64, Int, UInt64)] {
+            XCTAssertThrowsError(try collect(from: from, limit: limit), "\(from) \(limit)") {
+                XCTAssertTrue("\($0)".contains("the index is damaged: record \(missing) is missing"), "\($0)")
+            }
+        }
+        XCTAssertEqual(try collect(from: 11, limit: 0).1, 11)
     }
 
     func testForEachRecordRethrowsFromTheBody() throws {

@@ -79,7 +79,7 @@ extension LedgerStore {
     /// All records, through forEachRecord.
     func allRecords() throws -> [[UInt8]] {
         var records: [[UInt8]] = []
-        try forEachRecord(from: 1, limit: Int.max) { _, bytes in
+        try forEachRecord(from: 1, limit: Int(head.size)) { _, bytes in
             records.append(Array(bytes))
             return true
         }
