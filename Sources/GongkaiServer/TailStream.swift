@@ -13,10 +13,6 @@ final class TailStream: CommitListener, @unchecked Sendable {
     private let service: LedgerService
     private let channel: Channel
     private var next: UInt64
-    /// The head when the TAIL began: the history up to it is checked against its leaves
-    /// like a READ; the records committed since are sent unchecked (each to every
-    /// follower, moments after this daemon wrote them).
-    private let historyThrough: UInt64
     private var ended = false
     private let wakeScheduled = NIOLockedValueBox(false)
 
@@ -24,7 +20,6 @@ final class TailStream: CommitListener, @unchecked Sendable {
         self.service = service
         self.channel = channel
         self.next = from
-        self.historyThrough = service.head.size
     }
 
     /// Starts streaming; call on the channel's event loop.
@@ -77,7 +72,7 @@ final class TailStream: CommitListener, @unchecked Sendable {
                 // (the index is rebuilt from the log), so a follower would keep records
                 // the ledger then gives other events.
                 let limit = Int(min(UInt64(Self.maxChunkRecords), head - next + 1))
-                next = try service.store.forEachRecord(from: next, limit: limit, leavesCheckedThrough: historyThrough) { _, record in
+                next = try service.store.forEachRecord(from: next, limit: limit) { _, record in
                     AnswerEncoder.event(record, into: &output)
                     return output.count < Self.maxChunkBytes
                 }

@@ -383,25 +383,8 @@ public final class LedgerStore: @unchecked Sendable {
     /// The stored bytes of record `seq`, or nil past the end.
     public func record(_ seq: UInt64) throws -> [UInt8]? {
         try env.read { txn in
-            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array(try servable($0, seq: seq, txn: txn, checkingLeaf: true)) }
+            try LMDBValues.get(txn, log, key: LedgerLayout.seqKey(seq)).map { Array(try LedgerLayout.checkedRecord($0, seq: seq, in: env)) }
         }
-    }
-
-    /// `value`, record `seq` read in `txn` to be served, once its length and shape are
-    /// whole (`LedgerLayout.checkedRecord`) and, with `checkingLeaf`, it hashes to its leaf
-    /// in the stored Merkle tree. LMDB keeps no checksums: a flipped bit that leaves the
-    /// record well-formed was served as OK until VERIFY, and a client holding it could not
-    /// prove it against any root. (A damaged leaf is damage too; either way the index is
-    /// rebuilt from the log, whose frames carry their SHA-256.)
-    private func servable(_ value: UnsafeRawBufferPointer, seq: UInt64, txn: OpaquePointer, checkingLeaf: Bool) throws -> UnsafeRawBufferPointer {
-        let record = try LedgerLayout.checkedRecord(value, seq: seq, in: env)
-        guard checkingLeaf else { return record }
-        let stored = try LMDBValues.get(txn, tree, key: LedgerLayout.treeKey(SubtreeAddress(level: 0, index: seq - 1)))
-        guard let stored, stored.elementsEqual(RFC6962.leafHash(record).bytes) else {
-            throw StorageError("read", message: "damaged: record \(seq) does not hash to its leaf in the Merkle tree " +
-                               "(\(stored == nil ? "no leaf is stored" : "one of the two was changed")); VERIFY names the first damage (README: Damage)")
-        }
-        return record
     }
 
     /// The stored bytes of record `seq`, which a head the caller was given covers: a record
@@ -416,12 +399,9 @@ public final class LedgerStore: @unchecked Sendable {
     /// transaction, stopping early after a record for which `body` returns false; returns the
     /// seq after the last one given. The bytes are valid only during the call. The caller
     /// bounds `limit` by a head it was given, so every one of those records was committed:
-    /// one the index lacks is damage, never the end of the ledger. Records up to
-    /// `leavesCheckedThrough` must hash to their leaves (`servable`); a TAIL checks the
-    /// history it catches up on, not each record it is sent moments after its commit.
+    /// one the index lacks is damage, never the end of the ledger.
     @discardableResult
-    public func forEachRecord(from: UInt64, limit: Int, leavesCheckedThrough: UInt64 = .max,
-                              _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
+    public func forEachRecord(from: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
         precondition(from >= 1 && limit >= 0)
         var next = from
         guard limit > 0 else { return next }
@@ -433,7 +413,7 @@ public final class LedgerStore: @unchecked Sendable {
                 // Seq has no gaps: the cursor must land on exactly the next seq; if not, the
                 // index is damaged (the append path cannot leave a gap).
                 guard seq == next else { throw LedgerLayout.missingRecord(next, found: seq) }
-                stopped = try !body(seq, try servable(value, seq: seq, txn: txn, checkingLeaf: seq <= leavesCheckedThrough))
+                stopped = try !body(seq, try LedgerLayout.checkedRecord(value, seq: seq, in: env))
                 next += 1
                 return !stopped && next < end
             }
