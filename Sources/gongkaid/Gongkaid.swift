@@ -36,25 +36,25 @@ struct Gongkaid: ParsableCommand {
     @Option(name: .long, help: "Origin line of the signed checkpoints (default: the signing key's name).")
     var checkpointOrigin: String?
 
-    @Option(name: .long, help: "Longest request line in bytes.")
+    @Option(name: .long, parsing: .unconditional, help: "Longest request line in bytes.")
     var maxLineBytes: Int = 1 << 20
 
-    @Option(name: .long, help: "Most client connections open at once.")
+    @Option(name: .long, parsing: .unconditional, help: "Most client connections open at once.")
     var maxConnections: Int = 4_096
 
-    @Option(name: .long, help: ArgumentHelp("Most connections one uid may hold at once (default: three quarters of --max-connections).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Most connections one uid may hold at once (default: three quarters of --max-connections).", valueName: "n"))
     var maxConnectionsPerUid: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Threads that read, parse and answer connections (default: one per core but the writer's, at least one).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads that read, parse and answer connections (default: one per core but the writer's, at least one).", valueName: "n"))
     var eventLoops: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit of its own (a half line then counts as silence under --idle-timeout).", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Seconds from the first byte of a request line to its end before the connection is answered ERR bad-request and closed; 0: no limit of its own (a half line then counts as silence under --idle-timeout).", valueName: "seconds"))
     var lineTimeout: Int = 30
 
-    @Option(name: .long, help: ArgumentHelp("Seconds a connection may send nothing while it has no answers in flight and no TAIL before it is closed; 0: no limit.", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Seconds a connection may send nothing while it has no answers in flight and no TAIL before it is closed; 0: no limit.", valueName: "seconds"))
     var idleTimeout: Int = 900
 
-    @Option(name: .long, help: ArgumentHelp("Initial LMDB map size in bytes; it grows by itself.", visibility: .hidden))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Initial LMDB map size in bytes; it grows by itself.", visibility: .hidden))
     var initialMapBytes: Int = 1 << 30
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")

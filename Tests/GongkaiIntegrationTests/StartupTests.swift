@@ -108,10 +108,13 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(try three.connect().readLineAfter("PING"), #"OK {"pong":true}"#)
         three.stop()
 
-        for wrong in ["0", "257", "-1"] {
-            let (status, log) = try DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--event-loops", wrong]).startExpectingFailure()
+        // A negative number is a value, not an unknown option ("Missing value").
+        for wrong in ["0", "257", "-1", "-3"] {
+            let refused = DaemonProcess(stateDirectory: daemon.stateDirectory, arguments: ["--event-loops", wrong])
+            let earlier = refused.log.count  // the state directory's log is shared: read only this run's lines
+            let (status, log) = try refused.startExpectingFailure()
             XCTAssertEqual(status, 64, log)
-            XCTAssertTrue(log.contains("--event-loops must be between 1 and 256"), log)
+            XCTAssertTrue(log.dropFirst(earlier).contains("--event-loops must be between 1 and 256"), "\(wrong): \(log.dropFirst(earlier))")
         }
     }
 
