@@ -149,7 +149,11 @@ public final class LedgerStore: @unchecked Sendable {
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
-                let reason = indexTrusted ? nil : repeatedUncleanStop ? UncleanStops.rebuildReason
+                // A trusted marker with no index (moved aside by hand, or emptied) is a rebuild too,
+                // and the journal says so.
+                let reason = indexTrusted
+                    ? (dataExists || existingLog.lastSeq == 0 ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: false))
+                    : repeatedUncleanStop ? UncleanStops.rebuildReason
                     : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it was not trusted"
                 var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
                 found.stoppedUncleanly = indexTrusted && stoppedUncleanly

@@ -250,6 +250,29 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try IndexMarker.read(directory: path), .openInBoot("boot-b"), "open again: no longer clean")
     }
 
+    /// An index moved aside (README: Damage) or left empty under a clean marker is rebuilt
+    /// from the log like any other, and the start says why (it said nothing).
+    func testAMissingOrEmptyIndexUnderACleanMarkerIsARebuildThatSaysSo() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+            try store.close()
+            head = store.head
+        }
+        for empty in [false, true] {
+            XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
+            try FileManager.default.removeItem(atPath: path + "/data.mdb")
+            try FileManager.default.removeItem(atPath: path + "/lock.mdb")
+            if empty { XCTAssertTrue(FileManager.default.createFile(atPath: path + "/data.mdb", contents: nil)) }
+            let rebuilt = try open()
+            XCTAssertEqual(rebuilt.recovery.rebuildReason, "there was no LMDB index (data.mdb missing or empty)", "empty: \(empty)")
+            XCTAssertEqual(rebuilt.head, head)
+            try rebuilt.close()
+        }
+        XCTAssertNil(try open().recovery.rebuildReason, "a whole index under a clean marker is no rebuild")
+    }
+
     func testAnUnknownBootOrAMissingMarkerTrustsNothing() throws {
         let head: LedgerHead
         do {
