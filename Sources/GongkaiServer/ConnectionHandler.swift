@@ -62,9 +62,6 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var cachedRecordedBy: (principal: Principal, by: String)?
     /// Set once the connection's places are given back (`givePlaceBack`).
     private var placeGivenBack = false
-    /// The peer's user's groups, looked up again under each new policy: a reload is when an
-    /// admin expects a change of /etc/group (a clerk removed from a group) to take effect.
-    private var cachedGroups: (generation: UInt64, groups: [UInt32])?
 
     /// Shut at the in-flight limit: the decoder then holds further lines back, raw.
     private let gate: InputGate
@@ -91,11 +88,13 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         givePlaceBack()
     }
 
-    /// The connection's places (`--max-connections`, its uid's) are free again, once.
+    /// The connection's places (`--max-connections`, its uid's) are free again, and its
+    /// peer's groups are no longer kept for it, once.
     private func givePlaceBack() {
         guard !placeGivenBack else { return }
         placeGivenBack = true
         service.stats.connectionClosed(uid: peer.uid)
+        service.access.connectionClosed(peer.identity)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -361,14 +360,15 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
-    /// The peer's principal under the access rules in force now.
+    /// The peer's principal under the access rules in force now. Its groups were looked up
+    /// off the loop, when the connection opened or by the reload that brought these rules
+    /// (AccessControl): a reload is when an admin expects a change of /etc/group (a clerk
+    /// removed from a group) to take effect.
     private func currentPrincipal() -> Principal? {
-        let (generation, policy) = service.access.snapshot
+        let (generation, policy, groups) = service.access.rules(for: peer.identity)
         if let cached = cachedPrincipal, cached.generation == generation { return cached.principal }
-        let principal = policy.principal(uid: peer.uid, gid: peer.gid) { [self] in
-            if let cached = cachedGroups, cached.generation == generation { return cached.groups }
-            let groups = UserGroups.of(uid: peer.uid, gid: peer.gid)
-            cachedGroups = (generation, groups)
+        let principal = policy.principal(uid: peer.uid, gid: peer.gid) {
+            guard let groups else { preconditionFailure("an open connection's groups are looked up before its rules need them") }
             return groups
         }
         cachedPrincipal = (generation, principal)

@@ -250,13 +250,17 @@ public final class LedgerServer {
                         try channel.pipeline.syncOperations.addHandler(RefusedConnection(maxConnections: maxConnections))
                     }
                 }
-                return PeerCredentials.of(channel).flatMapThrowing { peer in
+                return PeerCredentials.of(channel).flatMap { peer -> EventLoopFuture<PeerCredentials?> in
                     guard service.stats.connectionOfUid(peer.uid, limit: maxPerUid) else {
                         // Counted refused already: a pipeline gone meanwhile (the channel
                         // closed) must not count it closed as well.
                         try? channel.pipeline.syncOperations.addHandler(RefusedConnection(uid: peer.uid, maxConnectionsPerUid: maxPerUid))
-                        return
+                        return channel.eventLoop.makeSucceededFuture(nil)
                     }
+                    // Its groups, if the access rules need them, are looked up off the loop first.
+                    return service.access.connectionOpening(peer.identity, on: channel.eventLoop).map { peer }
+                }.flatMapThrowing { peer in
+                    guard let peer else { return }
                     do {
                         let gate = InputGate()
                         let handler = ConnectionHandler(service: service, peer: peer, gate: gate)
@@ -265,6 +269,7 @@ public final class LedgerServer {
                         try channel.pipeline.syncOperations.addHandler(handler)
                         connections.add(channel, handler)
                     } catch {
+                        service.access.connectionClosed(peer.identity)
                         service.stats.givePlaceBack(uid: peer.uid)  // counted closed below
                         throw error
                     }

@@ -14,6 +14,9 @@ public struct PeerCredentials: Equatable, Sendable {
         self.gid = gid
     }
 
+    /// Who the peer is for group rules.
+    var identity: PeerIdentity { PeerIdentity(uid: uid, gid: gid) }
+
     /// Asks the kernel for the peer of an accepted Unix-socket channel.
     static func of(_ channel: Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? SocketOptionProvider else {

@@ -3,20 +3,122 @@ import Foundation
 import Glibc
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
-/// The access policy in force, swapped whole on SIGHUP. Connections look their principal up
-/// per request; `generation` lets them cache it until the next swap.
+/// A connection's peer as far as group rules go: its uid and the gid it connected with.
+struct PeerIdentity: Hashable, Sendable {
+    let uid: UInt32
+    let gid: UInt32
+}
+
+/// The access policy in force, swapped whole on SIGHUP, with the groups of the open
+/// connections' peers that its group rules need. Connections look their principal up per
+/// request; `generation` lets them cache it until the next swap.
+///
+/// Groups come from NSS (getpwuid_r, getgrouplist), which may ask a directory server (sssd,
+/// LDAP) and wait for it: never on an event loop, where one slow answer would stall every
+/// connection the loop serves. A connection's groups are looked up before its handlers are
+/// added (`connectionOpening`), and a reload looks up those of every open connection before
+/// the new rules take effect (a clerk removed from a group loses the principal on the
+/// connection held open).
 final class AccessControl: @unchecked Sendable {
-    private let current: NIOLockedValueBox<(generation: UInt64, policy: AccessPolicy)>
-
-    init(policy: AccessPolicy) {
-        current = NIOLockedValueBox((0, policy))
+    private struct Rules {
+        var generation: UInt64
+        var policy: AccessPolicy
+        /// The groups of each open peer the policy needs them for, looked up for this generation.
+        var groups: [PeerIdentity: [UInt32]] = [:]
+        /// Open connections per peer: its groups are kept while one is open.
+        var open: [PeerIdentity: Int] = [:]
+        /// A reload is looking up groups: no connection is counted open until it has swapped
+        /// (one counted meanwhile could lack the groups the new rules need).
+        var reloading = false
     }
 
-    var snapshot: (generation: UInt64, policy: AccessPolicy) { current.withLockedValue { $0 } }
+    private let current: NIOLockedValueBox<Rules>
+    /// Held by a reload from its first look-up to its swap; the slow way waits it out.
+    private let reloadLock = NSLock()
+    private let lookUpGroups: @Sendable (PeerIdentity) -> [UInt32]
+    /// Where connections' group look-ups run, one at a time (a few threads at most, however
+    /// slow the directory).
+    private let lookupQueue = DispatchQueue(label: "gongkai-group-lookups")
 
+    init(policy: AccessPolicy, lookUpGroups: @escaping @Sendable (PeerIdentity) -> [UInt32] = { UserGroups.of(uid: $0.uid, gid: $0.gid) }) {
+        current = NIOLockedValueBox(Rules(generation: 0, policy: policy))
+        self.lookUpGroups = lookUpGroups
+    }
+
+    var snapshot: (generation: UInt64, policy: AccessPolicy) { current.withLockedValue { ($0.generation, $0.policy) } }
+
+    /// The rules in force and `peer`'s groups under them (nil when they need none).
+    func rules(for peer: PeerIdentity) -> (generation: UInt64, policy: AccessPolicy, groups: [UInt32]?) {
+        current.withLockedValue { ($0.generation, $0.policy, $0.groups[peer]) }
+    }
+
+    /// Swaps in `policy` once the groups it needs of every open peer are looked up (on the
+    /// caller's thread: the reload's, off the event loops).
     func replace(with policy: AccessPolicy) {
-        current.withLockedValue { $0 = ($0.generation + 1, policy) }
+        reloadLock.lock()
+        defer { reloadLock.unlock() }
+        let peers = current.withLockedValue { rules -> [PeerIdentity] in
+            rules.reloading = true
+            return Array(rules.open.keys)
+        }
+        var groups: [PeerIdentity: [UInt32]] = [:]
+        for peer in peers where policy.needsGroups(uid: peer.uid) { groups[peer] = lookUpGroups(peer) }
+        current.withLockedValue { rules in
+            // Peers only closed meanwhile (none was counted open while `reloading`).
+            assert(rules.open.keys.allSatisfy { peers.contains($0) }, "no peer opens during a reload")
+            rules.generation += 1
+            rules.policy = policy
+            rules.groups = groups.filter { rules.open[$0.key] != nil }
+            rules.reloading = false
+        }
+    }
+
+    /// Counts a connection from `peer` open, with its groups looked up first if the rules need
+    /// them and do not have them yet; the future completes on `eventLoop` once it is counted.
+    /// Look-ups run on a queue of their own, never on the loop.
+    func connectionOpening(_ peer: PeerIdentity, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        // Usually nothing to look up: counted at once, without leaving the loop.
+        let counted = current.withLockedValue { rules -> Bool in
+            guard !rules.reloading, !rules.policy.needsGroups(uid: peer.uid) || rules.groups[peer] != nil else { return false }
+            rules.open[peer, default: 0] += 1
+            return true
+        }
+        if counted { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        lookupQueue.async { [self] in
+            while true {
+                // Wait out a reload under way, then look up under the rules in force; a reload
+                // that swapped meanwhile (it did not know this peer) sends it round again.
+                reloadLock.lock()
+                reloadLock.unlock()
+                let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid) && $0.groups[peer] == nil) }
+                let found = needed ? lookUpGroups(peer) : nil
+                let done = current.withLockedValue { rules -> Bool in
+                    guard rules.generation == generation, !rules.reloading else { return false }
+                    if let found { rules.groups[peer] = found }
+                    rules.open[peer, default: 0] += 1
+                    return true
+                }
+                if done { break }
+            }
+            promise.succeed()
+        }
+        return promise.futureResult
+    }
+
+    /// A connection counted by `connectionOpening` has closed.
+    func connectionClosed(_ peer: PeerIdentity) {
+        current.withLockedValue { rules in
+            guard let count = rules.open[peer] else { preconditionFailure("a peer closed more connections than it opened") }
+            if count > 1 {
+                rules.open[peer] = count - 1
+            } else {
+                rules.open.removeValue(forKey: peer)
+                rules.groups.removeValue(forKey: peer)
+            }
+        }
     }
 
     /// Whether a unit (id or Chinese name) is in some adopted catalog; set once the ledger's

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import GongkaiJSON
+import NIOPosix
 
 /// A reason an access file cannot be used; the daemon refuses to start (or keeps its old rules
 /// on SIGHUP) and logs it.
@@ -107,6 +108,8 @@ public enum AccessFile {
 /// (`sg gongkai`, a service's `Group=`).
 enum UserGroups {
     static func of(uid: UInt32, gid: UInt32) -> [UInt32] {
+        // NSS may wait on a directory server: never on an event loop (AccessControl).
+        assert(MultiThreadedEventLoopGroup.currentEventLoop == nil, "group look-ups never run on an event loop")
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -79,6 +79,12 @@ public struct AccessPolicy: Equatable, Sendable {
         }
     }
 
+    /// Whether the principal of a peer from `uid` depends on its groups: no rule names the uid
+    /// and some rule names groups.
+    public func needsGroups(uid: UInt32) -> Bool {
+        !rules.contains(where: { $0.uids.contains(uid) }) && rules.contains(where: { !$0.gids.isEmpty })
+    }
+
     /// The principal of a peer: the first rule naming its uid in `users`; else the first rule
     /// one of whose `groups` is the peer's gid or a supplementary group of its user; else nil.
     public func principal(uid: UInt32, gid: UInt32, supplementaryGroups: () -> [UInt32]) -> Principal? {
