@@ -3,7 +3,8 @@ import GongkaiJSON
 
 /// BULLETIN <YYYY-MM>: what the county office's monthly 政务公开月报 reports for a month,
 /// judged at the month's last day — per unit: publications in the month, obligations found
-/// missed, overdue and late replies, notices issued, escalation state; and the five units
+/// missed, deadline tasks done late in the month, overdue and late replies, notices issued,
+/// escalation state; and the five units
 /// that published least, with every unit tied with the fifth (tied units share a rank,
 /// 并列: a published list that names units must not pick among equals). Pure.
 public enum BulletinReport {
@@ -38,7 +39,7 @@ public enum BulletinReport {
             return .object(base)
         }
         var rows: [(unit: CatalogUnit, publications: Int, json: JSONValue)] = []
-        var totals = (publications: 0, missed: 0, overdue: 0, late: 0, notices: 0, interviewRequired: 0)
+        var totals = (publications: 0, missed: 0, lateTasks: 0, overdue: 0, late: 0, notices: 0, interviewRequired: 0)
         for unit in catalog.units {
             let facts = view.unitFacts(unit.id)
             let publications = view.counted(facts.publications, asof: last).filter { $0.date >= first }.count
@@ -48,6 +49,11 @@ public enum BulletinReport {
             let (_, entries) = ComplianceEvaluation.evaluate(unit: unit.id, view: view, asof: last)
             let missed = entries.filter { ($0.status == .missed || $0.status == .pending) && $0.end >= first && $0.end <= last && $0.label != "replies" }
                 .map { "\($0.obligation) \($0.label)" }
+            // Done this month after the due date: a task due and done late within one month was
+            // never found missed, and no bulletin reported it (one done a month later was missed
+            // in its due month's). A late task is reported in the month it was done.
+            let lateTasks = entries.filter { $0.status == .late && ($0.done.map { $0 >= first && $0 <= last } ?? false) }
+                .map { "\($0.obligation) \($0.label)" }
             let inquiries = InquiryEvaluation.all(unit: unit.id, view: view, asof: last)
             let overdue = inquiries.filter { $0.state == .overdue }.map(\.inquiry)
             let late = inquiries.filter { $0.state == .late && ($0.replied.map { $0 >= first } ?? false) }.map(\.inquiry)
@@ -55,13 +61,15 @@ public enum BulletinReport {
             let escalation = EscalationEvaluation.evaluate(unit: unit.id, view: view, asof: last)
             totals.publications += publications
             totals.missed += missed.count
+            totals.lateTasks += lateTasks.count
             totals.overdue += overdue.count
             totals.late += late.count
             totals.notices += notices.count
             if escalation?.state == .interviewRequired { totals.interviewRequired += 1 }
             let row: JSONValue = [
                 "unit": .string(unit.id), "name": .string(unit.name), "publications": .number(Double(publications)),
-                "missed": .array(missed.map { .string($0) }), "overdueReplies": .array(overdue.map { .string($0) }),
+                "missed": .array(missed.map { .string($0) }), "lateTasks": .array(lateTasks.map { .string($0) }),
+                "overdueReplies": .array(overdue.map { .string($0) }),
                 "lateReplies": .array(late.map { .string($0) }),
                 "notices": .array(notices.map { ["level": .string($0.value), "date": .string($0.date.description)] }),
                 "escalation": .string(escalation?.state.rawValue ?? "clear"),
@@ -78,6 +86,7 @@ public enum BulletinReport {
         let owed = EscalationEvaluation.owedFromLastYear(view: view, asof: last)
         if !owed.isEmpty { base["owedFromLastYear"] = .array(owed) }
         base["totals"] = ["publications": .number(Double(totals.publications)), "missed": .number(Double(totals.missed)),
+                          "lateTasks": .number(Double(totals.lateTasks)),
                           "overdueReplies": .number(Double(totals.overdue)), "lateReplies": .number(Double(totals.late)),
                           "notices": .number(Double(totals.notices)), "interviewRequired": .number(Double(totals.interviewRequired))]
         return .object(base)

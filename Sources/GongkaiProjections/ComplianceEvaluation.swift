@@ -8,6 +8,8 @@ public struct ComplianceEntry: Equatable, Sendable {
     public let label: String
     public let status: Status
     public let end: BusinessDate
+    /// A deadline task's completion counted for it (nil for periods and replies).
+    public var done: BusinessDate? = nil
 }
 
 /// A unit's obligations judged at a business date (COMPLIANCE). Pure.
@@ -92,7 +94,7 @@ public enum ComplianceEvaluation {
                 object["due"] = .string(due.description)
                 object["status"] = .string(status.rawValue)
                 object["completed"] = done.map { .string($0.description) } ?? .null
-                entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due))
+                entries.append(ComplianceEntry(obligation: obligation.id, label: due.description, status: status, end: due, done: done))
             case .reply(_, _, _, let channels):
                 // The inquiries received in the year asked for; those of other years answer to
                 // their own year's obligation. The year asked, not the table's: a year without

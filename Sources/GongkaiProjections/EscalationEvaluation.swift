@@ -52,7 +52,9 @@ public enum EscalationEvaluation {
         let state: EscalationStatus.State
         var interviewedAt: BusinessDate?
         if let trigger {
-            interviewedAt = view.counted(facts.interviews, asof: asof).map(\.date).filter { $0 >= trigger.date }.min()
+            // Held on or after the requirement, and by the end of the next year (EventValidator):
+            // a year judged by another year's table must not take an interview years later.
+            interviewedAt = view.counted(facts.interviews, asof: asof).map(\.date).filter { $0 >= trigger.date && $0.year <= year + 1 }.min()
             state = interviewedAt == nil ? .interviewRequired : .interviewed
         } else {
             state = oneShort ? .watch : .clear

@@ -73,12 +73,18 @@ public enum EventValidator {
                 lastYear.catalogSeq != view.catalogSeq
                     && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
             } ?? false
+            // By the end of the year after the requirement's: a year with no table of its own
+            // is judged by an earlier one, whose requirement must not take an interview later.
+            if let status, status.state == .interviewRequired, date.year > status.year + 1, !owedFromLastYear {
+                throw DomainError("at", "\(unit)'s interview required in \(status.year) can be held until the end of \(status.year + 1), not on \(date)" +
+                                  " (\(date.year) is judged by \(status.year)'s table until \(date.year)'s own is adopted)")
+            }
             guard status?.state == .interviewRequired || owedFromLastYear else {
                 throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" +
                                   " (an interview owed from a year can be held until the end of the next)")
             }
         default:
-            try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog)
+            try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog, calendar: view.calendar)
         }
         return event.withUnit(unit)
     }
@@ -103,7 +109,7 @@ public enum EventValidator {
 
     /// `counted`: the inquiry's owner and counted steps (`LedgerView.counted(inquiry:)`).
     private static func checkInquiryStep(_ event: DomainEvent, counted: (owner: String, steps: [Dated<InquiryStep>])?, unit: String,
-                                         date: BusinessDate, catalog: Catalog) throws {
+                                         date: BusinessDate, catalog: Catalog, calendar: WorkingDayCalendar) throws {
         let inquiry = event.body.inquiry!
         guard let (owner, steps) = counted else {
             throw DomainError("inquiry", "unknown inquiry \(inquiry)")
@@ -151,6 +157,25 @@ public enum EventValidator {
             guard date >= requested else { throw DomainError("at", "\(date) is before the correction was requested (\(requested))") }
         default:
             break
+        }
+        // Steps are recorded in the order they happened: a verdict must not turn on which was
+        // appended first (an extension dated after a reply recorded before it made the reply
+        // on time once asof passed the extension's date).
+        if let latest = steps.last(where: { $0.date > date }) {
+            throw DomainError("at", "\(date) is before \(inquiry)'s step of \(latest.date) (\(latest.value.eventType.rawValue)); record its steps in the order they happened")
+        }
+        // An extension, or a request for a correction (which stops the count until the
+        // correction arrives), comes while the count runs: once the due date has passed, it
+        // would clear a reply's lateness after the fact.
+        let stopsOrLengthens: String? = switch event.body {
+        case .inquiryExtended: "an extension"
+        case .correctionRequested: "a correction request"
+        default: nil
+        }
+        if let what = stopsOrLengthens,
+           let due = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: steps, catalog: catalog, calendar: calendar, asof: date)?.due,
+           date > due {
+            throw DomainError("at", "\(inquiry) was due \(due); \(what) dated \(date), after it, cannot change that")
         }
     }
 }

@@ -18,6 +18,19 @@ public enum InquiryStep: Sendable {
     case correctionRequested
     case correctionReceived
     case replied
+
+    /// The event type that records this step.
+    public var eventType: EventType {
+        switch self {
+        case .received: .inquiryReceived
+        case .extended: .inquiryExtended
+        case .paused: .inquiryPaused
+        case .resumed: .inquiryResumed
+        case .correctionRequested: .inquiryCorrectionRequested
+        case .correctionReceived: .inquiryCorrectionReceived
+        case .replied: .inquiryReplied
+        }
+    }
 }
 
 /// Everything recorded about one unit, each list in seq order.

@@ -218,4 +218,24 @@ final class BulletinOwedFormatTests: XCTestCase {
         XCTAssertFalse(BulletinFormat.table(without, county: "上游县").contains("上年度应约谈尚未约谈"))
         XCTAssertFalse(BulletinFormat.markdown(without, county: "上游县").contains("上年度应约谈尚未约谈"))
     }
+
+    /// `lateTasks`: deadline tasks done in the month after their due date, in both forms.
+    func testTasksDoneLateAreListedInTheTableAndTheMarkdown() throws {
+        let answer = try JSONParser.parse(#"""
+            {"asof":"2023-07-31","catalog":"shangyou-2023","fewestPublications":[],"known":40,"month":"2023-07","totals":{},
+             "units":[{"unit":"shuangxi","name":"双溪乡","publications":0,"missed":[],"lateTasks":["T09 2023-07-30"],
+                       "overdueReplies":[],"lateReplies":[],"notices":[],"escalation":"clear"}]}
+            """#)
+        let bulletin = try Bulletin(json: answer)
+        XCTAssertEqual(bulletin.units.map(\.lateTasks), [["T09 2023-07-30"]])
+        let table = BulletinFormat.table(bulletin, county: "上游县")
+        XCTAssertTrue(table.contains("逾期完成事项（截止日期）"), table.joined(separator: "\n"))
+        XCTAssertTrue(table.contains("  双溪乡（shuangxi）：T09 2023-07-30"), table.joined(separator: "\n"))
+        let markdown = BulletinFormat.markdown(bulletin, county: "上游县")
+        XCTAssertTrue(markdown.contains("## 逾期完成事项（截止日期）\n\n- 双溪乡（shuangxi）：T09 2023-07-30"), markdown)
+        // A daemon before lateTasks: no section.
+        var older = answer.objectValue!
+        older["units"] = .array([.object(answer["units"]!.arrayValue![0].objectValue!.filter { $0.key != "lateTasks" })])
+        XCTAssertFalse(BulletinFormat.markdown(try Bulletin(json: .object(older)), county: "上游县").contains("逾期完成事项"))
+    }
 }

@@ -69,6 +69,28 @@ final class BulletinTests: XCTestCase {
         XCTAssertNil(june["calendarNote"], "2023 has a holiday calendar")
     }
 
+    /// A deadline task done late is reported in the month it was done: one due and done late
+    /// within a month was never found missed, and no bulletin named it.
+    func testATaskDoneLateIsReportedInTheMonthItWasDone() throws {
+        let fixture = try FactsFixture()
+        try fixture.append(["type": "task.completed", "unit": "shuangxi", "obligation": "T09", "at": "2023-07-31"])
+        try fixture.append(["type": "task.completed", "unit": "anhe", "obligation": "T09", "at": "2023-08-01"])
+        try fixture.append(["type": "task.completed", "unit": "dongshan", "obligation": "T09", "at": "2023-07-30"])
+        let july = BulletinReport.answer(year: 2023, month: 7, view: fixture.view())
+        let august = BulletinReport.answer(year: 2023, month: 8, view: fixture.view())
+        func list(_ answer: JSONValue, _ unit: String, _ key: String) -> [String] {
+            row(answer, unit)[key]!.arrayValue!.compactMap(\.stringValue).filter { $0.hasPrefix("T09") }
+        }
+        XCTAssertEqual(list(july, "shuangxi", "lateTasks"), ["T09 2023-07-30"])
+        XCTAssertEqual(list(july, "shuangxi", "missed"), [])
+        XCTAssertEqual(list(july, "anhe", "missed"), ["T09 2023-07-30"], "not done by July's end")
+        XCTAssertEqual(list(july, "anhe", "lateTasks"), [])
+        XCTAssertEqual(list(august, "anhe", "lateTasks"), ["T09 2023-07-30"], "done late in August")
+        XCTAssertEqual(list(july, "dongshan", "lateTasks") + list(july, "dongshan", "missed"), [], "done on the due date")
+        XCTAssertEqual(july["totals"]?["lateTasks"]?.integerValue, 1)
+        XCTAssertEqual(august["totals"]?["lateTasks"]?.integerValue, 1)
+    }
+
     func testAMonthInAYearWithNoCalendarSaysSo() throws {
         let fixture = try FactsFixture(today: date("2027-03-01"))
         let answer = BulletinReport.answer(year: 2027, month: 2, view: fixture.view())

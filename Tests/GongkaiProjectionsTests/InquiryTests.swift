@@ -188,6 +188,45 @@ final class InquiryTests: XCTestCase {
         XCTAssertThrowsError(try receive(fixture, "h1", at: "2023-04-06"), "received twice")
     }
 
+    /// A correction request stops the count until the correction arrives, and an extension
+    /// lengthens it: both while it runs. Dated after the due date, either cleared lateness
+    /// after the fact (a reply months late was on time; an overdue application was open).
+    func testACorrectionRequestOrAnExtensionAfterTheDueDateIsRefused() throws {
+        let fixture = try FactsFixture()
+        // Received Wed 2023-03-01, 20 working days: due Wed 2023-03-29.
+        try receive(fixture, "a1", channel: "application", at: "2023-03-01")
+        XCTAssertEqual(status(fixture, "rsj", "a1", asof: "2023-03-01")?.due, date("2023-03-29"))
+        for (type, extra) in [("inquiry.correction-requested", [:]), ("inquiry.extended", ["days": 5])] as [(String, [String: JSONValue])] {
+            XCTAssertThrowsError(try step(fixture, type, "a1", at: "2023-05-15", extra: extra), type) { error in
+                XCTAssertEqual((error as? DomainError)?.field, "at")
+                XCTAssertTrue("\(error)".contains("a1 was due 2023-03-29"), "\(error)")
+            }
+        }
+        try step(fixture, "inquiry.replied", "a1", at: "2023-09-01")
+        XCTAssertEqual(status(fixture, "rsj", "a1", asof: "2023-12-31")?.state, .late)
+
+        // On the due date itself, both still come in time.
+        try receive(fixture, "a2", channel: "application", simple: true, at: "2023-03-01")
+        let due = try XCTUnwrap(status(fixture, "rsj", "a2", asof: "2023-03-01")?.due)
+        try step(fixture, "inquiry.extended", "a2", at: due.description, extra: ["days": 5])
+        try step(fixture, "inquiry.correction-requested", "a2", at: due.description)
+        XCTAssertNil(status(fixture, "rsj", "a2", asof: "2023-12-31")?.due, "awaiting the correction")
+    }
+
+    /// An inquiry's steps are recorded in the order they happened: a reply dated before an
+    /// extension already recorded was on time or late depending on asof.
+    func testAStepDatedBeforeOneAlreadyRecordedIsRefused() throws {
+        let fixture = try FactsFixture()
+        try receive(fixture, "x1", channel: "application", simple: true, at: "2023-03-01")
+        try step(fixture, "inquiry.extended", "x1", at: "2023-03-09", extra: ["days": 5])
+        XCTAssertThrowsError(try step(fixture, "inquiry.replied", "x1", at: "2023-03-08")) { error in
+            XCTAssertEqual((error as? DomainError)?.field, "at")
+            XCTAssertTrue("\(error)".contains("2023-03-08 is before x1's step of 2023-03-09 (inquiry.extended)"), "\(error)")
+        }
+        try step(fixture, "inquiry.replied", "x1", at: "2023-03-09")
+        XCTAssertEqual(status(fixture, "rsj", "x1", asof: "2023-12-31")?.state, .onTime)
+    }
+
     func testReplyBeforeReceiptIsRefused() throws {
         let fixture = try FactsFixture()
         try receive(fixture, "h2", at: "2023-04-10")

@@ -9,6 +9,8 @@ public struct Bulletin: Equatable, Sendable {
         public let publications: Int
         /// Obligations found unmet this month, as `T01 2023-06`.
         public let missed: [String]
+        /// Deadline tasks done this month after their due date, as `T09 2023-07-30`.
+        public let lateTasks: [String]
         /// Inquiries past their due date and still unanswered at the month's end.
         public let overdueReplies: [String]
         /// Inquiries answered this month after their due date.
@@ -72,7 +74,8 @@ public struct Bulletin: Equatable, Sendable {
             return UnitRow(
                 unit: unit, name: row["name"]?.stringValue ?? unit,
                 publications: Int(row["publications"]?.integerValue ?? 0),
-                missed: Self.strings(row["missed"]), overdueReplies: Self.strings(row["overdueReplies"]),
+                missed: Self.strings(row["missed"]), lateTasks: Self.strings(row["lateTasks"]),
+                overdueReplies: Self.strings(row["overdueReplies"]),
                 lateReplies: Self.strings(row["lateReplies"]),
                 notices: (row["notices"]?.arrayValue ?? []).map {
                     Notice(level: $0["level"]?.stringValue ?? "", date: $0["date"]?.stringValue ?? "")

@@ -97,6 +97,13 @@ public enum BulletinFormat {
         for row in missed {
             lines.append("- \(markdownText(row.name))（\(row.unit)）：\(row.missed.map(markdownText).joined(separator: "、"))")
         }
+        let lateTasks = bulletin.units.filter { !$0.lateTasks.isEmpty }
+        if !lateTasks.isEmpty {
+            lines += ["", "## " + lateTasksHeading, ""]
+            for row in lateTasks {
+                lines.append("- \(markdownText(row.name))（\(row.unit)）：\(row.lateTasks.map(markdownText).joined(separator: "、"))")
+            }
+        }
         let criticised = bulletin.units.filter { !$0.notices.isEmpty }
         lines += ["", "## 本月通报", ""]
         if criticised.isEmpty { lines.append("本月无。") }
@@ -162,6 +169,12 @@ public enum BulletinFormat {
             lines.append("未完成事项")
             for row in missed { lines.append("  \(row.name)（\(row.unit)）：\(row.missed.joined(separator: "、"))") }
         }
+        let lateTasks = bulletin.units.filter { !$0.lateTasks.isEmpty }
+        if !lateTasks.isEmpty {
+            if !lines.isEmpty { lines.append("") }
+            lines.append(lateTasksHeading)
+            for row in lateTasks { lines.append("  \(row.name)（\(row.unit)）：\(row.lateTasks.joined(separator: "、"))") }
+        }
         let criticised = bulletin.units.filter { !$0.notices.isEmpty }
         if !criticised.isEmpty {
             if !lines.isEmpty { lines.append("") }
@@ -180,6 +193,8 @@ public enum BulletinFormat {
     }
 
     static let owedHeading = "上年度应约谈尚未约谈"
+    /// Deadline tasks done this month after their due date (listed by due date).
+    static let lateTasksHeading = "逾期完成事项（截止日期）"
 
     private static func owedLine(_ owed: Bulletin.Owed) -> String {
         "\(owed.name)（\(owed.unit)）：\(owed.triggeredAt) 起应约谈（\(owed.rule)），可于本年度内约谈"
