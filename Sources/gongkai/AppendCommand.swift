@@ -9,7 +9,9 @@ struct Append: ParsableCommand {
             NDJSON input: one event object per line; blank lines and lines starting with # \
             are skipped. Requests are pipelined (--window) and answered in order. Prints one \
             line per event and a summary on stderr. Exit 1 if any event failed, 2 if the \
-            daemon could not be reached or the connection was lost.
+            daemon could not be reached or the connection was lost (stderr then names the last \
+            input line answered; sending the same input again is safe: events already appended \
+            answer as duplicates, with their receipts).
             """)
     @OptionGroup var options: GlobalOptions
 
@@ -95,10 +97,17 @@ struct Append: ParsableCommand {
         } catch {
             failure = error
         }
+        let answeredThrough = report.lastLine
         for (line, reason) in rejected.take(before: Int.max) { report.rejected(reason, line: line) }
         options.output.flush()
 
-        if let failure { Output.note("error: \(failure)") }
+        if let failure {
+            Output.note("error: \(failure)")
+            // Which events are in doubt: those after the last line answered. Sending the file
+            // again is safe: the ones already appended answer as duplicates, with their receipts.
+            let answered = answeredThrough.map { "line \($0)" } ?? "the start"
+            Output.note("no answer for the events after \(answered) of the input: send it again to append them (those already appended answer as duplicates)")
+        }
         let seconds = Double(monotonicNanoseconds() - started) / 1e9
         Output.note(report.summary(seconds: seconds))
         if let failure {
@@ -117,6 +126,8 @@ struct AppendReport {
     private(set) var appended = 0
     private(set) var duplicates = 0
     private(set) var failed = 0
+    /// The last input line reported, answered or rejected (lines are reported in order).
+    private(set) var lastLine: Int?
 
     init(output: Output, flushEachLine: Bool) {
         self.output = output
@@ -125,6 +136,7 @@ struct AppendReport {
 
     mutating func answer(_ answer: Answer, event: String, line: Int?) {
         defer { if flushEachLine { output.flush() } }
+        if let line { lastLine = line }
         switch answer {
         case .ok(let json):
             // Canonical JSON: the flag is spelled exactly like this when present.
@@ -148,6 +160,7 @@ struct AppendReport {
 
     mutating func rejected(_ reason: NDJSONInput.Rejection, line: Int) {
         failed += 1
+        lastLine = line
         defer { if flushEachLine { output.flush() } }
         switch (reason, output.readable) {
         case (.tooLong(let bytes), true):

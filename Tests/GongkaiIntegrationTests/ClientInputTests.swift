@@ -61,4 +61,29 @@ final class ClientInputTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.output)
         XCTAssertEqual(try size(daemon), before + 2)
     }
+
+    /// A lost connection names where the answers stopped, and a second run of the same file
+    /// appends the rest (the events already appended answer as duplicates).
+    func testALostConnectionNamesTheLastAnsweredLineAndARerunCompletes() throws {
+        let daemon = DaemonProcess(arguments: ["--max-line-bytes", "65536"])
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let before = try XCTUnwrap(try size(daemon))
+        let file = daemon.stateDirectory + "/load.ndjson"
+        var lines = ["# a comment line"] + (1...5).map { LedgerFixtures.event(id: "lost-\($0)") }
+        lines.append(LedgerFixtures.event(id: "lost-big", title: String(repeating: "长", count: 30_000)))  // over 64 KiB
+        lines += (7...200).map { LedgerFixtures.event(id: "lost-\($0)") }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let run = try ToolProcess.run(client, ["append", "--file", file, "--socket", daemon.socketPath])
+        XCTAssertEqual(run.status, 2, run.output)
+        XCTAssertTrue(run.output.contains("no answer for the events after line 7 of the input"), run.output)
+        XCTAssertEqual(try size(daemon), before + 5)
+        // Without the line the daemon refuses, the rerun appends the rest and repeats nothing.
+        lines.remove(at: 6)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let again = try ToolProcess.run(client, ["append", "--file", file, "--socket", daemon.socketPath])
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertTrue(again.output.contains("appended 194, duplicates 5, failed 0"), again.output)
+        XCTAssertEqual(try size(daemon), before + 199)
+    }
 }
