@@ -79,6 +79,7 @@ public enum BulletinReport {
         let fewest = Self.fewest(rows.map { ($0.unit, $0.publications) })
         base["catalog"] = .string(catalog.name)
         if let note = CalendarNote.note(view: view, through: last) { base["calendarNote"] = note }
+        if let note = TableNote.note(view: view, judging: year) { base["tableNote"] = note }
         base["units"] = .array(rows.map(\.json))
         base["fewestPublications"] = .array(Array(fewest))
         // January's bulletin (and later months') names an interview still owed from last

@@ -127,6 +127,7 @@ public enum ComplianceEvaluation {
             "obligations": .array(obligations), "summary": .object(summary),
         ]
         if let note = CalendarNote.note(view: view, through: asof) { answer["calendarNote"] = note }
+        if let note = TableNote.note(view: view, judging: view.year ?? asof.year) { answer["tableNote"] = note }
         return .object(answer)
     }
 }

@@ -75,6 +75,7 @@ public enum EscalationEvaluation {
         ]
         let owed = owedFromLastYear(view: view, asof: asof)
         if !owed.isEmpty { answer["owedFromLastYear"] = .array(owed) }
+        if let note = TableNote.note(view: view, judging: view.year ?? asof.year) { answer["tableNote"] = note }
         return .object(answer)
     }
 

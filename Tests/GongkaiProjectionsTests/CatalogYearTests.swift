@@ -75,6 +75,24 @@ final class CatalogYearTests: XCTestCase {
         XCTAssertEqual(EscalationEvaluation.evaluate(unit: "czj", view: year2025, asof: date("2025-12-31"))?.state, .interviewed)
     }
 
+    /// Answers judging a year by another year's table say so (a county that has not adopted
+    /// this year's table sees last year's periods and thresholds).
+    func testAnswersJudgedByAnotherYearsTableSaySo() throws {
+        let fixture = try FactsFixture(today: date("2024-06-30"))
+        func notes(_ year: Int) -> [String?] {
+            let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: year)
+            let asof = BusinessDate(year: year, month: 3, day: 31)
+            return [ComplianceEvaluation.answer(unit: "czj", view: view, asof: asof)["tableNote"]?.stringValue,
+                    EscalationEvaluation.answer(view: view, asof: asof)["tableNote"]?.stringValue,
+                    BulletinReport.answer(year: year, month: 3, view: view)["tableNote"]?.stringValue]
+        }
+        XCTAssertEqual(notes(2023), [nil, nil, nil])
+        let expected = "2024 has no table of its own adopted: judged by shangyou-2023, the table for 2023; adopt 2024's table to judge its dates by its own rules"
+        XCTAssertEqual(notes(2024), [expected, expected, expected])
+        _ = try adopt2024(fixture)
+        XCTAssertEqual(notes(2024), [nil, nil, nil])
+    }
+
     func testAnInterviewOwedFromLastYearCanBeHeldInTheNewYear() throws {
         let fixture = try FactsFixture(today: date("2024-01-20"))
         for day in ["2023-03-02", "2023-05-04", "2023-12-06"] { _ = try fixture.notice("czj", "county", day) }
@@ -252,7 +270,7 @@ final class CatalogYearTests: XCTestCase {
     /// changes nothing about 2023. The same from every fact and from a kept digest.
     func testAReplyObligationCountsTheInquiriesReceivedInItsYear() throws {
         let fixture = try FactsFixture(today: date("2024-03-01"))
-        try adopt2024(fixture)
+        _ = try adopt2024(fixture)
         try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-dec", "channel": "hotline",
                             "simple": false, "at": "2023-12-27"])
         try fixture.append(["type": "inquiry.replied", "unit": "czj", "inquiry": "q-dec", "at": "2024-01-08"])

@@ -44,6 +44,8 @@ public struct Bulletin: Equatable, Sendable {
     public let catalog: String?
     /// Set when a year involved has no holiday calendar: working days counted Monday–Friday.
     public let calendarNote: String?
+    /// Set when the month's year has no table of its own: judged by an earlier year's.
+    public let tableNote: String?
     public let units: [UnitRow]
     public let fewestPublications: [Ranked]
     /// Units of last year's table whose required interview is still not held.
@@ -69,6 +71,7 @@ public struct Bulletin: Equatable, Sendable {
         known = Int(json["known"]?.integerValue ?? 0)
         catalog = json["catalog"]?.stringValue
         calendarNote = json["calendarNote"]?.stringValue
+        tableNote = json["tableNote"]?.stringValue
         units = try (json["units"]?.arrayValue ?? []).map { row in
             guard let unit = row["unit"]?.stringValue else { throw ReportDecodingError("bulletin: a unit row has no unit") }
             return UnitRow(

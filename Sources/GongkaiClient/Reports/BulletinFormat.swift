@@ -50,6 +50,7 @@ public enum BulletinFormat {
     /// published least, and what was found missed and who was criticised.
     public static func table(_ bulletin: Bulletin, county: String) -> [String] {
         var lines = [title(bulletin, county: county), subtitle(bulletin)]
+        if let note = bulletin.tableNote { lines.append("注：" + note) }
         if let note = bulletin.calendarNote { lines.append("注：" + note) }
         lines.append("")
         var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码")]
@@ -77,6 +78,7 @@ public enum BulletinFormat {
     /// A Markdown document: a level-1 title, then sections with pipe tables.
     public static func markdown(_ bulletin: Bulletin, county: String) -> String {
         var lines = ["# " + title(bulletin, county: county), "", subtitle(bulletin), ""]
+        if let note = bulletin.tableNote { lines += ["注：" + markdownText(note), ""] }
         if let note = bulletin.calendarNote { lines += ["注：" + markdownText(note), ""] }
         lines += ["## 各单位情况", ""]
         lines.append(markdownRow(["单位", "编码"] + countTitles))

@@ -26,6 +26,7 @@ public enum ComplianceFormat {
         var context = ["known \(answer["known"]?.integerValue ?? 0)"]
         if let catalog = answer["catalog"]?.stringValue { context.append("catalog \(catalog)") }
         var lines = [heading + " (" + context.joined(separator: ", ") + ")"]
+        if let note = answer["tableNote"]?.stringValue { lines.append("note: " + note) }
         if let note = answer["calendarNote"]?.stringValue { lines.append("note: " + note) }
         lines.append("")
 

@@ -5,7 +5,9 @@ public enum EscalationFormat {
     public static func lines(_ answer: JSONValue) -> [String] {
         let asof = answer["asof"]?.stringValue ?? "?"
         let year = answer["year"]?.integerValue.map { String($0) } ?? "-"
-        var lines = ["escalations as of \(asof) (year \(year), known \(answer["known"]?.integerValue ?? 0))", ""]
+        var lines = ["escalations as of \(asof) (year \(year), known \(answer["known"]?.integerValue ?? 0))"]
+        if let note = answer["tableNote"]?.stringValue { lines.append("note: " + note) }
+        lines.append("")
         let units = answer["units"]?.arrayValue ?? []
         let owed = (answer["owedFromLastYear"]?.arrayValue ?? []).map { unit in
             "still owed from last year: \(ReportCell.text(unit["unit"])) \(ReportCell.text(unit["name"])), interview required by " +
