@@ -85,10 +85,15 @@ extension LedgerStore {
             return false
         }
         guard errno == ENOENT else { throw StorageError("stat \(directory)", message: FileSync.lastError()) }
+        // A symbolic link to nothing: mkdir would say it exists.
+        if lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            throw BackupRefusal("\(directory) is a symbolic link to something that does not exist; name a new or empty directory")
+        }
         guard mkdir(directory, 0o700) == 0 else {
             let reason = FileSync.lastError()
             switch errno {
-            case ENOENT, ENOTDIR: throw BackupRefusal("cannot create \(directory): its parent directory does not exist")
+            case ENOENT, ENOTDIR:
+                throw BackupRefusal("cannot create \(directory): \(reason) (its parent must be an existing directory that takes new ones)")
             case EEXIST: throw BackupRefusal("\(directory) appeared while the backup started; try again with a new directory")
             default: throw StorageError("mkdir \(directory)", message: reason)
             }

@@ -254,8 +254,11 @@ struct Audit: ParsableCommand {
                 connection = try LineConnection(path: path)
                 connection.setReadTimeout(seconds: options.timeout)
             } catch {
-                let why = options.socket != nil ? " (the daemon at \(path) cannot be reached: \(error))" : ""
-                return AuditFailure("a record was changed; run with --socket to locate it\(why)")
+                // Asked for a daemon that cannot be reached: say so, not "run with --socket".
+                if options.socket != nil {
+                    return AuditFailure("a record was changed; the daemon at \(path), which would locate it, cannot be reached: \(error)")
+                }
+                return AuditFailure("a record was changed; run with --socket to locate it")
             }
             defer { connection.close() }
             let locator = AuditLocator { line in

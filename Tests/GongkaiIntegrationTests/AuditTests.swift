@@ -182,7 +182,16 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(located.stderr.contains("seq \(seq)"), located.stderr)
         XCTAssertEqual(try json(located)["seq"]?.integerValue, Int64(seq), "the daemon's proofs locate the changed record")
         let unlocated = try verifyCopy("changed-offline", changed, extra: ["--socket", directory + "/no-daemon.sock"])
-        XCTAssertTrue(unlocated.stderr.contains("a record was changed; run with --socket to locate it"), unlocated.stderr)
+        XCTAssertTrue(unlocated.stderr.contains("a record was changed; the daemon at \(directory)/no-daemon.sock, which would locate it, cannot be reached"),
+                      unlocated.stderr)
+
+        // An empty line, and bytes that are not UTF-8, are named for what they are.
+        var blank = records; blank[k - 1] = Data()
+        let empty = try verifyCopy("blank", blank)
+        XCTAssertTrue(empty.stderr.contains("line \(k) is empty"), empty.stderr)
+        var garbled = records; garbled[k - 1][12] = 0xFF
+        let notUTF8 = try verifyCopy("garbled", garbled)
+        XCTAssertTrue(notUTF8.stderr.contains("line \(k) is not valid UTF-8"), notUTF8.stderr)
     }
 
     /// The issue's own scenario: one byte of a record changed inside a copy of the LMDB file.

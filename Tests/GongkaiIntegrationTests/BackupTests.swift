@@ -94,6 +94,15 @@ final class BackupTests: XCTestCase {
         let firstRoot = try LedgerFixtures.okJSON(try connection.readLineAfter("PROOF INCLUSION 1 \(size)"))["root"]?.stringValue
         XCTAssertEqual(firstRoot, root, "the backup's root is the first daemon's root at that size")
 
+        // A data.mdb that is not an LMDB file is refused before anything is moved.
+        let junk = DaemonProcess.temporaryDirectory("gongkai-junk-backup")
+        defer { try? FileManager.default.removeItem(atPath: junk) }
+        try Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: junk + "/data.mdb"))
+        let refusedJunk = try restore([junk, junk + "/state"])
+        XCTAssertNotEqual(refusedJunk.status, 0, refusedJunk.output)
+        XCTAssertTrue(refusedJunk.output.contains("is not an LMDB file"), refusedJunk.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: junk + "/state"))
+
         // Restore refuses a state directory a running daemon holds, --force or not.
         for arguments in [[backup, first.stateDirectory], ["--force", backup, first.stateDirectory]] {
             let refused = try restore(arguments)
@@ -157,7 +166,10 @@ final class BackupTests: XCTestCase {
             try? FileManager.default.removeItem(atPath: state)
         }
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.createFile(atPath: backup + "/data.mdb", contents: Data(repeating: 7, count: 4096)))
+        // Only the start of an LMDB file: its meta page's magic after the 16-byte page header.
+        var fake = Data(repeating: 7, count: 4096)
+        fake.replaceSubrange(16..<20, with: [0xDE, 0xC0, 0xEF, 0xBE])
+        XCTAssertTrue(FileManager.default.createFile(atPath: backup + "/data.mdb", contents: fake))
         let nobody: uid_t = 65_534
         XCTAssertEqual(chown(state, nobody, gid_t(nobody)), 0)
         let restored = try restore([backup, state])
@@ -212,8 +224,16 @@ final class BackupTests: XCTestCase {
         XCTAssertEqual(try files.contentsOfDirectory(atPath: full), ["keep.txt"])
 
         let orphan = scratch + "/missing/copy"
-        XCTAssertTrue(try connection.readLineAfter("BACKUP \(orphan)").hasPrefix("ERR bad-request"))
+        let noParent = try connection.readLineAfter("BACKUP \(orphan)")
+        XCTAssertTrue(noParent.hasPrefix("ERR bad-request") && noParent.contains("cannot create \(orphan): No such file or directory"), noParent)
         XCTAssertFalse(files.fileExists(atPath: scratch + "/missing"))
+
+        // A link to nothing is named for what it is (it was "appeared while the backup started").
+        let dangling = scratch + "/dangling"
+        try files.createSymbolicLink(atPath: dangling, withDestinationPath: scratch + "/nowhere")
+        let link = try connection.readLineAfter("BACKUP \(dangling)")
+        XCTAssertTrue(link.hasPrefix("ERR bad-request") && link.contains("is a symbolic link to something that does not exist"), link)
+        XCTAssertFalse(files.fileExists(atPath: scratch + "/nowhere"))
 
         let inside = try connection.readLineAfter("BACKUP \(daemon.stateDirectory)/copy")
         XCTAssertTrue(inside.hasPrefix("ERR bad-request") && inside.contains("inside the state directory"), inside)

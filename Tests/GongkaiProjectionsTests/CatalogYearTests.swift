@@ -58,16 +58,16 @@ final class CatalogYearTests: XCTestCase {
     /// by an older table (none of their own): it was taken in 2025 for 2023's requirement.
     func testAnInterviewOwedFromAYearCannotBeHeldAfterTheNextOne() throws {
         let fixture = try FactsFixture(today: date("2026-06-30"))
-        try fixture.notice("czj", "city", "2023-10-01")
-        try fixture.notice("czj", "city", "2023-11-01")
+        _ = try fixture.notice("czj", "city", "2023-10-01")
+        _ = try fixture.notice("czj", "city", "2023-11-01")
         XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "czj", "at": "2025-03-01"])) { error in
             XCTAssertEqual((error as? DomainError)?.field, "at")
             XCTAssertTrue("\(error)".contains("can be held until the end of 2024, not on 2025-03-01"), "\(error)")
         }
         // With 2025's own table, a 2025 interview answers 2025's notices, not 2023's.
         try adopt(fixture, year: 2025)
-        try fixture.notice("czj", "city", "2025-01-10")
-        try fixture.notice("czj", "city", "2025-02-10")
+        _ = try fixture.notice("czj", "city", "2025-01-10")
+        _ = try fixture.notice("czj", "city", "2025-02-10")
         try fixture.append(["type": "interview.held", "unit": "czj", "at": "2025-03-01"])
         let year2023 = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2023)
         XCTAssertEqual(EscalationEvaluation.evaluate(unit: "czj", view: year2023, asof: date("2025-12-31"))?.state, .interviewRequired)

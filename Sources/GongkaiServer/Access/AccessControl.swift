@@ -151,6 +151,9 @@ final class AccessControl: @unchecked Sendable {
         }
         let policy = try AccessFile.load(path: path)
         logger.info("access file loaded", metadata: ["access": "\(path)", "principals": "\(policy.rules.count)"])
+        if policy.rules.isEmpty {
+            logger.warning("access file \(path) names no principal: every connection, root's and the daemon's own included, may only PING, HELP and WHOAMI")
+        }
         return policy
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GongkaiCheckpoint
+import GongkaiJSON
 import GongkaiMerkle
 import GongkaiStorage
 
@@ -33,7 +34,7 @@ struct AuditExportFile {
     }
 
     /// Splits on `\n`; a final newline ends the last line rather than starting an empty one.
-    /// Any other empty line stays, and is then reported as not a canonical record.
+    /// Any other empty line stays, and is then reported as empty.
     static func splitLines(_ bytes: [UInt8]) -> [[UInt8]] {
         guard !bytes.isEmpty else { return [] }
         var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
@@ -81,6 +82,8 @@ struct AuditVerification {
         for (index, line) in export.lines.enumerated() {
             let number = index + 1
             let record: RecordFormat.Decoded
+            guard !line.isEmpty else { throw AuditFailure("line \(number) is empty: an export holds one record per line", line: number) }
+            guard line.withUnsafeBufferPointer(UTF8Text.isValid) else { throw AuditFailure("line \(number) is not valid UTF-8", line: number) }
             do {
                 record = try RecordFormat.decode(line)
             } catch {
