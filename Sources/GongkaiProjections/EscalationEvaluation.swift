@@ -52,9 +52,15 @@ public enum EscalationEvaluation {
         let state: EscalationStatus.State
         var interviewedAt: BusinessDate?
         if let trigger {
-            // Held on or after the requirement, and by the end of the next year (EventValidator):
-            // a year judged by another year's table must not take an interview years later.
-            interviewedAt = view.counted(facts.interviews, asof: asof).map(\.date).filter { $0 >= trigger.date && $0.year <= year + 1 }.min()
+            // Held on or after the requirement, and by the end of the next year (EventValidator),
+            // or in a later year that this same table judged when the interview was recorded (a
+            // county without later tables: such an interview was accepted for this requirement,
+            // and adopting a later table afterwards must not undo it). An interview that a later
+            // year's own table judged answered that year's notices, not these.
+            interviewedAt = view.counted(facts.interviews, asof: asof).filter { interview in
+                interview.date >= trigger.date && (interview.date.year <= year + 1
+                    || view.facts.adoptedCatalog(known: interview.seq, year: interview.date.year)?.seq == view.catalogSeq)
+            }.map(\.date).min()
             state = interviewedAt == nil ? .interviewRequired : .interviewed
         } else {
             state = oneShort ? .watch : .clear

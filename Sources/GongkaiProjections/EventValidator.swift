@@ -73,12 +73,6 @@ public enum EventValidator {
                 lastYear.catalogSeq != view.catalogSeq
                     && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
             } ?? false
-            // By the end of the year after the requirement's: a year with no table of its own
-            // is judged by an earlier one, whose requirement must not take an interview later.
-            if let status, status.state == .interviewRequired, date.year > status.year + 1, !owedFromLastYear {
-                throw DomainError("at", "\(unit)'s interview required in \(status.year) can be held until the end of \(status.year + 1), not on \(date)" +
-                                  " (\(date.year) is judged by \(status.year)'s table until \(date.year)'s own is adopted)")
-            }
             guard status?.state == .interviewRequired || owedFromLastYear else {
                 throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" +
                                   " (an interview owed from a year can be held until the end of the next)")
@@ -162,7 +156,7 @@ public enum EventValidator {
         // appended first (an extension dated after a reply recorded before it made the reply
         // on time once asof passed the extension's date).
         if let latest = steps.last(where: { $0.date > date }) {
-            throw DomainError("at", "\(date) is before \(inquiry)'s step of \(latest.date) (\(latest.value.eventType.rawValue)); record its steps in the order they happened")
+            throw DomainError("at", "\(date) is before \(inquiry)'s step of \(latest.date) (\(latest.value.eventType.rawValue)); record its steps in the order they happened (void the later ones, then record them again after this one)")
         }
         // An extension, or a request for a correction (which stops the count until the
         // correction arrives), comes while the count runs: once the due date has passed, it

@@ -86,15 +86,16 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         self.context = nil
         // A channel closed before it became active never sees channelInactive.
         givePlaceBack()
+        // Only now: after channelInactive the handler may still take lines it holds (a
+        // half-closed client's), and their principal needs the peer's groups.
+        service.access.connectionClosed(peer.identity)
     }
 
-    /// The connection's places (`--max-connections`, its uid's) are free again, and its
-    /// peer's groups are no longer kept for it, once.
+    /// The connection's places (`--max-connections`, its uid's) are free again, once.
     private func givePlaceBack() {
         guard !placeGivenBack else { return }
         placeGivenBack = true
         service.stats.connectionClosed(uid: peer.uid)
-        service.access.connectionClosed(peer.identity)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -368,8 +369,10 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         let (generation, policy, groups) = service.access.rules(for: peer.identity)
         if let cached = cachedPrincipal, cached.generation == generation { return cached.principal }
         let principal = policy.principal(uid: peer.uid, gid: peer.gid) {
-            guard let groups else { preconditionFailure("an open connection's groups are looked up before its rules need them") }
-            return groups
+            // Looked up before the rules need them (AccessControl); were they missing, the
+            // peer would only be denied what its groups give, not stop the daemon.
+            assert(groups != nil, "an open connection's groups are looked up before its rules need them")
+            return groups ?? []
         }
         cachedPrincipal = (generation, principal)
         return principal

@@ -41,35 +41,44 @@ final class AccessControlTests: XCTestCase {
         try loop.flatSubmit { access.connectionOpening(peer, on: loop) }.wait()
     }
 
-    private func principal(_ peer: PeerIdentity, _ access: AccessControl) -> Principal? {
+    /// The principal the rules give `peer`; its groups must be there whenever they are needed.
+    private func principal(_ peer: PeerIdentity, _ access: AccessControl, file: StaticString = #filePath, line: UInt = #line) -> Principal? {
         let (_, policy, groups) = access.rules(for: peer)
-        return policy.principal(uid: peer.uid, gid: peer.gid) { groups ?? [] }
+        return policy.principal(uid: peer.uid, gid: peer.gid) {
+            XCTAssertNotNil(groups, "the groups of an open peer the rules need them of", file: file, line: line)
+            return groups ?? []
+        }
     }
 
-    func testGroupsAreLookedUpOffTheLoopOncePerPeerAndAgainAtAReload() throws {
+    func testGroupsAreLookedUpOffTheLoopForEachConnectionAndAgainAtAReload() throws {
         let directory = Directory()
         directory.table = [2001: [3001]]
         let access = AccessControl(policy: byGroup, lookUpGroups: directory.lookUp)
         try open(clerk, access)
-        try open(clerk, access)
         try open(admin, access)
-        XCTAssertEqual(directory.asked, [clerk], "once per peer, and never for a uid a rule names")
+        XCTAssertEqual(directory.asked, [clerk], "never for a uid a rule names")
         XCTAssertFalse(directory.askedOnALoop)
         XCTAssertEqual(principal(clerk, access), .office("czj"))
 
-        // The clerk leaves the group; a reload asks again for the open peer, off the loop.
+        // The clerk leaves the group: a new connection is looked up afresh, though one is open.
         directory.table = [2001: []]
-        access.replace(with: byGroup)
+        try open(clerk, access)
         XCTAssertEqual(directory.asked, [clerk, clerk])
         XCTAssertNil(principal(clerk, access))
+
+        // Back in the group; a reload asks again for the open peer, off the loop.
+        directory.table = [2001: [3001]]
+        access.replace(with: byGroup)
+        XCTAssertEqual(directory.asked.count, 3)
+        XCTAssertEqual(principal(clerk, access), .office("czj"))
 
         // Closed peers are forgotten and not asked for again.
         access.connectionClosed(clerk)
         access.replace(with: byGroup)
-        XCTAssertEqual(directory.asked.count, 3, "one connection of the clerk is still open")
+        XCTAssertEqual(directory.asked.count, 4, "one connection of the clerk is still open")
         access.connectionClosed(clerk)
         access.replace(with: byGroup)
-        XCTAssertEqual(directory.asked.count, 3)
+        XCTAssertEqual(directory.asked.count, 4)
         XCTAssertNil(access.rules(for: clerk).groups)
         XCTAssertFalse(directory.askedOnALoop)
     }
@@ -89,7 +98,7 @@ final class AccessControlTests: XCTestCase {
     }
 
     /// A directory that does not answer holds up the connection that waits for it, not the
-    /// event loop and not a peer whose groups are known.
+    /// event loop and not a peer named by uid, also while a reload waits for it.
     func testASlowDirectoryDoesNotHoldUpTheLoop() throws {
         let directory = Directory()
         directory.table = [2001: [3001], 2002: [3001]]
@@ -99,13 +108,54 @@ final class AccessControlTests: XCTestCase {
         let loop = group.next()
         let other = PeerIdentity(uid: 2002, gid: 2002)
         let waiting = try loop.submit { access.connectionOpening(other, on: loop) }.wait()
-        // The loop still runs, and a known peer still opens at once.
+        // The loop still runs, and a peer named by uid still opens at once.
         XCTAssertEqual(try loop.submit { 42 }.wait(), 42)
-        try open(clerk, access)
+        try open(admin, access)
         XCTAssertFalse(waiting.isFulfilledForTesting(loop))
         directory.gate?.signal()
         try waiting.wait()
         XCTAssertEqual(principal(other, access), .office("czj"))
+
+        // A reload held up by the directory: the admin still opens at once; the clerk waits
+        // for the reload, then for its own look-up, and has its groups under the new rules.
+        let reloaded = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { access.replace(with: self.byGroup); reloaded.signal() }
+        while directory.lock.withLock({ directory.asked.count }) < 3 { usleep(1_000) }  // the reload is asking
+        try open(admin, access)
+        let clerkWaiting = try loop.submit { access.connectionOpening(self.clerk, on: loop) }.wait()
+        XCTAssertFalse(clerkWaiting.isFulfilledForTesting(loop))
+        for _ in 0..<3 { directory.gate?.signal() }  // the reload's two look-ups, then the clerk's
+        XCTAssertEqual(reloaded.wait(timeout: .now() + 10), .success)
+        try clerkWaiting.wait()
+        XCTAssertEqual(principal(clerk, access), .office("czj"))
+        XCTAssertEqual(access.snapshot.generation, 1)
+        XCTAssertFalse(directory.askedOnALoop)
+    }
+
+    /// Openings, closings and reloads at once, for one peer and several: every open peer the
+    /// rules ask groups of has them, and the counts come back to nothing.
+    func testOpeningClosingAndReloadingAtOnceKeepEveryOpenPeersGroups() throws {
+        let directory = Directory()
+        directory.table = [2001: [3001], 2002: [3001]]
+        let access = AccessControl(policy: byGroup, lookUpGroups: directory.lookUp)
+        let peers = [clerk, PeerIdentity(uid: 2002, gid: 2002), admin]
+        let done = DispatchGroup()
+        for worker in 0..<4 {
+            done.enter()
+            DispatchQueue.global().async {
+                defer { done.leave() }
+                for round in 0..<3_000 {
+                    let peer = peers[(worker + round) % peers.count]
+                    try? self.open(peer, access)
+                    let (_, policy, groups) = access.rules(for: peer)
+                    XCTAssertTrue(!policy.needsGroups(uid: peer.uid) || groups != nil, "open \(peer) without its groups")
+                    access.connectionClosed(peer)
+                }
+            }
+        }
+        for _ in 0..<50 { access.replace(with: byGroup) }
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        for peer in peers { XCTAssertNil(access.rules(for: peer).groups, "\(peer) forgotten once closed") }
         XCTAssertFalse(directory.askedOnALoop)
     }
 }

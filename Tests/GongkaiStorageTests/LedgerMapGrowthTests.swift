@@ -117,7 +117,7 @@ final class ResidentPagesTests: LedgerTestCase {
         var read = 0
         var next: UInt64 = 1
         while next <= store.head.size {
-            next = try store.forEachRecord(from: next, limit: 1_000) { _, bytes in read += bytes.count; return true }
+            next = try store.forEachRecord(from: next, limit: Int(min(1_000, store.head.size - next + 1))) { _, bytes in read += bytes.count; return true }
         }
         XCTAssertGreaterThan(read, 15 << 20)
         XCTAssertGreaterThan(residentFileBytes() - before, 3 << 20, "reading the log maps its pages")

@@ -25,13 +25,14 @@ final class AccessControl: @unchecked Sendable {
     private struct Rules {
         var generation: UInt64
         var policy: AccessPolicy
-        /// The groups of each open peer the policy needs them for, looked up for this generation.
+        /// The groups of each open peer the policy needs them for: looked up when its latest
+        /// connection opened, or by the reload that brought the policy.
         var groups: [PeerIdentity: [UInt32]] = [:]
         /// Open connections per peer: its groups are kept while one is open.
         var open: [PeerIdentity: Int] = [:]
-        /// A reload is looking up groups: no connection is counted open until it has swapped
-        /// (one counted meanwhile could lack the groups the new rules need).
-        var reloading = false
+        /// The policy a reload is looking up groups for, until it swaps it in: meanwhile only a
+        /// peer that neither policy asks groups of is counted open at once.
+        var pending: AccessPolicy?
     }
 
     private let current: NIOLockedValueBox<Rules>
@@ -59,29 +60,30 @@ final class AccessControl: @unchecked Sendable {
     func replace(with policy: AccessPolicy) {
         reloadLock.lock()
         defer { reloadLock.unlock() }
-        let peers = current.withLockedValue { rules -> [PeerIdentity] in
-            rules.reloading = true
-            return Array(rules.open.keys)
+        let peers = current.withLockedValue { rules -> Set<PeerIdentity> in
+            rules.pending = policy
+            return Set(rules.open.keys)
         }
         var groups: [PeerIdentity: [UInt32]] = [:]
         for peer in peers where policy.needsGroups(uid: peer.uid) { groups[peer] = lookUpGroups(peer) }
         current.withLockedValue { rules in
-            // Peers only closed meanwhile (none was counted open while `reloading`).
-            assert(rules.open.keys.allSatisfy { peers.contains($0) }, "no peer opens during a reload")
+            // Opened meanwhile only peers the new policy asks no groups of (connectionOpening).
+            assert(rules.open.keys.allSatisfy { peers.contains($0) || !policy.needsGroups(uid: $0.uid) }, "a peer opened during a reload without its groups")
             rules.generation += 1
             rules.policy = policy
             rules.groups = groups.filter { rules.open[$0.key] != nil }
-            rules.reloading = false
+            rules.pending = nil
         }
     }
 
     /// Counts a connection from `peer` open, with its groups looked up first if the rules need
-    /// them and do not have them yet; the future completes on `eventLoop` once it is counted.
-    /// Look-ups run on a queue of their own, never on the loop.
+    /// them; the future completes on `eventLoop` once it is counted. Each such connection looks
+    /// them up afresh (a clerk removed from a group gets no new connection as a member), on a
+    /// queue of its own, never on the loop.
     func connectionOpening(_ peer: PeerIdentity, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
         // Usually nothing to look up: counted at once, without leaving the loop.
         let counted = current.withLockedValue { rules -> Bool in
-            guard !rules.reloading, !rules.policy.needsGroups(uid: peer.uid) || rules.groups[peer] != nil else { return false }
+            guard !rules.policy.needsGroups(uid: peer.uid), !(rules.pending?.needsGroups(uid: peer.uid) ?? false) else { return false }
             rules.open[peer, default: 0] += 1
             return true
         }
@@ -90,13 +92,14 @@ final class AccessControl: @unchecked Sendable {
         lookupQueue.async { [self] in
             while true {
                 // Wait out a reload under way, then look up under the rules in force; a reload
-                // that swapped meanwhile (it did not know this peer) sends it round again.
+                // that swapped meanwhile (it did not know this peer) sends it round again. What
+                // is needed is decided for one generation and committed only under it.
                 reloadLock.lock()
                 reloadLock.unlock()
-                let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid) && $0.groups[peer] == nil) }
+                let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid)) }
                 let found = needed ? lookUpGroups(peer) : nil
                 let done = current.withLockedValue { rules -> Bool in
-                    guard rules.generation == generation, !rules.reloading else { return false }
+                    guard rules.generation == generation, rules.pending == nil else { return false }
                     if let found { rules.groups[peer] = found }
                     rules.open[peer, default: 0] += 1
                     return true
@@ -108,7 +111,7 @@ final class AccessControl: @unchecked Sendable {
         return promise.futureResult
     }
 
-    /// A connection counted by `connectionOpening` has closed.
+    /// A connection counted by `connectionOpening` is gone (its handler removed).
     func connectionClosed(_ peer: PeerIdentity) {
         current.withLockedValue { rules in
             guard let count = rules.open[peer] else { preconditionFailure("a peer closed more connections than it opened") }
