@@ -42,6 +42,18 @@ public enum EventValidator {
                               "UNITS (gongkai units) lists the units of today's table")
         }
         let date = event.date!
+        // Publications, completions, meetings and notices count within their table's year (a
+        // deadline task from it on): one dated before the first year any adopted table covers
+        // (judged by the earliest table) would be accepted and count for nothing.
+        switch event.body {
+        case .publicationRecorded, .taskCompleted, .meetingHeld, .noticeIssued:
+            guard date.year >= catalog.year else {
+                throw DomainError("at", "\(date) is before \(catalog.year), the first year an adopted table covers: it would count for no obligation " +
+                                  "(adopt \(date.year)'s table first)")
+            }
+        default:
+            break
+        }
         switch event.body {
         case .publicationRecorded(let id):
             let obligation = try obligation(id, catalog: catalog, unit: unit)

@@ -58,6 +58,27 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(late.date, BusinessDate("2023-06-01"))
     }
 
+    /// Facts dated before the first year any adopted table covers would count for nothing:
+    /// they are refused rather than kept and ignored (a 2022 completion of T18a was accepted
+    /// and T18a stayed missed).
+    func testFactsBeforeTheFirstTablesYearAreRefused() throws {
+        let fixture = try FactsFixture()
+        let early: [[String: JSONValue]] = [
+            with(publication, ["at": "2022-12-20"]),
+            ["type": "task.completed", "unit": "czj", "obligation": "T18a", "at": "2022-12-20"],
+            ["type": "meeting.held", "unit": "czj", "meeting": "report-heard", "at": "2022-12-20"],
+            ["type": "notice.issued", "unit": "czj", "level": "county", "reason": "r", "at": "2022-12-20"],
+        ]
+        for fields in early {
+            let refused = refusal(fixture, fields)
+            XCTAssertEqual(refused?.field, "at", "\(fields)")
+            XCTAssertTrue("\(refused.map { "\($0)" } ?? "")".contains("is before 2023, the first year an adopted table covers"), "\(String(describing: refused))")
+        }
+        try fixture.append(["type": "task.completed", "unit": "czj", "obligation": "T18a", "at": "2023-01-02"])
+        // An inquiry received before it is still listed (and judged by the earliest table).
+        try fixture.append(["type": "inquiry.received", "unit": "czj", "inquiry": "q-2022", "channel": "hotline", "simple": false, "at": "2022-12-20"])
+    }
+
     func testUnknownAndMissingFieldsAreRejectedByDecoding() throws {
         XCTAssertThrowsError(try DomainEvent.decode(try EventEnvelope(value: .object(with(publication, ["id": "x", "colour": "red"]))))) {
             XCTAssertEqual(($0 as? DomainError)?.field, "colour")
