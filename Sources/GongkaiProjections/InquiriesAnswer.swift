@@ -13,10 +13,24 @@ public enum InquiriesAnswer {
             "unit": unit.map { .string($0) } ?? .null, "inquiries": .array(inquiries.map(\.json)),
         ]
         if let year { answer["year"] = .number(Double(year)) }
+        // The Chinese name of each unit listed, from the view's table or else the latest other
+        // table known that has it: a unit gone from this year's table is still named (a client
+        // taking names from UNITS, today's table, left it blank).
+        var names: [String: JSONValue] = [:]
+        for status in inquiries where names[status.unit] == nil {
+            if let name = unitName(status.unit, view: view) { names[status.unit] = .string(name) }
+        }
+        if let unit, names[unit] == nil, let name = unitName(unit, view: view) { names[unit] = .string(name) }
+        answer["unitNames"] = .object(names)
         // Due dates of open inquiries can lie past asof, in a year with no calendar yet.
         let latest = inquiries.compactMap(\.due).reduce(asof, max)
         if let note = CalendarNote.note(view: view, through: latest) { answer["calendarNote"] = note }
         return .object(answer)
+    }
+
+    static func unitName(_ unit: String, view: LedgerView) -> String? {
+        if let name = view.catalog?.unit(unit)?.name { return name }
+        return view.facts.catalogs.reversed().lazy.filter { $0.seq <= view.known }.compactMap { $0.catalog.unit(unit)?.name }.first
     }
 
     /// The units of the view's table, then those of other tables known to the view that it

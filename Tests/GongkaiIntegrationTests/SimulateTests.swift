@@ -239,3 +239,19 @@ final class BulletinOwedFormatTests: XCTestCase {
         XCTAssertFalse(BulletinFormat.markdown(try Bulletin(json: .object(older)), county: "上游县").contains("逾期完成事项"))
     }
 }
+
+/// INQUIRIES' `unitNames` in the client's table.
+final class InquiryFormatNamesTests: XCTestCase {
+    func testAUnitOnlyInAnotherYearsTableIsNamedFromTheAnswer() throws {
+        let answer = try JSONParser.parse(#"""
+            {"asof":"2024-01-10","known":40,"unit":null,"unitNames":{"wuzhifeng":"五指峰乡"},
+             "inquiries":[{"inquiry":"q-w2","unit":"wuzhifeng","channel":"hotline","simple":false,"received":"2023-12-28",
+                           "due":"2024-01-05","replied":null,"status":"overdue","lateDays":3,"limitDays":5,"obligation":"T17"}]}
+            """#)
+        let lines = InquiryFormat.lines(answer, names: ["czj": "县财政局"])
+        XCTAssertTrue(lines.contains { $0.contains("q-w2") && $0.contains("五指峰乡") }, lines.joined(separator: "\n"))
+        var older = answer.objectValue!
+        older["unitNames"] = nil
+        XCTAssertFalse(InquiryFormat.lines(.object(older), names: ["czj": "县财政局"]).joined().contains("五指峰乡"))
+    }
+}

@@ -345,8 +345,11 @@ final class CatalogYearTests: XCTestCase {
         XCTAssertNoThrow(try fixture.append(["type": "inquiry.replied", "unit": "wuzhifeng", "inquiry": "q-w1", "at": "2024-01-03"]))
         XCTAssertNoThrow(try fixture.append(["type": "interview.held", "unit": "wuzhifeng", "at": "2024-01-10"]))
         let view = LedgerView(facts: fixture.facts, known: fixture.facts.size, year: 2024)
-        let listed = InquiriesAnswer.answer(unit: nil, view: view, asof: date("2024-01-10"))["inquiries"]?.arrayValue?
-            .compactMap { $0["inquiry"]?.stringValue } ?? []
+        let answer = InquiriesAnswer.answer(unit: nil, view: view, asof: date("2024-01-10"))
+        let listed = answer["inquiries"]?.arrayValue?.compactMap { $0["inquiry"]?.stringValue } ?? []
         XCTAssertTrue(listed.contains("q-w2"), "its open question is still listed: \(listed)")
+        // And named, from 2023's table (today's UNITS no longer knows it).
+        XCTAssertEqual(answer["unitNames"]?["wuzhifeng"]?.stringValue, "五指峰乡")
+        XCTAssertEqual(InquiriesAnswer.answer(unit: "wuzhifeng", view: view, asof: date("2024-01-10"))["unitNames"]?["wuzhifeng"]?.stringValue, "五指峰乡")
     }
 }

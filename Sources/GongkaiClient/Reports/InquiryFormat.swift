@@ -15,8 +15,12 @@ public enum InquiryFormat {
 
     /// One row per inquiry and a count per status. `names` maps unit ids to Chinese names;
     /// `total` is the count before filtering, when a filter was applied.
-    public static func lines(_ answer: JSONValue, names: [String: String], status: String? = nil, total: Int? = nil) -> [String] {
+    public static func lines(_ answer: JSONValue, names today: [String: String], status: String? = nil, total: Int? = nil) -> [String] {
         let inquiries = answer["inquiries"]?.arrayValue ?? []
+        // The answer names every unit it lists (a unit only in another year's table too);
+        // a daemon before `unitNames` left that to today's UNITS.
+        var names = today
+        for (unit, name) in answer["unitNames"]?.objectValue ?? [:] { if let name = name.stringValue { names[unit] = name } }
         var heading = "inquiries"
         if let unit = answer["unit"]?.stringValue { heading += " of \(unit) \(names[unit] ?? "")".trimmingTrailingSpaces() }
         if let year = answer["year"]?.integerValue { heading += " received in \(year)" }
