@@ -37,6 +37,7 @@ public final class LedgerServer {
         // a large ledger takes seconds): take it over at once; it announces RELOADING/READY
         // to systemd only once the daemon is ready.
         let ready = NIOLockedValueBox(false)
+        access.reportSlowLookups(to: logger)
         let reloadSignal = access.installReloadSignal(configuration: configuration, logger: logger, notifier: notifier,
                                                       isReady: { ready.withLockedValue { $0 } })
         defer { reloadSignal.cancel() }

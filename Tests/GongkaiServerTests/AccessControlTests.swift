@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -9,7 +10,7 @@ import XCTest
 /// connection opens, and for every open connection when the rules are reloaded.
 final class AccessControlTests: XCTestCase {
     /// A directory that answers from a table, records who asked from where, and can be held.
-    private final class Directory: @unchecked Sendable {
+    final class Directory: @unchecked Sendable {
         let lock = NSLock()
         var table: [UInt32: [UInt32]] = [:]
         var asked: [PeerIdentity] = []
@@ -28,15 +29,15 @@ final class AccessControlTests: XCTestCase {
         }
     }
 
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     override func tearDown() { try? group.syncShutdownGracefully() }
 
-    private let clerk = PeerIdentity(uid: 2001, gid: 2001)
+    let clerk = PeerIdentity(uid: 2001, gid: 2001)
     private let admin = PeerIdentity(uid: 0, gid: 0)
     /// admin by uid; office:czj by group 3001.
-    private let byGroup = AccessPolicy(rules: [AccessRule(principal: .admin, uids: [0]), AccessRule(principal: .office("czj"), gids: [3001])])
+    let byGroup = AccessPolicy(rules: [AccessRule(principal: .admin, uids: [0]), AccessRule(principal: .office("czj"), gids: [3001])])
 
-    private func open(_ peer: PeerIdentity, _ access: AccessControl) throws {
+    func open(_ peer: PeerIdentity, _ access: AccessControl) throws {
         let loop = group.next()
         try loop.flatSubmit { access.connectionOpening(peer, on: loop) }.wait()
     }
@@ -157,6 +158,47 @@ final class AccessControlTests: XCTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
         for peer in peers { XCTAssertNil(access.rules(for: peer).groups, "\(peer) forgotten once closed") }
         XCTAssertFalse(directory.askedOnALoop)
+    }
+}
+
+/// Collects the messages logged through it.
+private struct CollectingLogHandler: LogHandler {
+    final class Lines: @unchecked Sendable {
+        let lock = NSLock()
+        var lines: [String] = []
+    }
+    let collected: Lines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        collected.lock.withLock { collected.lines.append("\(level) \(message)") }
+    }
+}
+
+extension AccessControlTests {
+    /// A directory slower than the bound is reported, naming the uid and what waited.
+    func testASlowLookUpIsLogged() throws {
+        let directory = Directory()
+        directory.table = [2001: [3001]]
+        let access = AccessControl(policy: byGroup, lookUpGroups: { peer in usleep(60_000); return directory.lookUp(peer) },
+                                   slowLookupSeconds: 0.05)
+        let collected = CollectingLogHandler.Lines()
+        access.reportSlowLookups(to: Logger(label: "test") { _ in CollectingLogHandler(collected: collected) })
+        try open(clerk, access)
+        access.replace(with: byGroup)
+        let lines = collected.lock.withLock { collected.lines }
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        XCTAssertTrue(lines.first?.hasPrefix("warning looking up the groups of uid 2001 (a new connection) took") ?? false, "\(lines)")
+        XCTAssertTrue(lines.last?.contains("(a reload)") ?? false, "\(lines)")
+
+        let quick = AccessControl(policy: byGroup, lookUpGroups: directory.lookUp, slowLookupSeconds: 0.05)
+        quick.reportSlowLookups(to: Logger(label: "test") { _ in CollectingLogHandler(collected: collected) })
+        try open(clerk, quick)
+        XCTAssertEqual(collected.lock.withLock { collected.lines.count }, 2, "a quick look-up is not logged")
     }
 }
 

@@ -43,9 +43,31 @@ final class AccessControl: @unchecked Sendable {
     /// slow the directory).
     private let lookupQueue = DispatchQueue(label: "gongkai-group-lookups")
 
-    init(policy: AccessPolicy, lookUpGroups: @escaping @Sendable (PeerIdentity) -> [UInt32] = { UserGroups.of(uid: $0.uid, gid: $0.gid) }) {
+    /// `slowLookupSeconds`: a look-up this slow is logged (`reportSlowLookups`): connections
+    /// wait for it, and nothing else tells the operator that the directory (sssd, LDAP) is
+    /// what they wait for.
+    init(policy: AccessPolicy, lookUpGroups: @escaping @Sendable (PeerIdentity) -> [UInt32] = { UserGroups.of(uid: $0.uid, gid: $0.gid) },
+         slowLookupSeconds: Double = 2) {
         current = NIOLockedValueBox(Rules(generation: 0, policy: policy))
         self.lookUpGroups = lookUpGroups
+        self.slowLookupSeconds = slowLookupSeconds
+    }
+
+    private let slowLookupSeconds: Double
+    /// Where a slow look-up is reported; set once the daemon has its logger.
+    private let slowLookupLogger = NIOLockedValueBox<Logger?>(nil)
+
+    func reportSlowLookups(to logger: Logger) { slowLookupLogger.withLockedValue { $0 = logger } }
+
+    /// `lookUpGroups`, timed.
+    private func groups(of peer: PeerIdentity, for purpose: String) -> [UInt32] {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let found = lookUpGroups(peer)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if seconds >= slowLookupSeconds, let logger = slowLookupLogger.withLockedValue({ $0 }) {
+            logger.warning("looking up the groups of uid \(peer.uid) (\(purpose)) took \(String(format: "%.1f", seconds)) s: is the user and group directory (NSS: sssd, LDAP) answering? Connections of users the access file names by group wait for it")
+        }
+        return found
     }
 
     var snapshot: (generation: UInt64, policy: AccessPolicy) { current.withLockedValue { ($0.generation, $0.policy) } }
@@ -65,7 +87,7 @@ final class AccessControl: @unchecked Sendable {
             return Set(rules.open.keys)
         }
         var groups: [PeerIdentity: [UInt32]] = [:]
-        for peer in peers where policy.needsGroups(uid: peer.uid) { groups[peer] = lookUpGroups(peer) }
+        for peer in peers where policy.needsGroups(uid: peer.uid) { groups[peer] = self.groups(of: peer, for: "a reload") }
         current.withLockedValue { rules in
             // Opened meanwhile only peers the new policy asks no groups of (connectionOpening).
             assert(rules.open.keys.allSatisfy { peers.contains($0) || !policy.needsGroups(uid: $0.uid) }, "a peer opened during a reload without its groups")
@@ -97,7 +119,7 @@ final class AccessControl: @unchecked Sendable {
                 reloadLock.lock()
                 reloadLock.unlock()
                 let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid)) }
-                let found = needed ? lookUpGroups(peer) : nil
+                let found = needed ? groups(of: peer, for: "a new connection") : nil
                 let done = current.withLockedValue { rules -> Bool in
                     guard rules.generation == generation, rules.pending == nil else { return false }
                     if let found { rules.groups[peer] = found }
