@@ -86,11 +86,15 @@ public enum EventValidator {
                     && EscalationEvaluation.evaluate(unit: unit, view: lastYear, asof: date)?.state == .interviewRequired
             } ?? false
             guard status?.state == .interviewRequired || owedFromLastYear else {
-                throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" +
-                                  " (an interview owed from a year can be held until the end of the next)")
+                let why = if let status, status.state == .interviewed, let held = status.interviewedAt {
+                    " (held on \(held) for this year's requirement: one interview a year)"
+                } else {
+                    " (an interview owed from a year can be held until the end of the next)"
+                }
+                throw DomainError("type", "no interview is required of \(unit) on \(date): its escalation state is \(status?.state.rawValue ?? "clear")" + why)
             }
         default:
-            try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog, calendar: view.calendar)
+            try checkInquiryStep(event, counted: counted, unit: unit, date: date, catalog: catalog)
         }
         return event.withUnit(unit)
     }
@@ -115,7 +119,7 @@ public enum EventValidator {
 
     /// `counted`: the inquiry's owner and counted steps (`LedgerView.counted(inquiry:)`).
     private static func checkInquiryStep(_ event: DomainEvent, counted: (owner: String, steps: [Dated<InquiryStep>])?, unit: String,
-                                         date: BusinessDate, catalog: Catalog, calendar: WorkingDayCalendar) throws {
+                                         date: BusinessDate, catalog: Catalog) throws {
         let inquiry = event.body.inquiry!
         guard let (owner, steps) = counted else {
             throw DomainError("inquiry", "unknown inquiry \(inquiry)")
@@ -169,19 +173,6 @@ public enum EventValidator {
         // on time once asof passed the extension's date).
         if let latest = steps.last(where: { $0.date > date }) {
             throw DomainError("at", "\(date) is before \(inquiry)'s step of \(latest.date) (\(latest.value.eventType.rawValue)); record its steps in the order they happened (void the later ones, then record them again after this one)")
-        }
-        // An extension, or a request for a correction (which stops the count until the
-        // correction arrives), comes while the count runs: once the due date has passed, it
-        // would clear a reply's lateness after the fact.
-        let stopsOrLengthens: String? = switch event.body {
-        case .inquiryExtended: "an extension"
-        case .correctionRequested: "a correction request"
-        default: nil
-        }
-        if let what = stopsOrLengthens,
-           let due = InquiryEvaluation.evaluate(inquiry: inquiry, unit: unit, steps: steps, catalog: catalog, calendar: calendar, asof: date)?.due,
-           date > due {
-            throw DomainError("at", "\(inquiry) was due \(due); \(what) dated \(date), after it, cannot change that")
         }
     }
 }

@@ -69,10 +69,22 @@ public enum InquiryEvaluation {
     static func evaluate(inquiry: String, unit: String, steps: [Dated<InquiryStep>], calendar: WorkingDayCalendar,
                          asof: BusinessDate, replyRule: (_ channel: String, _ year: Int) -> ReplyRule?) -> InquiryStatus? {
         guard let first = steps.first, first.date <= asof, case .received(let channel, let simple) = first.value else { return nil }
+        // Judged to its reply by the rules of the year it was received in: next year's table
+        // does not change a December question's due date.
+        let obligation = replyRule(channel, first.date.year)
+        // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
+        func limit(extensionDays: Int) -> Int {
+            guard let rule = obligation else { return 0 }
+            return (simple ? rule.simpleLimitDays : rule.limitDays) + min(extensionDays, rule.maxExtensionDays)
+        }
         var start = first.date
         var extensionDays = 0
         var pauses: [WorkingDayCalendar.Pause] = []
         var openPause: BusinessDate?
+        // A request for a correction answered by the next correction received, and whether it
+        // stops the count: only one made while the count ran. One made after the due date
+        // stopped it for good, and a reply months late was on time.
+        var correctionRequested = false
         var awaitingCorrection = false
         var replied: BusinessDate?
         for step in steps.dropFirst() where step.date <= asof && replied == nil {
@@ -83,27 +95,25 @@ public enum InquiryEvaluation {
             case .resumed:
                 if let pausedAt = openPause { pauses.append(WorkingDayCalendar.Pause(pausedAt: pausedAt, resumedAt: step.date)) }
                 openPause = nil
-            case .correctionRequested: awaitingCorrection = true
+            case .correctionRequested:
+                correctionRequested = true
+                let pausesSoFar = pauses + (openPause.map { [WorkingDayCalendar.Pause(pausedAt: $0, resumedAt: nil)] } ?? [])
+                let dueNow = obligation.flatMap { _ in calendar.dueDate(from: start, workingDays: limit(extensionDays: extensionDays), pauses: pausesSoFar) }
+                awaitingCorrection = dueNow.map { step.date <= $0 } ?? true
             case .correctionReceived:
                 // 补正: the count starts again from the day the corrected application arrives.
                 // Pauses stay: one still open (or resumed later) keeps its days out of the new
                 // count, and days before the new start are not counted anyway. Only a correction
                 // that answers a request counting here (not one whose request was voided):
                 // validation would not take it without one either.
-                guard awaitingCorrection else { continue }
+                guard correctionRequested else { continue }
+                correctionRequested = false
                 awaitingCorrection = false
                 start = step.date
             case .replied: replied = step.date
             }
         }
-        // Judged to its reply by the rules of the year it was received in: next year's table
-        // does not change a December question's due date.
-        let obligation = replyRule(channel, first.date.year)
-        var limit = 0
-        if let rule = obligation {
-            // Task 17: 5 working days, 3 for simple questions; Task 18: 20, simple 7, extensionDays ≤ 20.
-            limit = (simple ? rule.simpleLimitDays : rule.limitDays) + min(extensionDays, rule.maxExtensionDays)
-        }
+        let limit = limit(extensionDays: extensionDays)
         if let pausedAt = openPause { pauses.append(WorkingDayCalendar.Pause(pausedAt: pausedAt, resumedAt: nil)) }
         let due = (awaitingCorrection || obligation == nil) ? nil : calendar.dueDate(from: start, workingDays: limit, pauses: pauses)
         let state: InquiryStatus.State
@@ -123,7 +133,7 @@ public enum InquiryEvaluation {
         }
         return InquiryStatus(inquiry: inquiry, unit: unit, obligation: obligation?.id, channel: channel, simple: simple,
                              received: first.date, countFrom: start, limitDays: limit, due: due, replied: replied, state: state,
-                             lateDays: lateDays, awaitingCorrection: awaitingCorrection && replied == nil,
+                             lateDays: lateDays, awaitingCorrection: correctionRequested && replied == nil,
                              paused: openPause != nil && replied == nil)
     }
 

@@ -255,3 +255,51 @@ final class InquiryFormatNamesTests: XCTestCase {
         XCTAssertFalse(InquiryFormat.lines(.object(older), names: ["czj": "县财政局"]).joined().contains("五指峰乡"))
     }
 }
+
+/// The bulletin's details a follow-up needs: the inquiries behind the reply counts, a unit
+/// still owing last year's interview in the table itself, and a year judged by another
+/// year's table said in Chinese.
+final class BulletinDetailFormatTests: XCTestCase {
+    func testRepliesOwedInterviewsAndTheTableNoteAreShown() throws {
+        let answer = try JSONParser.parse(#"""
+            {"asof":"2026-01-31","catalog":"shangyou-2023","fewestPublications":[],"known":40,"month":"2026-01","totals":{},
+             "tableNote":"2026 has no table of its own adopted: judged by shangyou-2023, the table for 2023; adopt 2026's table to judge its dates by its own rules",
+             "owedFromLastYear":[{"county":3,"cityProvince":0,"name":"黄埠镇","rule":"E1","state":"interview-required",
+                                  "triggeredAt":"2025-11-12","unit":"huangbu","year":2025}],
+             "units":[{"unit":"huangbu","name":"黄埠镇","publications":0,"missed":[],"lateTasks":[],"overdueReplies":["q-7"],
+                       "lateReplies":["q-3","q-4"],"notices":[],"escalation":"clear"},
+                      {"unit":"dongshan","name":"东山镇","publications":2,"missed":[],"lateTasks":[],"overdueReplies":[],
+                       "lateReplies":[],"notices":[],"escalation":"clear"}]}
+            """#)
+        let bulletin = try Bulletin(json: answer)
+        let table = BulletinFormat.table(bulletin, county: "上游县").joined(separator: "\n")
+        let markdown = BulletinFormat.markdown(bulletin, county: "上游县")
+        for text in [table, markdown] {
+            XCTAssertTrue(text.contains("注：2026年尚未采用本年度目录，本月报按 shangyou-2023 评判"), text)
+            XCTAssertTrue(text.contains("逾期未答复（咨询、申请编号）"), text)
+            XCTAssertTrue(text.contains("黄埠镇（huangbu）：q-7"), text)
+            XCTAssertTrue(text.contains("黄埠镇（huangbu）：q-3、q-4"), text)
+            XCTAssertFalse(text.contains("东山镇（dongshan）：q"), text)
+        }
+        let huangbuRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("黄埠镇") })
+        XCTAssertTrue(huangbuRow.contains("上年度应约谈"), String(huangbuRow))
+        let dongshanRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("东山镇") })
+        XCTAssertTrue(dongshanRow.contains("正常"), String(dongshanRow))
+        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("huangbu,黄埠镇,0,0,1,2,0,上年度应约谈"))
+    }
+}
+
+/// COMPLIANCE for a terminal names each task, not only its id.
+final class ComplianceFormatTitleTests: XCTestCase {
+    func testEachObligationIsShownWithItsTitle() throws {
+        let answer = try JSONParser.parse(#"""
+            {"asof":"2026-11-27","catalog":"shangyou-2026","known":6,"name":"东山镇","unit":"dongshan",
+             "obligations":[{"completed":null,"due":"2026-10-30","id":"T13","kind":"deadline","status":"missed","title":"丰富完善便民服务方式"}],
+             "summary":{"late":0,"met":0,"missed":1,"pending":0}}
+            """#)
+        let lines = ComplianceFormat.lines(answer)
+        let at = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("T13") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[at].contains("丰富完善便民服务方式"), lines[at])
+        XCTAssertTrue(lines[at + 1].contains("due 2026-10-30 ✗ not done"), lines[at + 1])
+    }
+}

@@ -39,6 +39,11 @@ final class EscalationTests: XCTestCase {
         let after = try XCTUnwrap(EscalationEvaluation.evaluate(unit: "gxj", view: fixture.view(), asof: date("2023-12-31")))
         XCTAssertEqual(after.state, .interviewed)
         XCTAssertEqual(after.interviewedAt, date("2023-06-20"))
+        // A second one is refused, saying when the year's interview was held.
+        XCTAssertThrowsError(try fixture.append(["type": "interview.held", "unit": "gxj", "at": "2023-07-20"])) { error in
+            XCTAssertTrue("\(error)".contains("its escalation state is interviewed (held on 2023-06-20 for this year's requirement: one interview a year)"),
+                          "\(error)")
+        }
     }
 
     func testInterviewIsRefusedWhenNoneIsRequired() throws {

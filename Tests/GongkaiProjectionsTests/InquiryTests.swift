@@ -188,29 +188,34 @@ final class InquiryTests: XCTestCase {
         XCTAssertThrowsError(try receive(fixture, "h1", at: "2023-04-06"), "received twice")
     }
 
-    /// A correction request stops the count until the correction arrives, and an extension
-    /// lengthens it: both while it runs. Dated after the due date, either cleared lateness
-    /// after the fact (a reply months late was on time; an overdue application was open).
-    func testACorrectionRequestOrAnExtensionAfterTheDueDateIsRefused() throws {
+    /// A correction request made while the count runs stops it until the correction arrives;
+    /// one made after the due date stops nothing (it stopped the count for good, and a reply
+    /// months late was on time). The correction received restarts the count either way.
+    func testACorrectionRequestAfterTheDueDateDoesNotStopTheCount() throws {
         let fixture = try FactsFixture()
         // Received Wed 2023-03-01, 20 working days: due Wed 2023-03-29.
         try receive(fixture, "a1", channel: "application", at: "2023-03-01")
-        XCTAssertEqual(status(fixture, "rsj", "a1", asof: "2023-03-01")?.due, date("2023-03-29"))
-        for (type, extra) in [("inquiry.correction-requested", [:]), ("inquiry.extended", ["days": 5])] as [(String, [String: JSONValue])] {
-            XCTAssertThrowsError(try step(fixture, type, "a1", at: "2023-05-15", extra: extra), type) { error in
-                XCTAssertEqual((error as? DomainError)?.field, "at")
-                XCTAssertTrue("\(error)".contains("a1 was due 2023-03-29"), "\(error)")
-            }
-        }
+        try step(fixture, "inquiry.correction-requested", "a1", at: "2023-05-15")
+        let late = try XCTUnwrap(status(fixture, "rsj", "a1", asof: "2023-06-01"))
+        XCTAssertEqual(late.due, date("2023-03-29"))
+        XCTAssertEqual(late.state, .overdue)
+        XCTAssertTrue(late.awaitingCorrection, "the request is still shown")
         try step(fixture, "inquiry.replied", "a1", at: "2023-09-01")
         XCTAssertEqual(status(fixture, "rsj", "a1", asof: "2023-12-31")?.state, .late)
 
-        // On the due date itself, both still come in time.
-        try receive(fixture, "a2", channel: "application", simple: true, at: "2023-03-01")
-        let due = try XCTUnwrap(status(fixture, "rsj", "a2", asof: "2023-03-01")?.due)
-        try step(fixture, "inquiry.extended", "a2", at: due.description, extra: ["days": 5])
-        try step(fixture, "inquiry.correction-requested", "a2", at: due.description)
-        XCTAssertNil(status(fixture, "rsj", "a2", asof: "2023-12-31")?.due, "awaiting the correction")
+        // The correction received restarts the count (DESIGN.md), late request or not.
+        try receive(fixture, "a2", channel: "application", at: "2023-03-01")
+        try step(fixture, "inquiry.correction-requested", "a2", at: "2023-05-15")
+        try step(fixture, "inquiry.correction-received", "a2", at: "2023-05-22")
+        let restarted = try XCTUnwrap(status(fixture, "rsj", "a2", asof: "2023-05-22"))
+        XCTAssertEqual(restarted.countFrom, date("2023-05-22"))
+        XCTAssertEqual(restarted.due, date("2023-06-19"))
+        XCTAssertFalse(restarted.awaitingCorrection)
+
+        // Made on the due date itself, it stops the count.
+        try receive(fixture, "a3", channel: "application", at: "2023-03-01")
+        try step(fixture, "inquiry.correction-requested", "a3", at: "2023-03-29")
+        XCTAssertNil(status(fixture, "rsj", "a3", asof: "2023-12-31")?.due, "awaiting the correction")
     }
 
     /// An inquiry's steps are recorded in the order they happened: a reply dated before an

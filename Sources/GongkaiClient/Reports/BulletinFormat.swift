@@ -50,12 +50,12 @@ public enum BulletinFormat {
     /// published least, and what was found missed and who was criticised.
     public static func table(_ bulletin: Bulletin, county: String) -> [String] {
         var lines = [title(bulletin, county: county), subtitle(bulletin)]
-        if let note = bulletin.tableNote { lines.append("注：" + note) }
+        if let note = tableNoteLine(bulletin) { lines.append(note) }
         if let note = bulletin.calendarNote { lines.append("注：" + note) }
         lines.append("")
         var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码")]
             + countTitles.enumerated().map { TextTable.Column($1, $0 < 5 ? .right : .left) })
-        for row in bulletin.units { table.add([row.name, row.unit] + counts(row)) }
+        for row in bulletin.units { table.add([row.name, row.unit] + counts(row, in: bulletin)) }
         let totals = totalCounts(bulletin)
         table.add(["合计", ""] + totals.map(String.init) + [""])
         lines += table.lines()
@@ -78,12 +78,12 @@ public enum BulletinFormat {
     /// A Markdown document: a level-1 title, then sections with pipe tables.
     public static func markdown(_ bulletin: Bulletin, county: String) -> String {
         var lines = ["# " + title(bulletin, county: county), "", subtitle(bulletin), ""]
-        if let note = bulletin.tableNote { lines += ["注：" + markdownText(note), ""] }
+        if let note = tableNoteLine(bulletin) { lines += [markdownText(note), ""] }
         if let note = bulletin.calendarNote { lines += ["注：" + markdownText(note), ""] }
         lines += ["## 各单位情况", ""]
         lines.append(markdownRow(["单位", "编码"] + countTitles))
         lines.append("|---|---|" + String(repeating: "---:|", count: 5) + "---|")
-        for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row))) }
+        for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row, in: bulletin))) }
         lines.append(markdownRow(["**合计**", ""] + totalCounts(bulletin).map { "**\($0)**" } + [""]))
 
         lines += ["", "## " + fewestHeading(bulletin), ""]
@@ -105,6 +105,12 @@ public enum BulletinFormat {
             for row in lateTasks {
                 lines.append("- \(markdownText(row.name))（\(row.unit)）：\(row.lateTasks.map(markdownText).joined(separator: "、"))")
             }
+        }
+        for (heading, list) in replySections {
+            let rows = inquiryLines(bulletin, list)
+            guard !rows.isEmpty else { continue }
+            lines += ["", "## " + heading, ""]
+            for (row, inquiries) in rows { lines.append("- \(markdownText(row.name))（\(row.unit)）：\(markdownText(inquiries))") }
         }
         let criticised = bulletin.units.filter { !$0.notices.isEmpty }
         lines += ["", "## 本月通报", ""]
@@ -128,7 +134,7 @@ public enum BulletinFormat {
     /// RFC 4180 CSV: a header and one row per unit, CRLF line ends, after a UTF-8 BOM.
     public static func csv(_ bulletin: Bulletin) -> [UInt8] {
         var rows = [["单位编码", "单位"] + countTitles]
-        for row in bulletin.units { rows.append([row.unit, row.name] + counts(row)) }
+        for row in bulletin.units { rows.append([row.unit, row.name] + counts(row, in: bulletin)) }
         var bytes = byteOrderMark
         for row in rows {
             bytes += Array(row.map(csvField).joined(separator: ",").utf8)
@@ -152,9 +158,31 @@ public enum BulletinFormat {
     }
 
     /// The six cells after the unit: counts, then the escalation label.
-    private static func counts(_ row: Bulletin.UnitRow) -> [String] {
+    private static func counts(_ row: Bulletin.UnitRow, in bulletin: Bulletin) -> [String] {
         [row.publications, row.missed.count, row.overdueReplies.count, row.lateReplies.count, row.notices.count].map(String.init)
-            + [escalationLabel(row.escalation)]
+            + [escalationCell(row, in: bulletin)]
+    }
+
+    /// The row's escalation state this year, or the interview it still owes from last year
+    /// (January's table said 正常 beside the section naming it).
+    private static func escalationCell(_ row: Bulletin.UnitRow, in bulletin: Bulletin) -> String {
+        let owes = bulletin.owedFromLastYear.contains { $0.unit == row.unit }
+        guard owes, row.escalation == "clear" || row.escalation == "watch" else { return escalationLabel(row.escalation) }
+        return owedLabel + (row.escalation == "watch" ? "、" + escalationLabel("watch") : "")
+    }
+
+    static let owedLabel = "上年度应约谈"
+
+    /// A year judged by another year's table, in the bulletin's language (the answer's
+    /// `tableNote` is English, as every protocol text is).
+    private static func tableNoteLine(_ bulletin: Bulletin) -> String? {
+        guard bulletin.tableNote != nil else { return nil }
+        return "注：\(bulletin.year)年尚未采用本年度目录，本月报按 \(bulletin.catalog ?? "其他年度目录") 评判，未完成事项可能不全；请先采用\(bulletin.year)年目录。"
+    }
+
+    /// Per unit, the inquiries named in `list`, for a section of the details.
+    private static func inquiryLines(_ bulletin: Bulletin, _ list: (Bulletin.UnitRow) -> [String]) -> [(Bulletin.UnitRow, String)] {
+        bulletin.units.filter { !list($0).isEmpty }.map { ($0, list($0).joined(separator: "、")) }
     }
 
     private static func totalCounts(_ bulletin: Bulletin) -> [Int] {
@@ -177,6 +205,13 @@ public enum BulletinFormat {
             lines.append(lateTasksHeading)
             for row in lateTasks { lines.append("  \(row.name)（\(row.unit)）：\(row.lateTasks.joined(separator: "、"))") }
         }
+        for (heading, list) in replySections {
+            let rows = inquiryLines(bulletin, list)
+            guard !rows.isEmpty else { continue }
+            if !lines.isEmpty { lines.append("") }
+            lines.append(heading)
+            for (row, inquiries) in rows { lines.append("  \(row.name)（\(row.unit)）：\(inquiries)") }
+        }
         let criticised = bulletin.units.filter { !$0.notices.isEmpty }
         if !criticised.isEmpty {
             if !lines.isEmpty { lines.append("") }
@@ -195,6 +230,10 @@ public enum BulletinFormat {
     }
 
     static let owedHeading = "上年度应约谈尚未约谈"
+    /// The inquiries behind the table's two reply counts, by id: the office follows them up.
+    static let replySections: [(String, (Bulletin.UnitRow) -> [String])] = [
+        ("逾期未答复（咨询、申请编号）", { $0.overdueReplies }), ("逾期已答复（咨询、申请编号）", { $0.lateReplies }),
+    ]
     /// Deadline tasks done this month after their due date (listed by due date).
     static let lateTasksHeading = "逾期完成事项（截止日期）"
 

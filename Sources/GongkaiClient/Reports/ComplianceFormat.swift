@@ -35,11 +35,13 @@ public enum ComplianceFormat {
         let idWidth = obligations.map { DisplayWidth.of($0["id"]?.stringValue ?? "") }.max() ?? 0
         let indent = String(repeating: " ", count: idWidth + 2)
         for obligation in obligations {
+            // The id, then the task's title: a clerk knows 便民服务, not T13.
             let id = DisplayWidth.padRight(obligation["id"]?.stringValue ?? "?", to: idWidth + 2)
+            lines.append(id + ReportCell.text(obligation["title"]))
             let cells = describe(obligation)
-            for (index, start) in stride(from: 0, to: max(cells.count, 1), by: periodsPerLine).enumerated() {
+            for start in stride(from: 0, to: max(cells.count, 1), by: periodsPerLine) {
                 let chunk = cells.isEmpty ? ["(no period begun)"] : Array(cells[start..<min(start + periodsPerLine, cells.count)])
-                lines.append((index == 0 ? id : indent) + chunk.joined(separator: "  "))
+                lines.append(indent + chunk.joined(separator: "  "))
             }
         }
 
