@@ -303,3 +303,21 @@ final class ComplianceFormatTitleTests: XCTestCase {
         XCTAssertTrue(lines[at + 1].contains("due 2026-10-30 ✗ not done"), lines[at + 1])
     }
 }
+
+/// Counts in the readable answers agree with their number.
+final class ReadableCountWordingTests: XCTestCase {
+    func testOneIsSingular() throws {
+        let inquiries = try JSONParser.parse(#"""
+            {"asof":"2024-01-10","known":40,"unit":"czj","unitNames":{"czj":"县财政局"},
+             "inquiries":[{"inquiry":"q-1","unit":"czj","channel":"hotline","simple":false,"received":"2023-12-28",
+                           "due":"2024-01-05","replied":null,"status":"overdue","lateDays":3,"limitDays":5,"obligation":"T17"}]}
+            """#)
+        XCTAssertEqual(InquiryFormat.lines(inquiries, names: [:]).last, "1 inquiry: open 0, overdue 1, on-time 0, late 0")
+        XCTAssertEqual(InquiryFormat.lines(inquiries, names: [:], status: "overdue", total: 1).last, "1 of 1 inquiry is overdue")
+        let escalations = try JSONParser.parse(#"""
+            {"asof":"2023-12-31","known":40,"year":2023,"units":[{"unit":"czj","name":"县财政局","county":1,"cityProvince":0,
+             "state":"clear","rule":null,"triggeredAt":null,"interviewedAt":null}]}
+            """#)
+        XCTAssertEqual(EscalationFormat.lines(escalations).last, "1 unit with notices: interview-required 0, interviewed 0, watch 0, clear 1")
+    }
+}

@@ -36,7 +36,7 @@ public enum EscalationFormat {
         let counts = ["interview-required", "interviewed", "watch", "clear"].map { state in
             "\(state) \(states.filter { $0 == state }.count)"
         }
-        lines += ["", "\(units.count) units with notices: " + counts.joined(separator: ", ")]
+        lines += ["", "\(units.count) \(units.count == 1 ? "unit" : "units") with notices: " + counts.joined(separator: ", ")]
         if !owed.isEmpty { lines += [""] + owed }
         return lines
     }

@@ -51,11 +51,11 @@ public enum InquiryFormat {
         }
         lines += table.lines()
         if let status, let total {
-            lines += ["", "\(inquiries.count) of \(total) inquiries are \(status)"]
+            lines += ["", "\(inquiries.count) of \(total) \(total == 1 ? "inquiry is" : "inquiries are") \(status)"]
         } else {
             let found = inquiries.compactMap { $0["status"]?.stringValue }
             let counts = statuses.map { state in "\(state) \(found.filter { $0 == state }.count)" }
-            lines += ["", "\(inquiries.count) inquiries: " + counts.joined(separator: ", ")]
+            lines += ["", "\(inquiries.count) \(inquiries.count == 1 ? "inquiry" : "inquiries"): " + counts.joined(separator: ", ")]
         }
         return lines
     }
