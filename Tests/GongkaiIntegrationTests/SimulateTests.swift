@@ -101,14 +101,14 @@ final class SimulateTests: XCTestCase {
         let rows = text.components(separatedBy: "\r\n").dropLast()
         XCTAssertEqual(rows.count, 38)
         XCTAssertFalse(rows.contains { $0.contains("\n") || $0.contains("\r") }, "no bare line ends")
-        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期未答复,逾期已答复,通报,约谈状态")
-        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 8 })
+        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期完成,逾期未答复,逾期已答复,通报,约谈状态")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 9 })
 
         let markdown = try Self.run(["bulletin", "2023-06", "--socket", daemon.socketPath, "--format", "markdown"])
         XCTAssertEqual(markdown.status, 0, markdown.stderr)
         let document = try Self.lines(markdown.stdout)
         XCTAssertEqual(document.first, "# 上犹县政务公开月报 2023年6月")
-        XCTAssertTrue(document.contains("| 单位 | 编码 | 发布数 | 未完成事项 | 逾期未答复 | 逾期已答复 | 通报 | 约谈状态 |"))
+        XCTAssertTrue(document.contains("| 单位 | 编码 | 发布数 | 未完成事项 | 逾期完成 | 逾期未答复 | 逾期已答复 | 通报 | 约谈状态 |"))
         XCTAssertTrue(document.contains { $0.hasPrefix("|---|") }, "a Markdown table's delimiter row")
 
         // Piped, the query commands print the daemon's JSON; --status filters client-side.
@@ -233,6 +233,7 @@ final class BulletinOwedFormatTests: XCTestCase {
         XCTAssertTrue(table.contains("  双溪乡（shuangxi）：T09 2023-07-30"), table.joined(separator: "\n"))
         let markdown = BulletinFormat.markdown(bulletin, county: "上游县")
         XCTAssertTrue(markdown.contains("## 逾期完成事项（截止日期）\n\n- 双溪乡（shuangxi）：T09 2023-07-30"), markdown)
+        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("shuangxi,双溪乡,0,0,1,0,0,0,正常"))
         // A daemon before lateTasks: no section.
         var older = answer.objectValue!
         older["units"] = .array([.object(answer["units"]!.arrayValue![0].objectValue!.filter { $0.key != "lateTasks" })])
@@ -285,7 +286,7 @@ final class BulletinDetailFormatTests: XCTestCase {
         XCTAssertTrue(huangbuRow.contains("上年度应约谈"), String(huangbuRow))
         let dongshanRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("东山镇") })
         XCTAssertTrue(dongshanRow.contains("正常"), String(dongshanRow))
-        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("huangbu,黄埠镇,0,0,1,2,0,上年度应约谈"))
+        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("huangbu,黄埠镇,0,0,0,1,2,0,上年度应约谈"))
     }
 }
 

@@ -2,7 +2,7 @@
 /// Pure: a decoded `Bulletin` in, text out.
 public enum BulletinFormat {
     /// Column titles shared by every format, after the unit.
-    public static let countTitles = ["发布数", "未完成事项", "逾期未答复", "逾期已答复", "通报", "约谈状态"]
+    public static let countTitles = ["发布数", "未完成事项", "逾期完成", "逾期未答复", "逾期已答复", "通报", "约谈状态"]
 
     /// `发布最少的5个单位`, or with units tied for fifth `发布最少的5个单位（含并列，共9个）`.
     /// The daemon lists five (BulletinReport.fewestCount) and every unit tied with the fifth.
@@ -54,7 +54,7 @@ public enum BulletinFormat {
         if let note = bulletin.calendarNote { lines.append("注：" + note) }
         lines.append("")
         var table = TextTable([TextTable.Column("单位"), TextTable.Column("编码")]
-            + countTitles.enumerated().map { TextTable.Column($1, $0 < 5 ? .right : .left) })
+            + countTitles.enumerated().map { TextTable.Column($1, $0 < countTitles.count - 1 ? .right : .left) })
         for row in bulletin.units { table.add([row.name, row.unit] + counts(row, in: bulletin)) }
         let totals = totalCounts(bulletin)
         table.add(["合计", ""] + totals.map(String.init) + [""])
@@ -82,7 +82,7 @@ public enum BulletinFormat {
         if let note = bulletin.calendarNote { lines += ["注：" + markdownText(note), ""] }
         lines += ["## 各单位情况", ""]
         lines.append(markdownRow(["单位", "编码"] + countTitles))
-        lines.append("|---|---|" + String(repeating: "---:|", count: 5) + "---|")
+        lines.append("|---|---|" + String(repeating: "---:|", count: countTitles.count - 1) + "---|")
         for row in bulletin.units { lines.append(markdownRow([row.name, row.unit] + counts(row, in: bulletin))) }
         lines.append(markdownRow(["**合计**", ""] + totalCounts(bulletin).map { "**\($0)**" } + [""]))
 
@@ -157,9 +157,9 @@ public enum BulletinFormat {
         return parts.joined(separator: " · ")
     }
 
-    /// The six cells after the unit: counts, then the escalation label.
+    /// The cells after the unit: counts, then the escalation label.
     private static func counts(_ row: Bulletin.UnitRow, in bulletin: Bulletin) -> [String] {
-        [row.publications, row.missed.count, row.overdueReplies.count, row.lateReplies.count, row.notices.count].map(String.init)
+        [row.publications, row.missed.count, row.lateTasks.count, row.overdueReplies.count, row.lateReplies.count, row.notices.count].map(String.init)
             + [escalationCell(row, in: bulletin)]
     }
 
@@ -187,7 +187,7 @@ public enum BulletinFormat {
 
     private static func totalCounts(_ bulletin: Bulletin) -> [Int] {
         let units = bulletin.units
-        return [units.map(\.publications).reduce(0, +), units.map(\.missed.count).reduce(0, +),
+        return [units.map(\.publications).reduce(0, +), units.map(\.missed.count).reduce(0, +), units.map(\.lateTasks.count).reduce(0, +),
                 units.map(\.overdueReplies.count).reduce(0, +), units.map(\.lateReplies.count).reduce(0, +),
                 units.map(\.notices.count).reduce(0, +)]
     }
