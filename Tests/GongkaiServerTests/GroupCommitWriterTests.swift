@@ -11,13 +11,6 @@ import XCTest
 /// The writer against a real ledger: once a failed commit leaves the append log holding a
 /// frame it could not take back, appends are refused and the daemon is told, once, to stop.
 final class GroupCommitWriterTests: XCTestCase {
-    /// Admits every event as it is.
-    private final class AdmitAll: EventAdmission {
-        func beginBatch() {}
-        func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope { event }
-        func batchEnded(committed: Bool) {}
-    }
-
     private final class Answers: @unchecked Sendable {
         let lock = NSLock()
         var outcomes: [AppendOutcome] = []

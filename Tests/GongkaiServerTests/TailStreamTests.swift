@@ -11,12 +11,6 @@ import XCTest
 
 /// What a TAIL may send: only records under the durable head.
 final class TailStreamTests: XCTestCase {
-    private final class AdmitAll: EventAdmission {
-        func beginBatch() {}
-        func admit(_ event: EventEnvelope, decoded: Result<DomainEvent, DomainError>, by principal: String, seq: UInt64) throws -> EventEnvelope { event }
-        func batchEnded(committed: Bool) {}
-    }
-
     private func appendRecords(_ seqs: ClosedRange<UInt64>, to store: LedgerStore) throws {
         _ = try store.appendBatch { batch in
             for seq in seqs {

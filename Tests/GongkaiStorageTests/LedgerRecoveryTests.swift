@@ -13,6 +13,14 @@ final class LedgerRecoveryTests: LedgerTestCase {
         try LedgerStore(directory: path, boot: boot ?? thisBoot)
     }
 
+    /// A ledger of three batches, closed cleanly; its head.
+    private func closedLedgerOfThreeBatches() throws -> LedgerHead {
+        let store = try open()
+        try appendBatches(store, count: 3)
+        try store.close()
+        return store.head
+    }
+
     /// Appends `batches` batches of 1–4 records from seq `from`; returns the records.
     @discardableResult
     private func appendBatches(_ store: LedgerStore, count batches: Int) throws -> [TestRecord] {
@@ -236,13 +244,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     }
 
     func testACleanCloseIsTrustedInAnyBoot() throws {
-        let head: LedgerHead
-        do {
-            let store = try open()
-            try appendBatches(store, count: 3)
-            try store.close()
-            head = store.head
-        }
+        let head = try closedLedgerOfThreeBatches()
         XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
         let reopened = try open(boot: "boot-b")
         XCTAssertFalse(reopened.recovery.indexRebuilt)
@@ -253,13 +255,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     /// An index moved aside (README: Damage) or left empty under a clean marker is rebuilt
     /// from the log like any other, and the start says why (it said nothing).
     func testAMissingOrEmptyIndexUnderACleanMarkerIsARebuildThatSaysSo() throws {
-        let head: LedgerHead
-        do {
-            let store = try open()
-            try appendBatches(store, count: 3)
-            try store.close()
-            head = store.head
-        }
+        let head = try closedLedgerOfThreeBatches()
         for empty in [false, true] {
             XCTAssertEqual(try IndexMarker.read(directory: path), .clean)
             try FileManager.default.removeItem(atPath: path + "/data.mdb")
