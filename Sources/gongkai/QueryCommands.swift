@@ -2,14 +2,13 @@ import ArgumentParser
 import GongkaiClient
 import GongkaiJSON
 
-/// `--asof` and `--known`, shared by the query commands.
+/// `--asof`, `--known` (or `--known-at`) and `--year`, shared by the query commands.
 struct QueryFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Business date statuses are judged at (default: today, Asia/Shanghai).",
                                             valueName: "YYYY-MM-DD"))
     var asof: String?
 
-    @Option(name: .long, help: ArgumentHelp("Answer from the first N records only: what the ledger knew then.", valueName: "N"))
-    var known: Int?
+    @OptionGroup var knownFlags: KnownFlags
 
     @Option(name: .long, help: ArgumentHelp("Judge by this year's own table (default: the year of --asof): last year's final state, asked in January. The year must have a table and not lie after --asof's; inquiries lists those received in it.",
                                             valueName: "YYYY"))
@@ -19,15 +18,14 @@ struct QueryFlags: ParsableArguments {
         if let asof, asof.contains(where: { $0 == " " || $0 == "=" }) || asof.isEmpty {
             throw ValidationError("--asof must be a date YYYY-MM-DD")
         }
-        if let known, known < 0 { throw ValidationError("--known must be 0 or more") }
         if let year, !(2000...2100).contains(year) { throw ValidationError("--year must be a year 2000–2100") }
     }
 
-    /// ` asof=… known=…` for the request line.
-    var requestSuffix: String {
+    /// ` asof=… known=… year=…` for the request line (`--known-at` is looked up on the daemon).
+    func requestSuffix(_ options: GlobalOptions) throws -> String {
         var suffix = ""
         if let asof { suffix += " asof=\(asof)" }
-        if let known { suffix += " known=\(known)" }
+        suffix += try knownFlags.requestSuffix(options)
         if let year { suffix += " year=\(year)" }
         return suffix
     }
@@ -79,7 +77,7 @@ struct Compliance: ParsableCommand {
     func validate() throws { try checkUnitArgument(unit) }
 
     func run() throws {
-        try printQuery("COMPLIANCE \(unit)" + query.requestSuffix, options: options, readable: ComplianceFormat.lines)
+        try printQuery("COMPLIANCE \(unit)" + query.requestSuffix(options), options: options, readable: ComplianceFormat.lines)
     }
 }
 
@@ -106,7 +104,7 @@ struct Inquiries: ParsableCommand {
     func run() throws {
         try DaemonSession.run {
             let output = options.output
-            let request = "INQUIRIES" + (unit.map { " " + $0 } ?? "") + query.requestSuffix
+            let request = "INQUIRIES" + (unit.map { " " + $0 } ?? "") + (try query.requestSuffix(options))
             let answers = try queryAnswers(output.readable ? [request, "UNITS"] : [request], options: options)
             // Raw and unfiltered: the daemon's bytes as they came.
             if !output.readable && status == nil { return output.line(answers[0]) }
@@ -128,7 +126,7 @@ struct Escalations: ParsableCommand {
     @OptionGroup var query: QueryFlags
 
     func run() throws {
-        try printQuery("ESCALATIONS" + query.requestSuffix, options: options, readable: EscalationFormat.lines)
+        try printQuery("ESCALATIONS" + query.requestSuffix(options), options: options, readable: EscalationFormat.lines)
     }
 }
 
@@ -171,8 +169,7 @@ struct BulletinCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The month.", valueName: "YYYY-MM"))
     var month: String
 
-    @Option(name: .long, help: ArgumentHelp("Answer from the first N records only.", valueName: "N"))
-    var known: Int?
+    @OptionGroup var knownFlags: KnownFlags
 
     @Option(name: .long, help: "Output format (default: table on a terminal, else json).")
     var format: Format?
@@ -184,7 +181,6 @@ struct BulletinCommand: ParsableCommand {
               let number = Int(month.suffix(2)), (1...12).contains(number) else {
             throw ValidationError("MONTH must be YYYY-MM, e.g. 2023-06")
         }
-        if let known, known < 0 { throw ValidationError("--known must be 0 or more") }
         if options.json, let format, format != .json { throw ValidationError("--json and --format \(format.rawValue) disagree") }
     }
 
@@ -192,7 +188,7 @@ struct BulletinCommand: ParsableCommand {
         try DaemonSession.run {
             let output = options.output
             let chosen = format ?? (output.readable ? .table : .json)
-            let request = "BULLETIN \(month)" + (known.map { " known=\($0)" } ?? "")
+            let request = "BULLETIN \(month)" + (try knownFlags.requestSuffix(options))
             // The county's name heads the report; it comes from the title of the catalog in force.
             let needsCounty = chosen == .table || chosen == .markdown
             let answers = try queryAnswers(needsCounty ? ["CATALOG", request] : [request], options: options)
