@@ -64,12 +64,16 @@ public enum IndexMarker: Equatable, Sendable {
         case .refused(let why): text = "refused \(why.replacingOccurrences(of: "\n", with: " "))\n"
         }
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AppendLogError.io("open \(temporary): \(FileSync.lastError())") }
+        // Named as the marker's own failure: an append refused for want of room for it is not
+        // the append log's.
+        guard fd >= 0 else { throw StorageError("write the index marker", message: "open \(temporary): \(FileSync.lastError())") }
         let bytes = Array(text.utf8)
         let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         let synced = wrote == bytes.count && fsync(fd) == 0
         close(fd)
-        guard synced, rename(temporary, path) == 0 else { throw AppendLogError.io("write \(path): \(FileSync.lastError())") }
+        guard synced, rename(temporary, path) == 0 else {
+            throw StorageError("write the index marker", message: "\(path): \(FileSync.lastError())")
+        }
         try FileSync.fsync(path: directory, directory: true)
     }
 

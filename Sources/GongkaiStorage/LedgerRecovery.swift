@@ -24,8 +24,9 @@ extension LedgerStore {
 
     /// Moves an index that cannot be trusted out of the way of its rebuild: aside while the
     /// disk has room for two and no earlier one is kept there, deleted otherwise (the log
-    /// holds everything it held).
-    static func setAside(_ dataPath: String, as asidePath: String, directory: String, log: AppendLog?) throws {
+    /// holds everything it held). True if it was kept aside.
+    @discardableResult
+    static func setAside(_ dataPath: String, as asidePath: String, directory: String, log: AppendLog?) throws -> Bool {
         var space = statvfs()
         let freeBytes = statvfs(directory, &space) == 0 ? UInt64(space.f_bavail) * UInt64(space.f_frsize) : 0
         let keep = !FileManager.default.fileExists(atPath: asidePath) && freeBytes > 2 * UInt64(LMDBEnvironment.fileSize(dataPath))
@@ -36,6 +37,17 @@ extension LedgerStore {
               unlink(directory + "/lock.mdb") == 0 || errno == ENOENT else {
             throw StorageError("move \(dataPath) aside", message: FileSync.lastError())
         }
+        return keep
+    }
+
+    /// A refusal that stopped a rebuild puts the index it was to replace back in place of the
+    /// rebuild's first records: the remedies it names (README: Damage) work on data.mdb, and
+    /// one of them writes the log again from it. Best effort: an index left aside still stops
+    /// a start without the log (`LedgerStore.init`).
+    static func putBack(_ asidePath: String, as dataPath: String, directory: String) {
+        guard unlink(dataPath) == 0 || errno == ENOENT, rename(asidePath, dataPath) == 0 else { return }
+        _ = unlink(directory + "/lock.mdb")
+        try? FileSync.fsync(path: directory, directory: true)
     }
 
     /// The log must hold at least what the index holds, with a frame ending at the index's

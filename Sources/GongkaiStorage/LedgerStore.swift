@@ -86,6 +86,14 @@ public final class LedgerStore: @unchecked Sendable {
                 "restore a backup, or mend the cause and move data.mdb.refused back to data.mdb")
         }
         let markerTrusted = marker?.trusted(inBoot: boot) ?? false
+        if !logExists, FileManager.default.fileExists(atPath: asidePath) {
+            // A rebuild from the log was under way (the process stopped in it): data.mdb may
+            // hold only its first records, and a log written from it would lose the rest.
+            throw StorageError("open \(directory)", message:
+                "the append log is missing and data.mdb.before-rebuild is there: a rebuild of the index from the log did not finish, " +
+                "so data.mdb may hold only part of the ledger; put the append log back, or, if it is lost, move data.mdb.before-rebuild " +
+                "to data.mdb (the index as it was before the rebuild) and start again (README: Damage)")
+        }
         if !logExists, marker != nil {
             guard markerTrusted else {
                 throw StorageError("open \(directory)", message:
@@ -95,6 +103,8 @@ public final class LedgerStore: @unchecked Sendable {
                 throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
             }
         }
+        // Whether this open moved the untrusted index aside to rebuild it from the log.
+        var keptAside = false
         do {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
             let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
@@ -108,7 +118,7 @@ public final class LedgerStore: @unchecked Sendable {
             let repeatedUncleanStop = uncleanInARow >= UncleanStops.rebuildAfter
             if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
-            if !indexTrusted && dataExists { try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
+            if !indexTrusted && dataExists { keptAside = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
             let checkingMarked = indexTrusted && dataExists && existingLog != nil
@@ -188,9 +198,11 @@ public final class LedgerStore: @unchecked Sendable {
             appendLog.onBroken = { [directory] in Self.markIndexForRebuild(directory: directory) }
             try takeInLogTail(progress: progress)
         } catch let error as LedgerMismatch {
+            if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
             Self.refuse(error.message, directory: directory)
             throw StorageError("open \(directory)", message: error.message + "; " + error.remedy)
         } catch AppendLogError.damaged(let why) {
+            if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
             Self.refuse("append log damaged: " + why, directory: directory)
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
         }

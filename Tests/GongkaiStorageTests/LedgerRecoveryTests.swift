@@ -346,13 +346,53 @@ final class LedgerRecoveryTests: LedgerTestCase {
         return frames
     }
 
-    func testADamagedLogStopsARebuildAndKeepsTheOldIndexAside() throws {
+    /// A rebuild stopped by a damaged frame puts the index it was to replace back as data.mdb,
+    /// so README: Damage's remedy for a damaged log (write the log again from the index) gets
+    /// the whole index, not the rebuild's first records (a helper's run lost 3,327
+    /// acknowledged records that way, and their seqs went to new appends).
+    func testADamagedLogStopsARebuildAndPutsTheOldIndexBack() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 6)
+            head = store.head
+        }
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        let logURL = URL(fileURLWithPath: path + "/" + AppendLog.fileName)
+        // A frame past the first ones: the rebuild commits those before it meets the damage.
+        var frameEnds: [UInt64] = []
+        try AppendLog(directory: path).forEachFrame { _, end in frameEnds.append(end) }
+        var bytes = try Data(contentsOf: logURL)
+        bytes[Int(frameEnds[3]) + 40] ^= 8
+        try bytes.write(to: logURL)
+        XCTAssertThrowsError(try open(boot: "boot-b")) { error in
+            XCTAssertTrue("\(error)".contains("append log damaged"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the index as it was")
+        XCTAssertThrowsError(try open(boot: "boot-b"), "the refusal sticks")
+        // README: Damage, a frame that fails its SHA-256: move the log aside, remove index-state, start.
+        try FileManager.default.moveItem(atPath: logURL.path, toPath: path + "/append.log.damaged")
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        let mended = try open(boot: "boot-b")
+        XCTAssertTrue(mended.recovery.logWritten)
+        XCTAssertEqual(mended.head, head, "every record, under the same root")
+    }
+
+    /// A process stopped in the middle of a rebuild leaves the old index aside and part of the
+    /// new one as data.mdb: without the log, the start is refused rather than writing a log
+    /// from that part.
+    func testWithoutTheLogAnUnfinishedRebuildStopsTheOpen() throws {
         do { try appendBatches(try open(), count: 4) }
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
-        bytes[Int(AppendLog.startOffset) + 50] ^= 8
-        try bytes.write(to: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
-        XCTAssertThrowsError(try open(boot: "boot-b"))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        try FileManager.default.copyItem(atPath: path + "/data.mdb", toPath: path + "/data.mdb.before-rebuild")
+        try FileManager.default.removeItem(atPath: path + "/" + AppendLog.fileName)
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("a rebuild of the index from the log did not finish"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/" + AppendLog.fileName), "no log written from data.mdb")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb.before-rebuild")), indexBytes)
     }
 
     /// When the untrusted index cannot be kept aside (an older aside is there, or the disk is
