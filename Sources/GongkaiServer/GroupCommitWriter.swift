@@ -350,8 +350,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func answerRepeated(_ submission: AppendSubmission, existing: IdEntry, ledger: LedgerBatch) throws -> TentativeOutcome {
         let id = submission.event.id
         // The index keeps the digest of the event as its client sent it, before any
-        // normalisation by admission, so a retry of the same request always matches.
-        guard existing.eventDigest == submission.eventDigest else {
+        // normalisation by admission, so a retry of the same request always matches. The
+        // event as stored is the same event too (a unit's Chinese name stored as its id):
+        // a client that sends again what GET, READ or TAIL gave it is retrying, not conflicting.
+        guard try existing.eventDigest == submission.eventDigest
+                || ledger.storedEvent(of: existing.seq) == submission.event.canonical else {
             return .failed(ProtocolError(.conflict, "id \"\(id)\" already names a different event (seq \(existing.seq))"))
         }
         if let receipt = try ledger.receipt(forExisting: existing.seq) { return .duplicate(id: id, receipt) }

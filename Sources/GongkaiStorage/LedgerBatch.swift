@@ -88,6 +88,17 @@ public struct LedgerBatch {
         try TreeNodeSource(txn: txn, tree: store.tree).subtreeHash(SubtreeAddress(level: 0, index: seq - 1))
     }
 
+    /// The event bytes of an existing record (this batch's included), as stored: canonical,
+    /// with any unit name already turned into its id. Nil if the record does not have the
+    /// pinned layout.
+    public func storedEvent(of seq: UInt64) throws -> [UInt8]? {
+        guard let record = try LMDBValues.get(txn, store.log, key: LedgerLayout.seqKey(seq)) else {
+            throw StorageError("records", message: "record \(seq) is missing from the index")
+        }
+        let bytes = record.bindMemory(to: UInt8.self)
+        return RecordFormat.scan(bytes).map { Array(bytes[$0.event]) }
+    }
+
     /// The receipt a record got when its commit made it durable; nil for a record of this
     /// batch, whose receipt is the head this batch commits.
     public func receipt(forExisting seq: UInt64) throws -> RecordReceipt? {

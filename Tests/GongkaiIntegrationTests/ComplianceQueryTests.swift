@@ -64,6 +64,30 @@ final class ComplianceQueryTests: XCTestCase {
         XCTAssertEqual(try query("COMPLIANCE 东山镇 asof=2023-04-10"), compliance, "units may be named in Chinese")
     }
 
+    /// The event as stored (the unit's id for its Chinese name) is the same event: a client
+    /// that sends again what GET gave it gets the first receipt, not a conflict, whether the
+    /// first is committed or in the same batch. The stored event with a field changed conflicts.
+    func testSendingTheStoredFormOfAnEventAgainIsADuplicate() throws {
+        let sent = #"{"at":"2023-01-16","id":"cn-1","obligation":"T01","title":"一月","type":"publication.recorded","unit":"东山镇"}"#
+        let first = try LedgerFixtures.okJSON(try connection.readLineAfter("APPEND " + sent))
+        let record = try JSONParser.parse(String(try connection.readLineAfter("GET \(first["seq"]!.integerValue!)").dropFirst(3)))
+        let stored = CanonicalJSON.encodeString(record["event"]!)
+        XCTAssertTrue(stored.contains(#""unit":"dongshan""#), stored)
+        let again = try LedgerFixtures.okJSON(try connection.readLineAfter("APPEND " + stored))
+        XCTAssertEqual(again["duplicate"], .bool(true))
+        for key in ["seq", "leaf", "size", "root"] { XCTAssertEqual(again[key], first[key], "the first receipt's \(key)") }
+        let changed = stored.replacingOccurrences(of: "一月", with: "二月")
+        XCTAssertTrue(try connection.readLineAfter("APPEND " + changed).hasPrefix("ERR conflict "))
+        // Within one pipelined burst: the first is not committed yet when its stored form arrives.
+        let burstSent = sent.replacingOccurrences(of: "cn-1", with: "cn-2")
+        try connection.send("APPEND " + burstSent)
+        try connection.send("APPEND " + stored.replacingOccurrences(of: "cn-1", with: "cn-2"))
+        let answers = try (0..<2).map { _ in try LedgerFixtures.okJSON(try XCTUnwrap(try connection.readLine())) }
+        XCTAssertNil(answers[0]["duplicate"])
+        XCTAssertEqual(answers[1]["duplicate"], .bool(true))
+        XCTAssertEqual(answers[1]["seq"], answers[0]["seq"])
+    }
+
     func testDeadlineCompletedAfterItsDueDateIsLate() throws {
         try append(["type": "task.completed", "unit": "shexi", "obligation": "T07", "at": "2023-11-03", "evidence": "https://example.org/x"])
         let compliance = try query("COMPLIANCE shexi asof=2023-12-31")

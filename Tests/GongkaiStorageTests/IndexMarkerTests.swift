@@ -27,4 +27,15 @@ final class IndexMarkerTests: LedgerTestCase {
         XCTAssertEqual(marker?.trusted(inBoot: "boot-a"), false)
         XCTAssertNil(try IndexMarker.read(directory: directory.path + "/absent"))
     }
+
+    /// An append refused for want of room for the marker said "append log: write …/index-state".
+    func testAMarkerThatCannotBeWrittenIsNamedAsTheMarker() throws {
+        // Its temporary file's name taken by a directory: the open fails as on a full disk.
+        try FileManager.default.createDirectory(atPath: directory.path + "/" + IndexMarker.fileName + ".new",
+                                                withIntermediateDirectories: false)
+        XCTAssertThrowsError(try IndexMarker.clean.write(directory: directory.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("write the index marker: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("append log"), "\(error)")
+        }
+    }
 }
