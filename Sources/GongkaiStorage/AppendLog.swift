@@ -22,6 +22,12 @@ public final class AppendLog {
     /// Bytes of a torn last frame found at open (a write that never finished its fsync);
     /// they stay until `cutTornTail()`, which the ledger calls once the index agrees.
     public let discardedTailBytes: UInt64
+    /// Whether those bytes look like a write a crash cut off: shorter than the frame their
+    /// header begins, or holding a run of zero bytes (blocks a power cut left unwritten). A
+    /// whole frame's length of bytes that only fails its SHA-256 looks like damage instead:
+    /// a write cut off in the page cache is short, never wrong. A ledger whose index cannot
+    /// vouch for the tail (a rebuild) does not cut such a tail off (`LedgerStore.init`).
+    public private(set) var tailLooksCutOff = true
     private var tornTailPending = false
     /// Set when a failed append could not be taken back (the file may end in a frame LMDB
     /// does not hold), or when an fdatasync failed (frames the index holds may not last): no
@@ -93,6 +99,10 @@ public final class AppendLog {
                 (writtenEnd, writtenSeq) = (found.end, found.lastSeq)
                 discardedTailBytes = UInt64(info.st_size) - found.end
                 tornTailPending = discardedTailBytes > 0
+                if tornTailPending {
+                    let tail = try Self.readBytes(fd, at: found.end, count: Int(discardedTailBytes), path: path)
+                    tailLooksCutOff = Self.looksCutOff(tail)
+                }
             }
             // Every branch above ends with the file durable up to its last whole frame.
             (syncedEnd, syncedSeq) = (writtenEnd, writtenSeq)
@@ -610,6 +620,26 @@ public final class AppendLog {
             index += 1
         }
     }
+
+    /// Whether a tail that is not a whole frame (`checkTornTail` passed it) looks like a write
+    /// cut off by a crash: see `tailLooksCutOff`.
+    static func looksCutOff(_ tail: [UInt8]) -> Bool {
+        if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes > UInt64(tail.count) { return true }
+        if tail.count < AppendLogFrame.headerBytes { return true }
+        // Blocks left unwritten read as zeros: at the start they blank the header's magic, at
+        // the end the trailer's length (never zero in a frame), in between they are a run no
+        // frame holds (its records are JSON text without NULs, its keys hashes).
+        if tail.prefix(8).allSatisfy({ $0 == 0 }) || tail.suffix(8).allSatisfy({ $0 == 0 }) { return true }
+        var run = 0
+        for byte in tail {
+            run = byte == 0 ? run + 1 : 0
+            if run >= Self.unwrittenRunBytes { return true }
+        }
+        return false
+    }
+
+    /// A sector: the least a power cut leaves unwritten.
+    static let unwrittenRunBytes = 512
 
     /// Runs `body`, turning "damaged" into nil; read errors of the disk itself are thrown.
     private static func damagedAsNil<T>(_ body: () throws -> T) throws -> T? {

@@ -20,6 +20,12 @@ public enum IndexMarker: Equatable, Sendable {
     /// from the log instead of crashing again at every restart. Replaced by the marker it
     /// stood in for once the reads are done.
     case checking
+    /// The index is being rebuilt from the log in boot B (written before the rebuild's first
+    /// commit, replaced by "open in boot B" once it is done). In that boot the index is a
+    /// consistent prefix and the next start goes on with the rebuild; but it may hold only
+    /// part of the ledger, so a start without the log is refused rather than write a log
+    /// from it (the old index may have had no room to be kept aside).
+    case rebuilding(String)
 
     /// Never trusted: the index could not be flushed, so its pages on disk are not known.
     static let flushFailed = IndexMarker.openInBoot("index-flush-failed")
@@ -30,7 +36,7 @@ public enum IndexMarker: Equatable, Sendable {
     func trusted(inBoot currentBoot: String?) -> Bool {
         switch self {
         case .clean: true
-        case .openInBoot(let boot): currentBoot != nil && boot == currentBoot
+        case .openInBoot(let boot), .rebuilding(let boot): currentBoot != nil && boot == currentBoot
         case .refused, .checking: false
         }
     }
@@ -46,6 +52,7 @@ public enum IndexMarker: Equatable, Sendable {
         if line == "checking" { return .checking }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
         if line.hasPrefix("refused ") { return .refused(String(line.dropFirst(8))) }
+        if line.hasPrefix("rebuilding "), line.count > 11 { return .rebuilding(String(line.dropFirst(11))) }
         // Markers are replaced whole (fsynced, then renamed), so one that reads as none of the
         // above was damaged; it may have been a refusal, whose point is that the log must not
         // be trusted over the index. It is treated as one.
@@ -62,6 +69,7 @@ public enum IndexMarker: Equatable, Sendable {
         case .checking: text = "checking\n"
         case .openInBoot(let boot): text = "open-in-boot \(boot)\n"
         case .refused(let why): text = "refused \(why.replacingOccurrences(of: "\n", with: " "))\n"
+        case .rebuilding(let boot): text = "rebuilding \(boot)\n"
         }
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         // Named as the marker's own failure: an append refused for want of room for it is not

@@ -55,7 +55,9 @@ extension LedgerStore {
     static func checkLog(_ appendLog: AppendLog, covers head: LedgerHead, env: LMDBEnvironment, log: MDB_dbi) throws {
         guard appendLog.lastSeq >= head.size else {
             throw LedgerMismatch("the append log ends at seq \(appendLog.lastSeq) but the LMDB index holds \(head.size) records; " +
-                                 "the log is the ledger's source of truth and lacks acknowledged records")
+                                 "the log is the ledger's source of truth and lacks acknowledged records",
+                                 remedy: "if the LMDB index is whole, move append.log aside and remove index-state: the log is written " +
+                                    "again from the index (README: Damage); otherwise restore a backup")
         }
         guard head.size > 0 else { return }
         guard let frame = try appendLog.frame(holding: head.size), frame.lastSeq == head.size else {
@@ -162,6 +164,9 @@ public struct LedgerRecovery: Equatable, Sendable {
             }
             guard let boot else { return "this machine's boot id cannot be read, so an index left open is not trusted" }
             return markedBoot == boot ? nil : "it was left open in an earlier boot of the machine"
+        case .rebuilding(let markedBoot)?:
+            guard let boot else { return "this machine's boot id cannot be read, so an index being rebuilt is not trusted" }
+            return markedBoot == boot ? nil : "a rebuild from the log was under way in an earlier boot of the machine"
         case .refused?: return "an earlier start refused it"
         case .checking?: return "the last start stopped while it read the index (liblmdb may have crashed on a damaged page)"
         }

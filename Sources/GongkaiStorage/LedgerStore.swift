@@ -76,7 +76,8 @@ public final class LedgerStore: @unchecked Sendable {
         let marker = try IndexMarker.read(directory: directory)
         if case .refused(let why) = marker {
             throw StorageError("open \(directory)", message:
-                "an earlier start refused this ledger: \(why); restore a backup, or mend the cause and remove \(directory)/\(IndexMarker.fileName) (README: Damage)")
+                "an earlier start refused this ledger: \(why); restore a backup, or follow README: Damage for this refusal " +
+                "(removing \(directory)/\(IndexMarker.fileName) alone has the next start rebuild the index from the append log)")
         }
         if FileManager.default.fileExists(atPath: directory + Self.refusedDataName) {
             // The marker of the refusal could not be written; without this the index would
@@ -93,6 +94,11 @@ public final class LedgerStore: @unchecked Sendable {
                 "the append log is missing and data.mdb.before-rebuild is there: a rebuild of the index from the log did not finish, " +
                 "so data.mdb may hold only part of the ledger; put the append log back, or, if it is lost, move data.mdb.before-rebuild " +
                 "to data.mdb (the index as it was before the rebuild) and start again (README: Damage)")
+        }
+        if !logExists, case .rebuilding? = marker {
+            throw StorageError("open \(directory)", message:
+                "the append log is missing and the index was being rebuilt from it (index-state says rebuilding), so data.mdb may hold " +
+                "only part of the ledger; put the append log back, or restore a backup (README: Damage)")
         }
         if !logExists, marker != nil {
             guard markerTrusted else {
@@ -118,6 +124,17 @@ public final class LedgerStore: @unchecked Sendable {
             let repeatedUncleanStop = uncleanInARow >= UncleanStops.rebuildAfter
             if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
+            let continuingRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
+            // A tail the index cannot vouch for is cut off only if it looks like a write a crash
+            // cut off: a whole frame's length that fails its SHA-256 is damage, and may be
+            // acknowledged records that only the index (about to be set aside) still holds.
+            if !indexTrusted, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
+                throw AppendLogError.damaged(
+                    "its last \(existingLog.discardedTailBytes) bytes (from byte \(existingLog.endOffset)) are a whole frame that fails its " +
+                    "SHA-256, not a write cut off by a crash, and may hold acknowledged records; if the LMDB index holds them, move " +
+                    "append.log aside and remove index-state (the log is written again from the index); to give them up instead, " +
+                    "cut the log to its whole frames (truncate -s \(existingLog.endOffset) \(existingLog.path)) and remove index-state")
+            }
             if !indexTrusted && dataExists { keptAside = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
@@ -162,7 +179,9 @@ public final class LedgerStore: @unchecked Sendable {
                 // A trusted marker with no index (moved aside by hand, or emptied) is a rebuild too,
                 // and the journal says so.
                 let reason = indexTrusted
-                    ? (dataExists || existingLog.lastSeq == 0 ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: false))
+                    ? (continuingRebuild && existingLog.lastSeq > head.size
+                        ? "a rebuild from the log begun in this boot was cut short; it went on from record \(head.size + 1)"
+                        : dataExists || existingLog.lastSeq == 0 ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: false))
                     : repeatedUncleanStop ? UncleanStops.rebuildReason
                     : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it was not trusted"
                 var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
@@ -192,11 +211,21 @@ public final class LedgerStore: @unchecked Sendable {
             // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
             // true, and on a full disk (no room for a new marker) the ledger still opens to
             // serve reads; the first append then tries again.
-            if appendLog.lastSeq > head.size { try markOpenInBoot() } else { try? markOpenInBoot() }
+            // A rebuild says so until it is done: the index then holds only part of the ledger.
+            let rebuilding = recovery.indexRebuilt && appendLog.lastSeq > head.size
+            if rebuilding {
+                try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory)
+            } else if appendLog.lastSeq > head.size {
+                try markOpenInBoot()
+            } else {
+                try? markOpenInBoot()
+            }
             // From now on, appends refused for a broken log mark the index for a rebuild at
             // once: a daemon killed before `close` must not trust it at its next start.
             appendLog.onBroken = { [directory] in Self.markIndexForRebuild(directory: directory) }
             try takeInLogTail(progress: progress)
+            // Done: an index open in this boot (on a full disk the first append tries again).
+            if rebuilding { try? markOpenInBoot() }
         } catch let error as LedgerMismatch {
             if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
             Self.refuse(error.message, directory: directory)

@@ -335,4 +335,21 @@ final class AppendLogTests: LedgerTestCase {
         XCTAssertEqual(log.lastSeq, 2)
         XCTAssertEqual(try readAll(AppendLog(directory: directory.path)), [first])
     }
+
+    /// Bytes past the last whole frame look like a write a crash cut off when they are short
+    /// of a header, or hold zeros where blocks went unwritten; a whole frame's length of other
+    /// bytes looks like damage.
+    func testATailLooksCutOffOnlyWhenShortOrHoldingUnwrittenBlocks() {
+        let text = [UInt8](repeating: UInt8(ascii: "A"), count: 2_000)
+        XCTAssertFalse(AppendLog.looksCutOff(text), "whole and wrong: damage")
+        XCTAssertTrue(AppendLog.looksCutOff(Array(text.prefix(20))), "shorter than a header")
+        var middle = text
+        middle.replaceSubrange(700..<1_212, with: [UInt8](repeating: 0, count: 512))
+        XCTAssertTrue(AppendLog.looksCutOff(middle), "an unwritten block in the middle")
+        var few = text
+        few.replaceSubrange(700..<1_000, with: [UInt8](repeating: 0, count: 300))
+        XCTAssertFalse(AppendLog.looksCutOff(few), "fewer zeros than a sector")
+        XCTAssertTrue(AppendLog.looksCutOff([UInt8](repeating: 0, count: 8) + text), "the header's start unwritten")
+        XCTAssertTrue(AppendLog.looksCutOff(text + [UInt8](repeating: 0, count: 8)), "the trailer's end unwritten")
+    }
 }
