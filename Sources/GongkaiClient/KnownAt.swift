@@ -37,7 +37,7 @@ public enum KnownAt {
             return civilMillis(year: year, month: month, day: day, hour: 23, minute: 59, second: 59,
                                offsetSeconds: shanghaiOffsetSeconds).map { $0 + 999 }
         }
-        guard take("T") || take(" "), let hour = digits(2), take(":"), let minute = digits(2) else { return nil }
+        guard take("T") || take("t") || take(" "), let hour = digits(2), take(":"), let minute = digits(2) else { return nil }
         var second = 0, millis = 0
         if take(":") {
             guard let seconds = digits(2) else { return nil }
@@ -68,19 +68,21 @@ public enum KnownAt {
     }
 
     /// Milliseconds since the epoch of a wall-clock time at `offsetSeconds` from UTC; nil for a
-    /// time that does not exist (February 30th, 24:00, a 61st second).
+    /// time that does not exist (February 30th, 24:00, a 61st second: a leap second cannot be
+    /// told from the next one, which it equals in Unix time).
     private static func civilMillis(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
                                     offsetSeconds: Int) -> Int64? {
-        guard year >= 1970, hour < 24, minute < 60, second < 60,
-              let zone = TimeZone(secondsFromGMT: offsetSeconds) else { return nil }
+        guard year >= 1970, hour < 24, minute < 60, second < 60, let utc = TimeZone(secondsFromGMT: 0) else { return nil }
+        // Read as UTC, then moved by the offset: RFC 3339 allows offsets up to ±23:59, more
+        // than a Foundation time zone takes.
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
+        calendar.timeZone = utc
         let asked = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         // The calendar rolls February 30th over to March: a date that does not read back is refused.
         guard let date = calendar.date(from: asked),
               calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date) == asked else { return nil }
-        let millis = (date.timeIntervalSince1970 * 1000).rounded()
-        return millis >= 0 ? Int64(millis) : nil
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded()) - Int64(offsetSeconds) * 1000
+        return millis >= 0 ? millis : nil
     }
 
     /// The number of the first `size` records recorded at or before `moment`: the largest N

@@ -17,6 +17,9 @@ final class KnownAtMomentTests: XCTestCase {
         XCTAssertEqual(KnownAt.moment("2024-01-05T10:00:00"), twoAMUTC)
         XCTAssertEqual(KnownAt.moment("2024-01-05T10:00"), twoAMUTC)
         XCTAssertEqual(KnownAt.moment("2024-01-05 10:00"), twoAMUTC)
+        XCTAssertEqual(KnownAt.moment("2024-01-05t02:00:00z"), twoAMUTC, "RFC 3339 allows lower case")
+        XCTAssertEqual(KnownAt.moment("2024-01-05T22:30:00+20:30"), twoAMUTC, "offsets up to ±23:59")
+        XCTAssertEqual(KnownAt.moment("2024-01-04T02:01:00-23:59"), twoAMUTC)
         XCTAssertEqual(KnownAt.moment("2024-01-05T02:00:00.5Z"), twoAMUTC + 500)
         XCTAssertEqual(KnownAt.moment("2024-01-05T02:00:00.123456789Z"), twoAMUTC + 123)
         // A record's own recorded time reads as itself.
@@ -32,7 +35,7 @@ final class KnownAtMomentTests: XCTestCase {
     func testWhatNamesNoMomentIsRefused() {
         for text in ["", "2024", "2024-1-05", "2024-02-30", "2023-02-29", "2024-13-01", "2024-01-05T24:00", "2024-01-05T10:60",
                      "2024-01-05T10:00:60Z", "2024-01-05T10", "2024-01-05T10:00:00.Z", "2024-01-05T10:00:00+8:00",
-                     "2024-01-05T10:00:00+08", "2024-01-05T10:00:00 Z", "2024-01-05T10:00:00Zx", "1969-12-31T23:00:00Z",
+                     "2024-01-05T10:00:00+08", "2024-01-05T10:00:00 Z", "2024-01-05T10:00:00+24:00", "2023-12-31T23:59:60Z", "2024-01-05T10:00:00Zx", "1969-12-31T23:00:00Z",
                      "２０２４-01-05", "2024-01-05T10:00:00.1234567890Z", "yesterday"] {
             XCTAssertNil(KnownAt.moment(text), text)
         }
