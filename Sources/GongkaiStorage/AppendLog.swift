@@ -606,7 +606,7 @@ public final class AppendLog {
         guard tailBytes > 0 else { return }
         let refusal = AppendLogError.damaged(
             "the frame at byte \(start) of \(path) is damaged but is not a torn last write (\(tailBytes) bytes follow it); " +
-            "it may hold acknowledged records, so it is not cut off: restore a backup")
+            "it may hold acknowledged records, so it is not cut off")
         guard tailBytes <= AppendLogFrame.maxFrameBytes else { throw refusal }
         let tail = try readBytes(fd, at: start, count: Int(tailBytes), path: path)
         if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes < tailBytes { throw refusal }
@@ -624,7 +624,6 @@ public final class AppendLog {
     /// Whether a tail that is not a whole frame (`checkTornTail` passed it) looks like a write
     /// cut off by a crash: see `tailLooksCutOff`.
     static func looksCutOff(_ tail: [UInt8]) -> Bool {
-        if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes > UInt64(tail.count) { return true }
         if tail.count < AppendLogFrame.headerBytes { return true }
         // Blocks left unwritten read as zeros: at the start they blank the header's magic, at
         // the end the trailer's length (never zero in a frame), in between they are a run no
@@ -635,6 +634,13 @@ public final class AppendLog {
             run = byte == 0 ? run + 1 : 0
             if run >= Self.unwrittenRunBytes { return true }
         }
+        // A trailer that gives the tail's own length ends a whole frame, whatever its header says.
+        if tail.count >= AppendLogFrame.trailerBytes,
+           tail.withUnsafeBytes({ AppendLogFrame.frameBytes(endingWith: UnsafeRawBufferPointer(rebasing: $0.suffix(AppendLogFrame.trailerBytes))) })
+            == UInt64(tail.count) {
+            return false
+        }
+        if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes > UInt64(tail.count) { return true }
         return false
     }
 

@@ -34,6 +34,18 @@ enum LMDBValues {
         try check("mdb_put", mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(flags)))
     }
 
+    /// Deletes `key`; false if it was not there.
+    @discardableResult
+    static func delete(_ txn: OpaquePointer, _ dbi: MDB_dbi, key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { keyBuffer in
+            var keyValue = MDB_val(mv_size: keyBuffer.count, mv_data: UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress))
+            let result = mdb_del(txn, dbi, &keyValue, nil)
+            if result == MDB_NOTFOUND { return false }
+            try check("mdb_del", result)
+            return true
+        }
+    }
+
     /// The last key of a database, or nil when it is empty.
     static func lastKey(_ txn: OpaquePointer, _ dbi: MDB_dbi) throws -> [UInt8]? {
         var cursor: OpaquePointer?

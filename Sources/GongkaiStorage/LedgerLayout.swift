@@ -9,6 +9,10 @@ enum LedgerLayout {
     static let formatVersion = "gongkai-ledger/2"
     static let formatWithIdsDatabase = "gongkai-ledger/1"
     static let formatKey = Array("format".utf8)
+    /// In `meta` while the index is being rebuilt from the append log: from the rebuild's
+    /// first transaction to its last. An index holding it is part of the ledger, whatever the
+    /// marker beside it says (an operator may remove that), and no log is written from it.
+    static let rebuildUnfinishedKey = Array("rebuild-unfinished".utf8)
 
     /// `meta`: format version and other ledger-wide facts.
     static let metaDatabase = "meta"

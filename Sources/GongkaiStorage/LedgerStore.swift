@@ -125,16 +125,28 @@ public final class LedgerStore: @unchecked Sendable {
             if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
             let continuingRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
+            // This open builds the index from the log from its first record.
+            let rebuildsIndex = existingLog != nil && (!indexTrusted || !dataExists)
             // A tail the index cannot vouch for is cut off only if it looks like a write a crash
             // cut off: a whole frame's length that fails its SHA-256 is damage, and may be
             // acknowledged records that only the index (about to be set aside) still holds.
-            if !indexTrusted, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
+            // Only a whole index trusted as such vouches for the tail (a last frame it lacks was
+            // never committed, so never acknowledged); one rebuilt, or going on with a rebuild,
+            // does not.
+            let indexVouchesForTail = indexTrusted && dataExists && !continuingRebuild
+            if !indexVouchesForTail, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
+                let keep = dataExists
+                    ? "if the LMDB index (data.mdb, or data.mdb.before-rebuild if it is there) holds them, move append.log aside and " +
+                      "remove index-state: the log is written again from the index"
+                    : "there is no LMDB index to hold them: if you moved data.mdb aside, put it back and remove index-state, then move " +
+                      "append.log aside: the log is written again from the index"
                 throw AppendLogError.damaged(
                     "its last \(existingLog.discardedTailBytes) bytes (from byte \(existingLog.endOffset)) are a whole frame that fails its " +
-                    "SHA-256, not a write cut off by a crash, and may hold acknowledged records; if the LMDB index holds them, move " +
-                    "append.log aside and remove index-state (the log is written again from the index); to give them up instead, " +
+                    "SHA-256, not a write cut off by a crash, and may hold acknowledged records; \(keep); to give them up instead, " +
                     "cut the log to its whole frames (truncate -s \(existingLog.endOffset) \(existingLog.path)) and remove index-state")
             }
+            // Said before anything is moved, so no later start takes a half-built index for whole.
+            if rebuildsIndex { try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory) }
             if !indexTrusted && dataExists { keptAside = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
@@ -152,6 +164,7 @@ public final class LedgerStore: @unchecked Sendable {
                 let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
                 let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
                 try Self.checkFormat(txn: txn, env: environment, meta: meta, log: log, digests: digests, directory: directory)
+                if rebuildsIndex { try LMDBValues.put(txn, meta, key: LedgerLayout.rebuildUnfinishedKey, value: [1]) }
                 return (meta, log, digests, tree, commits)
             }
             // Flushed at every open (nearly free when clean): a new index's first transaction
@@ -189,6 +202,13 @@ public final class LedgerStore: @unchecked Sendable {
                 recovery = found
             } else {
                 let total = head.size
+                let (environment, metaTable) = (env, meta)
+                let unfinished = try environment.read { txn in try LMDBValues.get(txn, metaTable, key: LedgerLayout.rebuildUnfinishedKey) != nil }
+                guard !unfinished else {
+                    throw StorageError("open \(directory)", message:
+                        "the append log is missing and the LMDB index is a rebuild from it that did not finish (it holds \(total) records, " +
+                        "perhaps not all); put the append log back, or move data.mdb.before-rebuild to data.mdb if it is there, or restore a backup")
+                }
                 appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
@@ -224,7 +244,12 @@ public final class LedgerStore: @unchecked Sendable {
             // once: a daemon killed before `close` must not trust it at its next start.
             appendLog.onBroken = { [directory] in Self.markIndexForRebuild(directory: directory) }
             try takeInLogTail(progress: progress)
-            // Done: an index open in this boot (on a full disk the first append tries again).
+            // Done: the index is whole, and open in this boot (on a full disk the first append
+            // tries the marker again).
+            if try env.read({ txn in try LMDBValues.get(txn, meta, key: LedgerLayout.rebuildUnfinishedKey) != nil }) {
+                // Best effort: an index left flagged is only refused a log written from it.
+                _ = try? env.write { txn in try LMDBValues.delete(txn, meta, key: LedgerLayout.rebuildUnfinishedKey) }
+            }
             if rebuilding { try? markOpenInBoot() }
         } catch let error as LedgerMismatch {
             if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
