@@ -109,7 +109,8 @@ public final class LedgerStore: @unchecked Sendable {
                 throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
             }
         }
-        // Whether this open moved the untrusted index aside to rebuild it from the log.
+        // Whether an untrusted index waits aside for this open's rebuild: moved there now, or
+        // by the start whose rebuild this one goes on with.
         var keptAside = false
         do {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
@@ -125,6 +126,7 @@ public final class LedgerStore: @unchecked Sendable {
             if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
             let continuingRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
+            if continuingRebuild { keptAside = FileManager.default.fileExists(atPath: asidePath) }
             // This open builds the index from the log from its first record.
             let rebuildsIndex = existingLog != nil && (!indexTrusted || !dataExists)
             // A tail the index cannot vouch for is cut off only if it looks like a write a crash

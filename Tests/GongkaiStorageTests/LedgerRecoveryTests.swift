@@ -499,12 +499,17 @@ final class LedgerRecoveryTests: LedgerTestCase {
         let withoutIndex = refusal()
         XCTAssertTrue(withoutIndex.contains("a whole frame that fails its SHA-256"), withoutIndex)
         XCTAssertTrue(withoutIndex.contains("there is no LMDB index to hold them"), withoutIndex)
-        // A rebuild going on in this boot, from part of the index.
+        // A rebuild going on in this boot, from part of the index, the old one waiting aside:
+        // the refusal puts the old one back.
         try copyFiles(["data.mdb"], from: partial, to: path)
+        try FileManager.default.moveItem(atPath: path + "/data.mdb.moved", toPath: path + "/data.mdb.before-rebuild")
+        let oldIndex = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb.before-rebuild"))
         try IndexMarker.rebuilding(thisBoot).write(directory: path)
         let goingOn = refusal()
         XCTAssertTrue(goingOn.contains("a whole frame that fails its SHA-256"), goingOn)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName)).count, pristine.count, "not cut")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), oldIndex, "the old index back in place")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
     }
 
     /// The index of an unfinished rebuild says so itself, in LMDB: a start without the log is
