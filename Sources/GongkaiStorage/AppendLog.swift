@@ -625,6 +625,15 @@ public final class AppendLog {
     /// cut off by a crash: see `tailLooksCutOff`.
     static func looksCutOff(_ tail: [UInt8]) -> Bool {
         if tail.count < AppendLogFrame.headerBytes { return true }
+        // A trailer that gives its own distance from the tail's start ends a whole frame there,
+        // whatever its header says or what follows it (zeros of a later write never finished).
+        let claimsWholeFrame = tail.withUnsafeBytes { bytes in
+            stride(from: AppendLogFrame.trailerBytes, through: bytes.count, by: 1).contains { end in
+                AppendLogFrame.frameBytes(endingWith: UnsafeRawBufferPointer(rebasing: bytes[(end - AppendLogFrame.trailerBytes)..<end]))
+                    == UInt64(end)
+            }
+        }
+        if claimsWholeFrame { return false }
         // Blocks left unwritten read as zeros: at the start they blank the header's magic, at
         // the end the trailer's length (never zero in a frame), in between they are a run no
         // frame holds (its records are JSON text without NULs, its keys hashes).
@@ -633,12 +642,6 @@ public final class AppendLog {
         for byte in tail {
             run = byte == 0 ? run + 1 : 0
             if run >= Self.unwrittenRunBytes { return true }
-        }
-        // A trailer that gives the tail's own length ends a whole frame, whatever its header says.
-        if tail.count >= AppendLogFrame.trailerBytes,
-           tail.withUnsafeBytes({ AppendLogFrame.frameBytes(endingWith: UnsafeRawBufferPointer(rebasing: $0.suffix(AppendLogFrame.trailerBytes))) })
-            == UInt64(tail.count) {
-            return false
         }
         if let header = tail.withUnsafeBytes({ AppendLogFrame.Header($0) }), header.frameBytes > UInt64(tail.count) { return true }
         return false

@@ -26,6 +26,11 @@ public enum IndexMarker: Equatable, Sendable {
     /// part of the ledger, so a start without the log is refused rather than write a log
     /// from it (the old index may have had no room to be kept aside).
     case rebuilding(String)
+    /// A rebuild from the log is about to begin: written before the old index is moved, and
+    /// replaced by `rebuilding` once the new index's first transaction (which flags it as
+    /// unfinished) is on disk. Until then data.mdb may be the distrusted old index or a new,
+    /// empty one: never trusted, and never written a log from.
+    case rebuildStarting
 
     /// Never trusted: the index could not be flushed, so its pages on disk are not known.
     static let flushFailed = IndexMarker.openInBoot("index-flush-failed")
@@ -37,7 +42,7 @@ public enum IndexMarker: Equatable, Sendable {
         switch self {
         case .clean: true
         case .openInBoot(let boot), .rebuilding(let boot): currentBoot != nil && boot == currentBoot
-        case .refused, .checking: false
+        case .refused, .checking, .rebuildStarting: false
         }
     }
 
@@ -50,6 +55,7 @@ public enum IndexMarker: Equatable, Sendable {
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if line == "clean" { return .clean }
         if line == "checking" { return .checking }
+        if line == "rebuild-starting" { return .rebuildStarting }
         if line.hasPrefix("open-in-boot "), line.count > 13 { return .openInBoot(String(line.dropFirst(13))) }
         if line.hasPrefix("refused ") { return .refused(String(line.dropFirst(8))) }
         if line.hasPrefix("rebuilding "), line.count > 11 { return .rebuilding(String(line.dropFirst(11))) }
@@ -70,6 +76,7 @@ public enum IndexMarker: Equatable, Sendable {
         case .openInBoot(let boot): text = "open-in-boot \(boot)\n"
         case .refused(let why): text = "refused \(why.replacingOccurrences(of: "\n", with: " "))\n"
         case .rebuilding(let boot): text = "rebuilding \(boot)\n"
+        case .rebuildStarting: text = "rebuild-starting\n"
         }
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         // Named as the marker's own failure: an append refused for want of room for it is not

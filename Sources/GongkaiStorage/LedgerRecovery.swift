@@ -167,6 +167,7 @@ public struct LedgerRecovery: Equatable, Sendable {
         case .rebuilding(let markedBoot)?:
             guard let boot else { return "this machine's boot id cannot be read, so an index being rebuilt is not trusted" }
             return markedBoot == boot ? nil : "a rebuild from the log was under way in an earlier boot of the machine"
+        case .rebuildStarting?: return "a rebuild from the log was starting when the last start stopped"
         case .refused?: return "an earlier start refused it"
         case .checking?: return "the last start stopped while it read the index (liblmdb may have crashed on a damaged page)"
         }

@@ -76,8 +76,8 @@ public final class LedgerStore: @unchecked Sendable {
         let marker = try IndexMarker.read(directory: directory)
         if case .refused(let why) = marker {
             throw StorageError("open \(directory)", message:
-                "an earlier start refused this ledger: \(why); restore a backup, or follow README: Damage for this refusal " +
-                "(removing \(directory)/\(IndexMarker.fileName) alone has the next start rebuild the index from the append log)")
+                "an earlier start refused this ledger: \(why) (README: Damage; removing \(directory)/\(IndexMarker.fileName) alone has the " +
+                "next start rebuild the index from the append log, which may lack records the index holds)")
         }
         if FileManager.default.fileExists(atPath: directory + Self.refusedDataName) {
             // The marker of the refusal could not be written; without this the index would
@@ -95,15 +95,16 @@ public final class LedgerStore: @unchecked Sendable {
                 "so data.mdb may hold only part of the ledger; put the append log back, or, if it is lost, move data.mdb.before-rebuild " +
                 "to data.mdb (the index as it was before the rebuild) and start again (README: Damage)")
         }
-        if !logExists, case .rebuilding? = marker {
+        if !logExists, marker == .rebuildStarting || { if case .rebuilding? = marker { true } else { false } }() {
             throw StorageError("open \(directory)", message:
-                "the append log is missing and the index was being rebuilt from it (index-state says rebuilding), so data.mdb may hold " +
-                "only part of the ledger; put the append log back, or restore a backup (README: Damage)")
+                "the append log is missing and the index was being rebuilt from it (index-state says \(marker == .rebuildStarting ? "rebuild-starting" : "rebuilding")), " +
+                "so data.mdb may hold only part of the ledger; put the append log back, or restore a backup (README: Damage)")
         }
         if !logExists, marker != nil {
             guard markerTrusted else {
+                let why = LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it is not trusted"
                 throw StorageError("open \(directory)", message:
-                    "the append log is missing and the LMDB index was left open in an earlier boot, so it may be torn; restore a backup")
+                    "the append log is missing and the LMDB index is not known to be whole (\(why)), so it may be torn; restore a backup")
             }
             guard dataExists else {
                 throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
@@ -147,8 +148,9 @@ public final class LedgerStore: @unchecked Sendable {
                     "SHA-256, not a write cut off by a crash, and may hold acknowledged records; \(keep); to give them up instead, " +
                     "cut the log to its whole frames (truncate -s \(existingLog.endOffset) \(existingLog.path)) and remove index-state")
             }
-            // Said before anything is moved, so no later start takes a half-built index for whole.
-            if rebuildsIndex { try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory) }
+            // Said before anything is moved, so no later start takes the old index or a new,
+            // empty one for whole; `rebuilding` once the new index is flagged as unfinished.
+            if rebuildsIndex { try IndexMarker.rebuildStarting.write(directory: directory) }
             if !indexTrusted && dataExists { keptAside = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
@@ -233,8 +235,9 @@ public final class LedgerStore: @unchecked Sendable {
             // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
             // true, and on a full disk (no room for a new marker) the ledger still opens to
             // serve reads; the first append then tries again.
-            // A rebuild says so until it is done: the index then holds only part of the ledger.
-            let rebuilding = recovery.indexRebuilt && appendLog.lastSeq > head.size
+            // A rebuild says so until it is done: the index then holds only part of the ledger
+            // (and carries the rebuild-unfinished flag, committed durably at open).
+            let rebuilding = (recovery.indexRebuilt || rebuildsIndex) && appendLog.lastSeq > head.size
             if rebuilding {
                 try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory)
             } else if appendLog.lastSeq > head.size {
@@ -255,7 +258,7 @@ public final class LedgerStore: @unchecked Sendable {
             if rebuilding { try? markOpenInBoot() }
         } catch let error as LedgerMismatch {
             if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
-            Self.refuse(error.message, directory: directory)
+            Self.refuse(error.message + "; " + error.remedy, directory: directory)
             throw StorageError("open \(directory)", message: error.message + "; " + error.remedy)
         } catch AppendLogError.damaged(let why) {
             if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }

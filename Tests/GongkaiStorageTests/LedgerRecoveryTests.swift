@@ -562,7 +562,56 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertThrowsError(try open(boot: "boot-b")) { error in
             XCTAssertTrue("\(error)".contains("aside"), "\(error)")
         }
-        XCTAssertEqual(try IndexMarker.read(directory: path), .rebuilding("boot-b"))
+        XCTAssertEqual(try IndexMarker.read(directory: path), .rebuildStarting)
+    }
+
+    /// `rebuild-starting` (a start stopped before its new index was flagged unfinished) trusts
+    /// nothing: data.mdb may be the old index it distrusted or a new, empty one. With the log
+    /// the rebuild begins again; without it the start is refused.
+    func testARebuildThatWasStartingBeginsAgainAndIsRefusedWithoutTheLog() throws {
+        let expected: Answers
+        do {
+            let store = try open()
+            try appendBatches(store, count: 5)
+            expected = try Answers(store)
+            try store.close()
+        }
+        for emptyIndex in [false, true] {
+            try IndexMarker.rebuildStarting.write(directory: path)
+            if emptyIndex {
+                try FileManager.default.removeItem(atPath: path + "/data.mdb")
+                try? FileManager.default.removeItem(atPath: path + "/lock.mdb")
+                _ = try LMDBEnvironment(path: path, initialMapBytes: 1 << 20, residentFileBudgetBytes: 1 << 20)
+            }
+            let rebuilt = try open()
+            XCTAssertEqual(rebuilt.recovery.rebuildReason, "a rebuild from the log was starting when the last start stopped", "empty: \(emptyIndex)")
+            XCTAssertEqual(try Answers(rebuilt), expected, "empty: \(emptyIndex)")
+            try rebuilt.close()
+        }
+        try IndexMarker.rebuildStarting.write(directory: path)
+        try FileManager.default.moveItem(atPath: path + "/" + AppendLog.fileName, toPath: path + "/append.log.aside")
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("index-state says rebuild-starting"), "\(error)")
+        }
+        // A start that stopped reading the index, without the log, is told so.
+        try IndexMarker.checking.write(directory: path)
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("the last start stopped while it read the index"), "\(error)")
+        }
+    }
+
+    /// A whole last frame whose header was damaged, followed by zeros (a later write that never
+    /// reached the disk), is still a whole frame by its trailer: not cut off in a rebuild.
+    func testAWholeFrameFollowedByZerosIsNotTakenForACutOffWrite() throws {
+        do { try appendBatches(try open(), count: 6) }
+        try changeLastFrame { bytes, frame in
+            bytes[frame.lowerBound] ^= 0x01
+            bytes.append(Data(count: 4096))
+        }
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        XCTAssertThrowsError(try open(boot: "boot-b")) { error in
+            XCTAssertTrue("\(error)".contains("a whole frame that fails its SHA-256"), "\(error)")
+        }
     }
 
     /// A rebuild marks the index `rebuilding` until it is done: in the same boot the next
@@ -684,6 +733,8 @@ final class LedgerRecoveryTests: LedgerTestCase {
         for boot in [thisBoot, "boot-b"] {
             XCTAssertThrowsError(try open(boot: boot)) { error in
                 XCTAssertTrue("\(error)".contains("lacks acknowledged records"), "\(error)")
+                // Every later start repeats the remedy, not just "remove index-state".
+                XCTAssertTrue("\(error)".contains("move append.log aside and remove index-state"), "\(error)")
             }
             guard case .refused = try IndexMarker.read(directory: path) else {
                 return XCTFail("a refused open stays refused in any later boot, never rebuilt from the shorter log")
