@@ -98,7 +98,7 @@ public final class LedgerStore: @unchecked Sendable {
         if !logExists, marker == .rebuildStarting || { if case .rebuilding? = marker { true } else { false } }() {
             throw StorageError("open \(directory)", message:
                 "the append log is missing and the index was being rebuilt from it (index-state says \(marker == .rebuildStarting ? "rebuild-starting" : "rebuilding")), " +
-                "so data.mdb may hold only part of the ledger; put the append log back, or restore a backup (README: Damage)")
+                "so data.mdb, if there is one, may hold only part of the ledger; put the append log back, or restore a backup (README: Damage)")
         }
         if !logExists, marker != nil {
             guard markerTrusted else {
@@ -110,9 +110,11 @@ public final class LedgerStore: @unchecked Sendable {
                 throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
             }
         }
-        // Whether an untrusted index waits aside for this open's rebuild: moved there now, or
-        // by the start whose rebuild this one goes on with.
-        var keptAside = false
+        // Whether an untrusted index waits aside for this open's rebuild (moved there now, or by
+        // an earlier start of the rebuild), and whether data.mdb is no longer an index worth
+        // keeping (moved away now, missing, or part of a rebuild): a refusal then puts the one
+        // aside back.
+        var keptAside = false, dataReplaced = false
         do {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
             let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
@@ -127,9 +129,11 @@ public final class LedgerStore: @unchecked Sendable {
             if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
             let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
             let continuingRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
-            if continuingRebuild { keptAside = FileManager.default.fileExists(atPath: asidePath) }
             // This open builds the index from the log from its first record.
             let rebuildsIndex = existingLog != nil && (!indexTrusted || !dataExists)
+            // An index kept aside by an earlier start of this rebuild is the one to put back.
+            if continuingRebuild || rebuildsIndex { keptAside = FileManager.default.fileExists(atPath: asidePath) }
+            dataReplaced = continuingRebuild || !dataExists
             // A tail the index cannot vouch for is cut off only if it looks like a write a crash
             // cut off: a whole frame's length that fails its SHA-256 is damage, and may be
             // acknowledged records that only the index (about to be set aside) still holds.
@@ -138,8 +142,8 @@ public final class LedgerStore: @unchecked Sendable {
             // does not.
             let indexVouchesForTail = indexTrusted && dataExists && !continuingRebuild
             if !indexVouchesForTail, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
-                let keep = dataExists
-                    ? "if the LMDB index (data.mdb, or data.mdb.before-rebuild if it is there) holds them, move append.log aside and " +
+                let keep = dataExists || (keptAside && dataReplaced)
+                    ? "if the LMDB index (data.mdb, back in place if it was kept aside) holds them, move append.log aside and " +
                       "remove index-state: the log is written again from the index"
                     : "there is no LMDB index to hold them: if you moved data.mdb aside, put it back and remove index-state, then move " +
                       "append.log aside: the log is written again from the index"
@@ -151,7 +155,11 @@ public final class LedgerStore: @unchecked Sendable {
             // Said before anything is moved, so no later start takes the old index or a new,
             // empty one for whole; `rebuilding` once the new index is flagged as unfinished.
             if rebuildsIndex { try IndexMarker.rebuildStarting.write(directory: directory) }
-            if !indexTrusted && dataExists { keptAside = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog) }
+            if !indexTrusted && dataExists {
+                let keptNow = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog)
+                keptAside = keptAside || keptNow
+                dataReplaced = true
+            }
             // A trusted index that the log can rebuild is read under the `checking` marker
             // (best effort: on a full disk it cannot be written, and the open goes on).
             let checkingMarked = indexTrusted && dataExists && existingLog != nil
@@ -208,6 +216,13 @@ public final class LedgerStore: @unchecked Sendable {
                 let total = head.size
                 let (environment, metaTable) = (env, meta)
                 let unfinished = try environment.read { txn in try LMDBValues.get(txn, metaTable, key: LedgerLayout.rebuildUnfinishedKey) != nil }
+                // A ledger always holds its seed records: an index with none beside no log is a
+                // new index whose rebuild stopped before its first commit, not a ledger.
+                guard total > 0 else {
+                    throw StorageError("open \(directory)", message:
+                        "the append log is missing and the LMDB index holds no records, so there is nothing to write the log from; " +
+                        "put the append log back, or restore a backup; for a new ledger, remove data.mdb and start again")
+                }
                 guard !unfinished else {
                     throw StorageError("open \(directory)", message:
                         "the append log is missing and the LMDB index is a rebuild from it that did not finish (it holds \(total) records, " +
@@ -257,11 +272,11 @@ public final class LedgerStore: @unchecked Sendable {
             }
             if rebuilding { try? markOpenInBoot() }
         } catch let error as LedgerMismatch {
-            if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
+            if keptAside && dataReplaced { Self.putBack(asidePath, as: dataPath, directory: directory) }
             Self.refuse(error.message + "; " + error.remedy, directory: directory)
             throw StorageError("open \(directory)", message: error.message + "; " + error.remedy)
         } catch AppendLogError.damaged(let why) {
-            if keptAside { Self.putBack(asidePath, as: dataPath, directory: directory) }
+            if keptAside && dataReplaced { Self.putBack(asidePath, as: dataPath, directory: directory) }
             Self.refuse("append log damaged: " + why, directory: directory)
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
         }

@@ -600,6 +600,40 @@ final class LedgerRecoveryTests: LedgerTestCase {
         }
     }
 
+    /// A start killed after moving the old index aside, before making the new one, leaves no
+    /// data.mdb: a refusal of the next start (a damaged last frame) puts the kept index back,
+    /// and its advice names it; without the log, an index with no records (a new one whose
+    /// first commit never came) is not taken for a ledger to write the log from.
+    func testAnIndexKeptAsideByAStartThatWasKilledIsPutBackAndAnEmptyIndexIsNoLedger() throws {
+        let head: LedgerHead
+        do {
+            let store = try open()
+            try appendBatches(store, count: 6)
+            head = store.head
+            try store.close()
+        }
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        try FileManager.default.moveItem(atPath: path + "/data.mdb", toPath: path + "/data.mdb.before-rebuild")
+        try? FileManager.default.removeItem(atPath: path + "/lock.mdb")
+        try IndexMarker.rebuildStarting.write(directory: path)
+        try changeLastFrame { bytes, frame in bytes[frame.lowerBound + 40] ^= 8 }
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("back in place if it was kept aside"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the kept index back")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
+        try FileManager.default.moveItem(atPath: path + "/" + AppendLog.fileName, toPath: path + "/append.log.damaged")
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        XCTAssertEqual(try open().head, head)
+        // An empty new index, no log, no marker.
+        let empty = try siblingDirectory("empty")
+        _ = try LMDBEnvironment(path: empty, initialMapBytes: 1 << 20, residentFileBudgetBytes: 1 << 20)
+        XCTAssertThrowsError(try LedgerStore(directory: empty, boot: thisBoot)) { error in
+            XCTAssertTrue("\(error)".contains("the LMDB index holds no records"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: empty + "/" + AppendLog.fileName))
+    }
+
     /// A whole last frame whose header was damaged, followed by zeros (a later write that never
     /// reached the disk), is still a whole frame by its trailer: not cut off in a rebuild.
     func testAWholeFrameFollowedByZerosIsNotTakenForACutOffWrite() throws {
