@@ -134,12 +134,11 @@ public final class LedgerStore: @unchecked Sendable {
             // An index kept aside by an earlier start of this rebuild is the one to put back.
             if continuingRebuild || rebuildsIndex { keptAside = FileManager.default.fileExists(atPath: asidePath) }
             dataReplaced = continuingRebuild || !dataExists
-            // A tail the index cannot vouch for is cut off only if it looks like a write a crash
-            // cut off: a whole frame's length that fails its SHA-256 is damage, and may be
-            // acknowledged records that only the index (about to be set aside) still holds.
-            // Only a whole index trusted as such vouches for the tail (a last frame it lacks was
-            // never committed, so never acknowledged); one rebuilt, or going on with a rebuild,
-            // does not.
+            // Only a whole index trusted as such vouches for the log's tail: a last frame it lacks
+            // was never committed, so never acknowledged. Otherwise (a rebuild, begun now or going
+            // on) a tail is cut off only if it looks like a write a crash cut off: a whole frame
+            // that fails its SHA-256 is damage, and may be acknowledged records that only the old
+            // index still holds.
             let indexVouchesForTail = indexTrusted && dataExists && !continuingRebuild
             if !indexVouchesForTail, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
                 let keep = dataExists || (keptAside && dataReplaced)
