@@ -346,18 +346,31 @@ final class LedgerRecoveryTests: LedgerTestCase {
         return frames
     }
 
-    /// A rebuild stopped by a damaged frame puts the index it was to replace back as data.mdb,
-    /// so README: Damage's remedy for a damaged log (write the log again from the index) gets
-    /// the whole index, not the rebuild's first records (a helper's run lost 3,327
-    /// acknowledged records that way, and their seqs went to new appends).
-    func testADamagedLogStopsARebuildAndPutsTheOldIndexBack() throws {
+    /// A ledger of six batches whose run died (no close): its head, and its index's bytes.
+    private func ledgerOfSixBatchesLeftOpen() throws -> (head: LedgerHead, indexBytes: Data) {
         let head: LedgerHead
         do {
             let store = try open()
             try appendBatches(store, count: 6)
             head = store.head
         }
-        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        return (head, try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")))
+    }
+
+    /// README: Damage's remedy for a damaged log: move it aside, remove index-state, start;
+    /// the log is written again from the index.
+    private func writeTheLogAgainFromTheIndex(boot: String? = nil) throws -> LedgerStore {
+        try FileManager.default.moveItem(atPath: path + "/" + AppendLog.fileName, toPath: path + "/append.log.damaged")
+        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
+        return try open(boot: boot)
+    }
+
+    /// A rebuild stopped by a damaged frame puts the index it was to replace back as data.mdb,
+    /// so README: Damage's remedy for a damaged log (write the log again from the index) gets
+    /// the whole index, not the rebuild's first records (a helper's run lost 3,327
+    /// acknowledged records that way, and their seqs went to new appends).
+    func testADamagedLogStopsARebuildAndPutsTheOldIndexBack() throws {
+        let (head, indexBytes) = try ledgerOfSixBatchesLeftOpen()
         let logURL = URL(fileURLWithPath: path + "/" + AppendLog.fileName)
         // A frame past the first ones: the rebuild commits those before it meets the damage.
         var frameEnds: [UInt64] = []
@@ -372,9 +385,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the index as it was")
         XCTAssertThrowsError(try open(boot: "boot-b"), "the refusal sticks")
         // README: Damage, a frame that fails its SHA-256: move the log aside, remove index-state, start.
-        try FileManager.default.moveItem(atPath: logURL.path, toPath: path + "/append.log.damaged")
-        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
-        let mended = try open(boot: "boot-b")
+        let mended = try writeTheLogAgainFromTheIndex(boot: "boot-b")
         XCTAssertTrue(mended.recovery.logWritten)
         XCTAssertEqual(mended.head, head, "every record, under the same root")
     }
@@ -413,13 +424,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     /// acknowledged records that only the old index still holds; a helper lost 88 that way),
     /// and nothing is moved; README: Damage's remedy then gives back every record.
     func testADamagedWholeLastFrameIsNotCutOffWhenTheIndexIsRebuilt() throws {
-        let head: LedgerHead
-        do {
-            let store = try open()
-            try appendBatches(store, count: 6)
-            head = store.head
-        }
-        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        let (head, indexBytes) = try ledgerOfSixBatchesLeftOpen()
         try changeLastFrame { bytes, frame in bytes[frame.lowerBound + 40] ^= 8 }
         let logBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
         for boot in ["boot-b", thisBoot] {
@@ -431,9 +436,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the index untouched")
             XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
         }
-        try FileManager.default.moveItem(atPath: path + "/" + AppendLog.fileName, toPath: path + "/append.log.damaged")
-        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
-        XCTAssertEqual(try open(boot: "boot-b").head, head, "every record, under the same root")
+        XCTAssertEqual(try writeTheLogAgainFromTheIndex(boot: "boot-b").head, head, "every record, under the same root")
     }
 
     /// What a crash leaves is still cut off when the index is rebuilt: a last frame cut short,
@@ -622,9 +625,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), indexBytes, "the kept index back")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "/data.mdb.before-rebuild"))
-        try FileManager.default.moveItem(atPath: path + "/" + AppendLog.fileName, toPath: path + "/append.log.damaged")
-        try FileManager.default.removeItem(atPath: path + "/" + IndexMarker.fileName)
-        XCTAssertEqual(try open().head, head)
+        XCTAssertEqual(try writeTheLogAgainFromTheIndex().head, head)
         // An empty new index, no log, no marker.
         let empty = try siblingDirectory("empty")
         _ = try LMDBEnvironment(path: empty, initialMapBytes: 1 << 20, residentFileBudgetBytes: 1 << 20)
