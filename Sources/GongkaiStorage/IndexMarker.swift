@@ -46,6 +46,15 @@ public enum IndexMarker: Equatable, Sendable {
         }
     }
 
+    /// The marker's name when it says a rebuild from the log is under way (nil otherwise).
+    var rebuildName: String? {
+        switch self {
+        case .rebuildStarting: "rebuild-starting"
+        case .rebuilding: "rebuilding"
+        case .clean, .openInBoot, .refused, .checking: nil
+        }
+    }
+
     /// The marker in `directory`, nil when there is none.
     static func read(directory: String) throws -> IndexMarker? {
         let path = directory + "/" + fileName

@@ -4,20 +4,17 @@ import Glibc
 
 /// How opening a ledger brings its LMDB index in line with the append log: the checks that
 /// must hold before anything changes, the refusal that sticks when they fail, setting an
-/// untrusted index aside, and committing the frames the index lacks. `LedgerStore.init`
-/// decides which of these run (see `IndexMarker` for when the index is trusted).
+/// untrusted index aside, and committing the frames the index lacks. `RecoveryPlan` decides
+/// which of these run.
 extension LedgerStore {
-    /// Where `refuse` moves the index when even its marker cannot be written.
-    static let refusedDataName = "/data.mdb.refused"
-
     /// Makes the refusal stick. Should even the marker fail to be written, the index is kept
     /// out of reach of a rebuild, so a later boot cannot replace it from the lesser copy.
     static func refuse(_ why: String, directory: String) {
         do {
             try IndexMarker.refused(why).write(directory: directory)
         } catch {
-            // `LedgerStore.init` refuses while this file exists, whatever the marker says.
-            _ = rename(directory + "/data.mdb", directory + refusedDataName)
+            // `RecoveryPlan` refuses while this file exists, whatever the marker says.
+            _ = rename(directory + "/data.mdb", directory + "/" + LedgerDirectoryFacts.refusedIndexName)
             try? FileSync.fsync(path: directory, directory: true)
         }
     }
@@ -150,26 +147,4 @@ public struct LedgerRecovery: Equatable, Sendable {
     public var stoppedUncleanly = false
     /// Bytes of a torn last frame cut off the log (a write whose fsync never finished).
     public let discardedTailBytes: UInt64
-
-    /// Why an index with `marker` is not trusted in boot `boot` (nil when it is): each cause
-    /// named, so that an operator reading the journal is not told of a reboot that never was.
-    static func distrust(marker: IndexMarker?, boot: String?, indexExists: Bool) -> String? {
-        guard indexExists else { return "there was no LMDB index (data.mdb missing or empty)" }
-        switch marker {
-        case .clean?: return nil
-        case nil: return "its marker (index-state) is missing, so the index was not known to be whole"
-        case .openInBoot(let markedBoot)?:
-            if IndexMarker.openInBoot(markedBoot) == IndexMarker.flushFailed {
-                return "an earlier run marked it for a rebuild (a flush that failed, damage found, or a failed fdatasync of the log)"
-            }
-            guard let boot else { return "this machine's boot id cannot be read, so an index left open is not trusted" }
-            return markedBoot == boot ? nil : "it was left open in an earlier boot of the machine"
-        case .rebuilding(let markedBoot)?:
-            guard let boot else { return "this machine's boot id cannot be read, so an index being rebuilt is not trusted" }
-            return markedBoot == boot ? nil : "a rebuild from the log was under way in an earlier boot of the machine"
-        case .rebuildStarting?: return "a rebuild from the log was starting when the last start stopped"
-        case .refused?: return "an earlier start refused it"
-        case .checking?: return "the last start stopped while it read the index (liblmdb may have crashed on a damaged page)"
-        }
-    }
 }

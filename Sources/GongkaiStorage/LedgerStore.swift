@@ -64,105 +64,34 @@ public final class LedgerStore: @unchecked Sendable {
                 residentFileBudgetBytes: Int = LedgerStore.defaultResidentFileBudgetBytes) throws {
         self.directory = directory
         self.boot = boot
-        let logPath = directory + "/" + AppendLog.fileName
-        let dataPath = directory + "/data.mdb"
-        let asidePath = dataPath + ".before-rebuild"
-        let logExists = FileManager.default.fileExists(atPath: logPath)
-        let dataExists = LMDBEnvironment.fileSize(dataPath) > 0
-        // The marker is written only once the log exists, before LMDB's first commit without
-        // fsync. So without a log every LMDB commit was fsynced (a ledger from before the log,
-        // a restored backup, or a crash while its log was being written from it): the index
-        // is whole. A marker without a log means the log was lost after it existed.
-        let marker = try IndexMarker.read(directory: directory)
-        if case .refused(let why) = marker {
-            throw StorageError("open \(directory)", message:
-                "an earlier start refused this ledger: \(why) (README: Damage; removing \(directory)/\(IndexMarker.fileName) alone has the " +
-                "next start rebuild the index from the append log, which may lack records the index holds)")
-        }
-        if FileManager.default.fileExists(atPath: directory + Self.refusedDataName) {
-            // The marker of the refusal could not be written; without this the index would
-            // be missing and rebuilt from a log shorter than it.
-            throw StorageError("open \(directory)", message:
-                "an earlier start refused this ledger but could not record why (its index was moved to data.mdb.refused); " +
-                "restore a backup, or mend the cause and move data.mdb.refused back to data.mdb")
-        }
-        let markerTrusted = marker?.trusted(inBoot: boot) ?? false
-        if !logExists, FileManager.default.fileExists(atPath: asidePath) {
-            // A rebuild from the log was under way (the process stopped in it): data.mdb may
-            // hold only its first records, and a log written from it would lose the rest.
-            throw StorageError("open \(directory)", message:
-                "the append log is missing and data.mdb.before-rebuild is there: a rebuild of the index from the log did not finish, " +
-                "so data.mdb may hold only part of the ledger; put the append log back, or, if it is lost, move data.mdb.before-rebuild " +
-                "to data.mdb (the index as it was before the rebuild) and start again (README: Damage)")
-        }
-        if !logExists, marker == .rebuildStarting || { if case .rebuilding? = marker { true } else { false } }() {
-            throw StorageError("open \(directory)", message:
-                "the append log is missing and the index was being rebuilt from it (index-state says \(marker == .rebuildStarting ? "rebuild-starting" : "rebuilding")), " +
-                "so data.mdb, if there is one, may hold only part of the ledger; put the append log back, or restore a backup (README: Damage)")
-        }
-        if !logExists, marker != nil {
-            guard markerTrusted else {
-                let why = LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it is not trusted"
-                throw StorageError("open \(directory)", message:
-                    "the append log is missing and the LMDB index is not known to be whole (\(why)), so it may be torn; restore a backup")
-            }
-            guard dataExists else {
-                throw StorageError("open \(directory)", message: "both the append log and the LMDB index are missing; restore a backup")
-            }
-        }
-        // Whether an untrusted index waits aside for this open's rebuild (moved there now, or by
-        // an earlier start of the rebuild), and whether data.mdb is no longer an index worth
-        // keeping (moved away now, missing, or part of a rebuild): a refusal then puts the one
-        // aside back.
-        var keptAside = false, dataReplaced = false
+        // Decided from what is there before anything changes (RecoveryPlan.swift); what
+        // follows carries the plan out, in the order the rules need.
+        let plan = try RecoveryPlan(try LedgerDirectoryFacts.read(directory: directory, boot: boot))
+        let facts = plan.facts
+        // Where the index this start may replace stands, for a refusal to put it back.
+        var aside = IndexAside.untouched
         do {
             // The log is opened before LMDB is touched: a log that cannot be read stops here.
-            let existingLog = logExists || !dataExists ? try AppendLog(directory: directory) : nil
-            // A run that stopped without a clean close in this boot leaves its index trusted
-            // (its writes are in the page cache). A second one in a row is rebuilt from the log:
-            // damaged LMDB pages can crash liblmdb itself on a read (VERIFY, READ), and a
-            // restarted daemon would otherwise serve them until it crashed again.
-            let uncleanStops = UncleanStops(directory: directory)
-            let stoppedUncleanly = logExists && markerTrusted && { if case .openInBoot? = marker { true } else { false } }()
-            let uncleanInARow = stoppedUncleanly ? uncleanStops.counted() + 1 : 0
-            let repeatedUncleanStop = uncleanInARow >= UncleanStops.rebuildAfter
-            if uncleanInARow > 0 && !repeatedUncleanStop { uncleanStops.record(uncleanInARow) } else { uncleanStops.clear() }
-            let indexTrusted = !logExists || (markerTrusted && !repeatedUncleanStop)
-            let continuingRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
-            // This open builds the index from the log from its first record.
-            let rebuildsIndex = existingLog != nil && (!indexTrusted || !dataExists)
-            // An index kept aside by an earlier start of this rebuild is the one to put back.
-            if continuingRebuild || rebuildsIndex { keptAside = FileManager.default.fileExists(atPath: asidePath) }
-            dataReplaced = continuingRebuild || !dataExists
-            // Only a whole index trusted as such vouches for the log's tail: a last frame it lacks
-            // was never committed, so never acknowledged. Otherwise (a rebuild, begun now or going
-            // on) a tail is cut off only if it looks like a write a crash cut off: a whole frame
-            // that fails its SHA-256 is damage, and may be acknowledged records that only the old
-            // index still holds.
-            let indexVouchesForTail = indexTrusted && dataExists && !continuingRebuild
-            if !indexVouchesForTail, let existingLog, existingLog.discardedTailBytes > 0, !existingLog.tailLooksCutOff {
-                let keep = dataExists || (keptAside && dataReplaced)
-                    ? "if the LMDB index (data.mdb, back in place if it was kept aside) holds them, move append.log aside and " +
-                      "remove index-state: the log is written again from the index"
-                    : "there is no LMDB index to hold them: if you moved data.mdb aside, put it back and remove index-state, then move " +
-                      "append.log aside: the log is written again from the index"
-                throw AppendLogError.damaged(
-                    "its last \(existingLog.discardedTailBytes) bytes (from byte \(existingLog.endOffset)) are a whole frame that fails its " +
-                    "SHA-256, not a write cut off by a crash, and may hold acknowledged records; \(keep); to give them up instead, " +
-                    "cut the log to its whole frames (truncate -s \(existingLog.endOffset) \(existingLog.path)) and remove index-state")
+            let existingLog = plan.opensLog ? try AppendLog(directory: directory) : nil
+            if let count = plan.uncleanStopsToRecord { UncleanStops(directory: directory).record(count) } else {
+                UncleanStops(directory: directory).clear()
+            }
+            aside = plan.asideAtStart
+            if let existingLog, let why = plan.refusalOfTail(discardedBytes: existingLog.discardedTailBytes,
+                                                             looksCutOff: existingLog.tailLooksCutOff,
+                                                             endOffset: existingLog.endOffset, aside: aside) {
+                throw AppendLogError.damaged(why)
             }
             // Said before anything is moved, so no later start takes the old index or a new,
             // empty one for whole; `rebuilding` once the new index is flagged as unfinished.
-            if rebuildsIndex { try IndexMarker.rebuildStarting.write(directory: directory) }
-            if !indexTrusted && dataExists {
-                let keptNow = try Self.setAside(dataPath, as: asidePath, directory: directory, log: existingLog)
-                keptAside = keptAside || keptNow
-                dataReplaced = true
+            if plan.rebuildsIndex { try IndexMarker.rebuildStarting.write(directory: directory) }
+            if plan.setsIndexAside {
+                let keptNow = try Self.setAside(facts.indexPath, as: facts.asidePath, directory: directory, log: existingLog)
+                aside.kept = aside.kept || keptNow
+                aside.replaced = true
             }
-            // A trusted index that the log can rebuild is read under the `checking` marker
-            // (best effort: on a full disk it cannot be written, and the open goes on).
-            let checkingMarked = indexTrusted && dataExists && existingLog != nil
-                && (try? IndexMarker.checking.write(directory: directory)) != nil
+            // Best effort: on a full disk the marker cannot be written, and the open goes on.
+            let checkingMarked = plan.readsTrustedIndexUnderCheck && (try? IndexMarker.checking.write(directory: directory)) != nil
 
             env = try LMDBEnvironment(path: directory, initialMapBytes: initialMapBytes, residentFileBudgetBytes: residentFileBudgetBytes)
             staleReadersCleared = try env.clearStaleReaders()
@@ -175,7 +104,7 @@ public final class LedgerStore: @unchecked Sendable {
                 let tree = try environment.openDatabase(LedgerLayout.treeDatabase, txn: txn)
                 let commits = try environment.openDatabase(LedgerLayout.commitsDatabase, txn: txn)
                 try Self.checkFormat(txn: txn, env: environment, meta: meta, log: log, digests: digests, directory: directory)
-                if rebuildsIndex { try LMDBValues.put(txn, meta, key: LedgerLayout.rebuildUnfinishedKey, value: [1]) }
+                if plan.rebuildsIndex { try LMDBValues.put(txn, meta, key: LedgerLayout.rebuildUnfinishedKey, value: [1]) }
                 return (meta, log, digests, tree, commits)
             }
             // Flushed at every open (nearly free when clean): a new index's first transaction
@@ -191,7 +120,7 @@ public final class LedgerStore: @unchecked Sendable {
             do {
                 (frontier, head) = try Self.readHead(env: env, log: log, tree: tree)
                 idIndex = IdIndex(slots: try Self.readIdSlots(env: env, digests: digests, size: head.size))
-            } catch where indexTrusted && existingLog != nil {
+            } catch where plan.indexTrusted && existingLog != nil {
                 throw try Self.refusalOfDamagedIndex(error, log: existingLog!, env: env,
                                                      databases: [log, digests, commits], directory: directory)
             }
@@ -200,37 +129,21 @@ public final class LedgerStore: @unchecked Sendable {
                 // Only now: had the index held records of the torn frame, the check refused.
                 try existingLog.cutTornTail()
                 appendLog = existingLog
-                // A trusted marker with no index (moved aside by hand, or emptied) is a rebuild too,
-                // and the journal says so.
-                let reason = indexTrusted
-                    ? (continuingRebuild && existingLog.lastSeq > head.size
-                        ? "a rebuild from the log begun in this boot was cut short; it went on from record \(head.size + 1)"
-                        : dataExists || existingLog.lastSeq == 0 ? nil : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: false))
-                    : repeatedUncleanStop ? UncleanStops.rebuildReason
-                    : LedgerRecovery.distrust(marker: marker, boot: boot, indexExists: dataExists) ?? "it was not trusted"
-                var found = LedgerRecovery(rebuildReason: reason, logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
-                found.stoppedUncleanly = indexTrusted && stoppedUncleanly
+                var found = LedgerRecovery(rebuildReason: plan.rebuildReason(logLastSeq: existingLog.lastSeq, indexRecords: head.size),
+                                           logWritten: false, discardedTailBytes: existingLog.discardedTailBytes)
+                found.stoppedUncleanly = plan.indexTrusted && plan.stoppedUncleanly
                 recovery = found
             } else {
                 let total = head.size
                 let (environment, metaTable) = (env, meta)
                 let unfinished = try environment.read { txn in try LMDBValues.get(txn, metaTable, key: LedgerLayout.rebuildUnfinishedKey) != nil }
-                // A ledger always holds its seed records: an index with none beside no log is a
-                // new index whose rebuild stopped before its first commit, not a ledger.
-                guard total > 0 else {
-                    throw StorageError("open \(directory)", message:
-                        "the append log is missing and the LMDB index holds no records, so there is nothing to write the log from; " +
-                        "put the append log back, or restore a backup; for a new ledger, remove data.mdb and start again")
-                }
-                guard !unfinished else {
-                    throw StorageError("open \(directory)", message:
-                        "the append log is missing and the LMDB index is a rebuild from it that did not finish (it holds \(total) records, " +
-                        "perhaps not all); put the append log back, or move data.mdb.before-rebuild to data.mdb if it is there, or restore a backup")
+                if let why = plan.refusalOfIndexWithoutLog(records: total, unfinished: unfinished) {
+                    throw StorageError("open \(directory)", message: why)
                 }
                 appendLog = try AppendLogMigration.write(directory: directory, env: env, log: log, digests: digests, idIndex: idIndex,
                                                          commits: commits,
                                                          progress: progress.map { report in { report($0, total) } })
-                recovery = LedgerRecovery(rebuildReason: nil, logWritten: true, logLost: marker != nil, discardedTailBytes: 0)
+                recovery = LedgerRecovery(rebuildReason: nil, logWritten: true, logLost: facts.marker != nil, discardedTailBytes: 0)
             }
             // Nothing is served, appended to or signed over a root its stored peaks do not give
             // (StoredPeaksCheck.swift). Checked once the log agrees with the index at its head
@@ -239,25 +152,17 @@ public final class LedgerStore: @unchecked Sendable {
             // damage like any other of a trusted index.
             do {
                 try Self.checkStoredPeaks(env: env, tree: tree, log: log, size: head.size)
-            } catch where indexTrusted {
+            } catch where plan.indexTrusted {
                 throw try Self.refusalOfDamagedIndex(error, log: appendLog, env: env,
                                                      databases: [log, digests, commits], directory: directory)
             }
             // The index was read whole: back to the marker the check stood in for.
-            if checkingMarked, let marker { try? marker.write(directory: directory) }
-            // Taking in frames commits LMDB without fsync: the index must be marked open first.
-            // Otherwise the mark may wait: LMDB was just flushed, so the marker on disk is still
-            // true, and on a full disk (no room for a new marker) the ledger still opens to
-            // serve reads; the first append then tries again.
-            // A rebuild says so until it is done: the index then holds only part of the ledger
-            // (and carries the rebuild-unfinished flag, committed durably at open).
-            let rebuilding = (recovery.indexRebuilt || rebuildsIndex) && appendLog.lastSeq > head.size
-            if rebuilding {
-                try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory)
-            } else if appendLog.lastSeq > head.size {
-                try markOpenInBoot()
-            } else {
-                try? markOpenInBoot()
+            if checkingMarked, let marker = facts.marker { try? marker.write(directory: directory) }
+            let whileTakingIn = plan.markerWhileTakingIn(logLastSeq: appendLog.lastSeq, indexRecords: head.size)
+            switch whileTakingIn {
+            case .rebuilding: try IndexMarker.rebuilding(boot ?? "unknown").write(directory: directory)
+            case .openInBoot: try markOpenInBoot()
+            case .openInBootWhenThereIsRoom: try? markOpenInBoot()
             }
             // From now on, appends refused for a broken log mark the index for a rebuild at
             // once: a daemon killed before `close` must not trust it at its next start.
@@ -269,18 +174,20 @@ public final class LedgerStore: @unchecked Sendable {
                 // Best effort: an index left flagged is only refused a log written from it.
                 _ = try? env.write { txn in try LMDBValues.delete(txn, meta, key: LedgerLayout.rebuildUnfinishedKey) }
             }
-            if rebuilding { try? markOpenInBoot() }
+            if whileTakingIn == .rebuilding { try? markOpenInBoot() }
         } catch let error as LedgerMismatch {
-            if keptAside && dataReplaced { Self.putBack(asidePath, as: dataPath, directory: directory) }
+            if aside.putsBackOnRefusal { Self.putBack(facts.asidePath, as: facts.indexPath, directory: directory) }
             Self.refuse(error.message + "; " + error.remedy, directory: directory)
             throw StorageError("open \(directory)", message: error.message + "; " + error.remedy)
         } catch AppendLogError.damaged(let why) {
-            if keptAside && dataReplaced { Self.putBack(asidePath, as: dataPath, directory: directory) }
+            if aside.putsBackOnRefusal { Self.putBack(facts.asidePath, as: facts.indexPath, directory: directory) }
             Self.refuse("append log damaged: " + why, directory: directory)
             throw StorageError("open \(directory)", message: "append log damaged: \(why); restore a backup (README: Damage, for a way without losing records when the LMDB index is whole)")
         }
         precondition(frontier.size == head.size && head.size == appendLog.lastSeq, "the tree and the index cover exactly the log")
-        guard unlink(asidePath) == 0 || errno == ENOENT else { throw StorageError("remove \(asidePath)", message: FileSync.lastError()) }
+        guard unlink(facts.asidePath) == 0 || errno == ENOENT else {
+            throw StorageError("remove \(facts.asidePath)", message: FileSync.lastError())
+        }
     }
 
     /// Writes the `openInBoot` marker once per open, before LMDB's first commit without

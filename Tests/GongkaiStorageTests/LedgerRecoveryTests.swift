@@ -713,7 +713,7 @@ final class LedgerRecoveryTests: LedgerTestCase {
     func testAnIndexThatCannotBeKeptAsideIsNotDeletedForADamagedLog() throws {
         do { try appendBatches(try open(), count: 4) }
         let indexBytes = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
-        FileManager.default.createFile(atPath: path + "/data.mdb.before-rebuild", contents: Data("older".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path + "/data.mdb.before-rebuild", contents: Data("older".utf8)))
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
         bytes[Int(AppendLog.startOffset) + 50] ^= 8
         try bytes.write(to: URL(fileURLWithPath: path + "/" + AppendLog.fileName))
