@@ -4,18 +4,7 @@ import GongkaiJSON
 import XCTest
 
 /// Appends through the real socket: group commit, ordering, idempotency, Merkle head.
-final class AppendTests: XCTestCase {
-    var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        daemon = DaemonProcess()
-        try daemon.start()
-    }
-
-    override func tearDown() {
-        XCTAssertEqual(daemon.stop(), 0, "gongkaid exits 0 on SIGTERM; log:\n\(daemon.log)")
-        daemon.removeFiles()
-    }
+final class AppendTests: DaemonTestCase {
 
     func testTenThousandPipelinedAppendsFromEightConnectionsGetEveryOneSeqWithoutGaps() throws {
         let base = try Int(LedgerFixtures.okJSON(daemon.connect().readLineAfter("HEAD"))["size"]!.integerValue!)

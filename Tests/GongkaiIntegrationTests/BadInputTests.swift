@@ -4,18 +4,8 @@ import GongkaiJSON
 import XCTest
 
 /// Every bad input gets its pinned ERR code, writes nothing, and leaves the daemon serving.
-final class BadInputTests: XCTestCase {
-    var daemon: DaemonProcess!
-
-    override func setUpWithError() throws {
-        daemon = DaemonProcess(arguments: ["--max-line-bytes", "65536"])
-        try daemon.start()
-    }
-
-    override func tearDown() {
-        XCTAssertEqual(daemon.stop(), 0, daemon.log)
-        daemon.removeFiles()
-    }
+final class BadInputTests: DaemonTestCase {
+    override var daemonArguments: [String] { ["--max-line-bytes", "65536"] }
 
     /// (raw line bytes, expected ERR code)
     static let cases: [(String, [UInt8], String)] = [

@@ -4,21 +4,8 @@ import GongkaiJSON
 import XCTest
 
 /// The domain through the real socket: validation, compliance, escalation, as-of answers.
-final class ComplianceQueryTests: XCTestCase {
-    var daemon: DaemonProcess!
-    var connection: LineConnection!
+final class ComplianceQueryTests: DaemonTestCase {
     var counter = 0
-
-    override func setUpWithError() throws {
-        daemon = DaemonProcess()
-        try daemon.start()
-        connection = try daemon.connect()
-    }
-
-    override func tearDown() {
-        XCTAssertEqual(daemon.stop(), 0, daemon.log)
-        daemon.removeFiles()
-    }
 
     @discardableResult
     func append(_ fields: [String: JSONValue], file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {

@@ -70,20 +70,7 @@ final class KnownAtMomentTests: XCTestCase {
 
 /// `--known-at` through the real `gongkai` binary and daemon: the moment becomes the count of
 /// records recorded by then, and the answer is the daemon's for that `known`.
-final class KnownAtQueryTests: XCTestCase {
-    var daemon: DaemonProcess!
-    var connection: LineConnection!
-
-    override func setUpWithError() throws {
-        daemon = DaemonProcess()
-        try daemon.start()
-        connection = try daemon.connect()
-    }
-
-    override func tearDown() {
-        XCTAssertEqual(daemon.stop(), 0, daemon.log)
-        daemon.removeFiles()
-    }
+final class KnownAtQueryTests: DaemonTestCase {
 
     func head() throws -> (size: Int64, recorded: String) {
         let head = try LedgerFixtures.okJSON(try connection.readLineAfter("HEAD"))

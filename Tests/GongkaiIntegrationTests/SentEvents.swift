@@ -7,7 +7,7 @@ enum SentEvents {
     private static let lock = NSLock()
     private static let handle: FileHandle? = {
         guard let path = ProcessInfo.processInfo.environment["GONGKAI_SENT_EVENTS"], !path.isEmpty else { return nil }
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = FileHandle(forWritingAtPath: path)
         handle?.seekToEndOfFile()
         return handle
