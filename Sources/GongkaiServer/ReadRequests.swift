@@ -40,11 +40,9 @@ struct ReadRequests {
             }
             AnswerEncoder.ok(try storage { try service.store.record(seq, within: head) }, into: &output)
         case .read(let from, let limit):
-            let head = service.head.size
-            let available = from <= head ? Int(min(UInt64(limit), head - from + 1)) : 0
             let start = output.count
             let next = try storage {
-                try service.store.forEachRecord(from: from, limit: available) { _, record in
+                try service.store.forEachRecord(from: from, limit: limit, within: service.head) { _, record in
                     AnswerEncoder.event(record, into: &output)
                     // One answer is held whole until the client takes it: bound its size.
                     return output.count - start < Self.maxReadAnswerBytes

@@ -64,15 +64,16 @@ final class TailStream: CommitListener, @unchecked Sendable {
 
     private func pump() {
         channel.eventLoop.preconditionInEventLoop()
-        while !ended, channel.isActive, channel.isWritable, case let head = service.head.size, next <= head {
+        while !ended, channel.isActive, channel.isWritable {
+            // Never past the durable head: LMDB already holds the batch whose fdatasync is
+            // under way, and a machine that stops before it ends loses that batch (the index
+            // is rebuilt from the log), so a follower would keep records the ledger then
+            // gives other events.
+            let head = service.head
+            guard next <= head.size else { return }
             var output: [UInt8] = []
             do {
-                // Never past the durable head: LMDB already holds the batch whose fdatasync
-                // is under way, and a machine that stops before it ends loses that batch
-                // (the index is rebuilt from the log), so a follower would keep records
-                // the ledger then gives other events.
-                let limit = Int(min(UInt64(Self.maxChunkRecords), head - next + 1))
-                next = try service.store.forEachRecord(from: next, limit: limit) { _, record in
+                next = try service.store.forEachRecord(from: next, limit: Self.maxChunkRecords, within: head) { _, record in
                     AnswerEncoder.event(record, into: &output)
                     return output.count < Self.maxChunkBytes
                 }

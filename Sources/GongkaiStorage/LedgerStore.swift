@@ -391,13 +391,24 @@ public final class LedgerStore: @unchecked Sendable {
         return record
     }
 
+    /// Calls `body` with up to `limit` records from `from` on, in seq order, none past `head`
+    /// (the durable head the caller was given: LMDB may already hold a batch whose fdatasync
+    /// is under way, which no reader may see before it is acknowledged); see below. Returns
+    /// the seq after the last one given (`from` when `from` is past the head).
+    @discardableResult
+    public func forEachRecord(from: UInt64, limit: Int, within head: LedgerHead,
+                              _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
+        let available = from <= head.size ? Int(min(UInt64(limit), head.size - from + 1)) : 0
+        return try forEachRecord(from: from, limit: available, body)
+    }
+
     /// Calls `body` with the `limit` records from `from` on, in seq order, inside one read
     /// transaction, stopping early after a record for which `body` returns false; returns the
     /// seq after the last one given. The bytes are valid only during the call. The caller
     /// bounds `limit` by a head it was given, so every one of those records was committed:
     /// one the index lacks is damage, never the end of the ledger.
     @discardableResult
-    public func forEachRecord(from: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
+    func forEachRecord(from: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
         precondition(from >= 1 && limit >= 0)
         var next = from
         guard limit > 0 else { return next }
