@@ -41,7 +41,8 @@ public enum IndexMarker: Equatable, Sendable {
     func trusted(inBoot currentBoot: String?) -> Bool {
         switch self {
         case .clean: true
-        case .openInBoot(let boot), .rebuilding(let boot): currentBoot != nil && boot == currentBoot
+        case .openInBoot(let boot): self != Self.flushFailed && currentBoot != nil && boot == currentBoot
+        case .rebuilding(let boot): currentBoot != nil && boot == currentBoot
         case .refused, .checking, .rebuildStarting: false
         }
     }

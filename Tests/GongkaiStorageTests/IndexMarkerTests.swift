@@ -19,6 +19,8 @@ final class IndexMarkerTests: LedgerTestCase {
             XCTAssertEqual(marker.trusted(inBoot: "boot-a"), trusted, "\(marker)")
         }
         XCTAssertFalse(IndexMarker.openInBoot("boot-a").trusted(inBoot: nil), "an unknown boot trusts nothing left open")
+        // Not by the accident that no boot id reads "index-flush-failed".
+        XCTAssertFalse(IndexMarker.flushFailed.trusted(inBoot: "index-flush-failed"))
     }
 
     func testAnUnreadableMarkerTrustsNothing() throws {

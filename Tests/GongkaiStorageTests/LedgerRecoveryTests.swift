@@ -243,6 +243,21 @@ final class LedgerRecoveryTests: LedgerTestCase {
         XCTAssertEqual(counter.counted(), 0, "a rebuild starts the count again")
     }
 
+    /// A run that died and took its index with it: the rebuild from the log holds no page of
+    /// that run, so the stop is not counted toward the next rebuild.
+    func testAnUncleanStopWhoseIndexIsGoneIsNotCounted() throws {
+        do {
+            let store = try open()
+            try appendBatches(store, count: 3)
+        }  // died: no close
+        try FileManager.default.removeItem(atPath: path + "/data.mdb")
+        try FileManager.default.removeItem(atPath: path + "/lock.mdb")
+        XCTAssertEqual(try IndexMarker.read(directory: path), .openInBoot(thisBoot))
+        let rebuilt = try open()
+        XCTAssertEqual(rebuilt.recovery.rebuildReason, "there was no LMDB index (data.mdb missing or empty)")
+        XCTAssertEqual(UncleanStops(directory: path).counted(), 0)
+    }
+
     func testACleanCloseIsTrustedInAnyBoot() throws {
         let head = try closedLedgerOfThreeBatches()
         XCTAssertEqual(try IndexMarker.read(directory: path), .clean)

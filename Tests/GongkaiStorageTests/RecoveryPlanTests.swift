@@ -180,7 +180,8 @@ final class RecoveryPlanTests: XCTestCase {
 
     // MARK: every combination
 
-    /// Every start the directory can present (960 of them), against what the rules promise.
+    /// Every start the directory can present (960 of them), against what the rules promise,
+    /// each promise worked out here from the facts alone.
     func testEveryCombinationKeepsThePromises() {
         let markers: [IndexMarker?] = [nil, .clean, .openInBoot(thisBoot), .openInBoot("boot-z"), IndexMarker.flushFailed,
                                        .refused("why"), .checking, .rebuilding(thisBoot), .rebuilding("boot-z"), .rebuildStarting]
@@ -190,35 +191,52 @@ final class RecoveryPlanTests: XCTestCase {
                 let found = facts(log: log, index: index, keptAside: keptAside, refusedAside: refusedAside,
                                   marker: marker, boot: boot, uncleanStops: uncleanStops)
                 let what = "\(found)"
-                guard let plan = try? RecoveryPlan(found) else {
+                // Whole in this boot: closed cleanly, or left open (or mid-rebuild) by a run of
+                // this very boot, which the machine has not restarted since.
+                let markedWhole = marker == .clean || (boot == thisBoot && (marker == .openInBoot(thisBoot) || marker == .rebuilding(thisBoot)))
+                let secondUncleanStop = marker == .openInBoot(thisBoot) && uncleanStops >= 1
+                let midRebuild = marker == .rebuildStarting || marker == .rebuilding(thisBoot) || marker == .rebuilding("boot-z")
+                let refusedBefore = marker == .refused("why") || refusedAside
+                // Without the log, its copy is written from an index flushed whole (no marker:
+                // from before the log; a trusted one), never from part of a rebuild.
+                let writableFromIndex = index && !keptAside && !midRebuild && (marker == nil || markedWhole)
+                let plan: RecoveryPlan
+                do {
+                    plan = try RecoveryPlan(found)
+                } catch {
+                    let startable = !refusedBefore && (log || writableFromIndex || (!index && !keptAside && marker == nil))
+                    XCTAssertFalse(startable, "refused: \(error); \(what)")
                     continue
                 }
                 planned += 1
-                if case .refused? = marker { XCTFail("a refusal is never undone by a start: \(what)") }
-                XCTAssertFalse(refusedAside, what)
-                if !plan.opensLog {
-                    // A log is written only from an index known to be whole, never from part of one.
-                    XCTAssertTrue(plan.indexTrusted && index && !keptAside && marker?.rebuildName == nil, what)
-                    XCTAssertTrue(marker == nil || marker!.trusted(inBoot: boot), what)
+                XCTAssertFalse(refusedBefore, "a refusal is never undone by a start: \(what)")
+                if !log {
+                    XCTAssertTrue(writableFromIndex || (!index && marker == nil), what)
+                    XCTAssertEqual(plan.opensLog, !index, "a new ledger opens an empty log: \(what)")
+                    continue
                 }
-                // An untrusted index is never used; only a rebuild moves one, and never a trusted one.
-                if !plan.indexTrusted { XCTAssertTrue(plan.rebuildsIndex && plan.opensLog, what) }
-                XCTAssertEqual(plan.setsIndexAside, index && !plan.indexTrusted, what)
-                if plan.setsIndexAside { XCTAssertTrue(plan.rebuildsIndex, what) }
-                if plan.indexVouchesForTail {
-                    XCTAssertTrue(plan.indexTrusted && index && marker?.rebuildName == nil, what)
-                }
-                if plan.continuesRebuild { XCTAssertTrue(boot != nil && marker == .rebuilding(boot!) && log, what) }
+                // With the log: an index is used only when marked whole, and not after the
+                // second unclean stop in a row; any other is rebuilt from the log.
+                let used = markedWhole && !secondUncleanStop
+                XCTAssertEqual(plan.indexTrusted, used, what)
+                XCTAssertEqual(plan.rebuildsIndex, !used || !index, what)
+                XCTAssertEqual(plan.continuesRebuild, used && marker == .rebuilding(thisBoot), what)
+                // A whole index is never moved or deleted; one not known to be is set aside.
+                XCTAssertEqual(plan.setsIndexAside, index && !used, what)
+                // A damaged whole last frame is cut only when a whole index, not mid-rebuild,
+                // stands for what was acknowledged; a frame cut short is always cut.
+                let vouches = used && index && marker != .rebuilding(thisBoot)
+                XCTAssertEqual(plan.refusalOfTail(discardedBytes: 64, looksCutOff: false, endOffset: 8, aside: plan.asideAtStart) == nil,
+                               vouches, what)
+                XCTAssertNil(plan.refusalOfTail(discardedBytes: 64, looksCutOff: true, endOffset: 8, aside: plan.asideAtStart), what)
                 // What lies aside replaces data.mdb only when data.mdb is not an index in use.
-                if plan.asideAtStart.putsBackOnRefusal {
-                    XCTAssertTrue(keptAside && !plan.indexVouchesForTail && (plan.continuesRebuild || !index), what)
-                }
-                // A count of unclean stops goes on only for an index trusted and used as it is.
-                if plan.uncleanStopsToRecord != nil { XCTAssertTrue(plan.indexTrusted && !plan.rebuildsIndex, what) }
+                XCTAssertEqual(plan.asideAtStart.putsBackOnRefusal,
+                               keptAside && (plan.continuesRebuild || (plan.rebuildsIndex && !index)), what)
+                // Unclean stops are counted only toward an index that stays in use.
+                XCTAssertEqual(plan.uncleanStopsToRecord, marker == .openInBoot(thisBoot) && used && index ? uncleanStops + 1 : nil, what)
                 // While the index holds part of the ledger, the marker says a rebuild.
-                if plan.rebuildsIndex || plan.continuesRebuild {
-                    XCTAssertEqual(plan.markerWhileTakingIn(logLastSeq: 9, indexRecords: 4), .rebuilding, what)
-                }
+                let partial = plan.rebuildsIndex || plan.continuesRebuild
+                XCTAssertEqual(plan.markerWhileTakingIn(logLastSeq: 9, indexRecords: 4), partial ? .rebuilding : .openInBoot, what)
             } } }
         } } } }
         // With the log: 9 markers (not `refused`) × index × kept aside × boot × 3 counts = 216;
