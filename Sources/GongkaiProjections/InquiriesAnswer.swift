@@ -6,8 +6,12 @@ public enum InquiriesAnswer {
     /// With `receivedIn`, only the inquiries received in that year (the `year=` option).
     public static func answer(unit: String?, view: LedgerView, asof: BusinessDate, receivedIn year: Int? = nil) -> JSONValue {
         let units = unit.map { [$0] } ?? allUnits(view)
-        let inquiries = units.flatMap { InquiryEvaluation.all(unit: $0, view: view, asof: asof) }
-            .filter { status in year.map { status.received.year == $0 } ?? true }
+        // Unit by unit, each unit's by receipt date, then in the order recorded: a question
+        // recorded late (found in a mailbox weeks on) takes its place among the others.
+        let inquiries = units.flatMap { unit in
+            InquiryEvaluation.all(unit: unit, view: view, asof: asof).enumerated()
+                .sorted { ($0.element.received, $0.offset) < ($1.element.received, $1.offset) }.map(\.element)
+        }.filter { status in year.map { status.received.year == $0 } ?? true }
         var answer: [String: JSONValue] = [
             "asof": .string(asof.description), "known": .number(Double(view.known)),
             "unit": unit.map { .string($0) } ?? .null, "inquiries": .array(inquiries.map(\.json)),

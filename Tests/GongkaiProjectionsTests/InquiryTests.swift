@@ -153,6 +153,21 @@ final class InquiryTests: XCTestCase {
         XCTAssertNil(status(fixture, "rsj", "y1", asof: "2023-12-31"))
     }
 
+    /// A question recorded late (found in a mailbox weeks on) is listed by its receipt date.
+    func testInquiriesAreListedUnitByUnitInTheOrderReceived() throws {
+        let fixture = try FactsFixture()
+        try receive(fixture, "q-march", at: "2023-03-01")
+        try receive(fixture, "q-feb-1", at: "2023-02-01")
+        try receive(fixture, "q-czj", unit: "czj", at: "2023-01-05")
+        try receive(fixture, "q-feb-2", at: "2023-02-01")
+        let listed = InquiriesAnswer.answer(unit: nil, view: fixture.view(), asof: date("2023-06-30"))["inquiries"]?.arrayValue ?? []
+        let order = listed.compactMap { $0["inquiry"]?.stringValue }
+        XCTAssertEqual(order.filter { $0 != "q-czj" }, ["q-feb-1", "q-feb-2", "q-march"], "same day: the order recorded")
+        let one = InquiriesAnswer.answer(unit: "rsj", view: fixture.view(), asof: date("2023-06-30"))["inquiries"]?.arrayValue ?? []
+        XCTAssertEqual(one.compactMap { $0["inquiry"]?.stringValue }, ["q-feb-1", "q-feb-2", "q-march"])
+        XCTAssertTrue(order.contains("q-czj"))
+    }
+
     func testInquiriesSayWhenADueDateWasCountedMondayToFridayOnly() throws {
         let fixture = try FactsFixture(today: date("2026-12-31"))
         try receive(fixture, "n1", unit: "sjj", channel: "application", at: "2026-11-27")
