@@ -477,7 +477,8 @@ final class ConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
         var output: [UInt8] = []
         switch outcome {
         case .appended(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: false, into: &output)
-        case .duplicate(let id, let record): AppendAnswer.encode(id: id, record: record, duplicate: true, into: &output)
+        case .duplicate(let id, let record, let voidedBy):
+            AppendAnswer.encode(id: id, record: record, duplicate: true, voidedBy: voidedBy, into: &output)
         case .failed(let error): encode(error, into: &output)
         }
         fill(number, with: output, isAppend: true)
@@ -677,7 +678,7 @@ extension ConnectionHandler {
 
 /// The `OK` answer to an APPEND, assembled directly: it is the hottest answer there is.
 enum AppendAnswer {
-    static func encode(id: String, record: RecordReceipt, duplicate: Bool, into output: inout [UInt8]) {
+    static func encode(id: String, record: RecordReceipt, duplicate: Bool, voidedBy: UInt64? = nil, into output: inout [UInt8]) {
         output.reserveCapacity(output.count + id.utf8.count + 220)
         output.append(literal: "OK {")
         if duplicate { output.append(literal: #""duplicate":true,"#) }
@@ -691,6 +692,10 @@ enum AppendAnswer {
         output.append(decimal: record.seq)
         output.append(literal: #","size":"#)
         output.append(decimal: record.size)
+        if let voidedBy {
+            output.append(literal: #","voidedBy":"#)
+            output.append(decimal: voidedBy)
+        }
         output.append(literal: "}\n")
     }
 }

@@ -17,8 +17,12 @@ public protocol EventAdmission: AnyObject {
     /// `admit` checks this too; the writer asks it alone before answering a repeated id, so
     /// that nobody gets a receipt for a record they could not have written.
     func authorize(_ decoded: Result<DomainEvent, DomainError>, by principal: String) throws
+    /// The record that voided record `seq` (this batch's admitted events included), nil if
+    /// none: a repeated event's answer says so.
+    func voidedBy(_ seq: UInt64) -> UInt64?
 }
 
 extension EventAdmission {
     public func authorize(_ decoded: Result<DomainEvent, DomainError>, by principal: String) throws {}
+    public func voidedBy(_ seq: UInt64) -> UInt64? { nil }
 }

@@ -9,7 +9,8 @@ import NIOCore
 /// What became of one APPEND.
 enum AppendOutcome {
     case appended(id: String, RecordReceipt)
-    case duplicate(id: String, RecordReceipt)
+    /// `voidedBy`: the record that voided this one, when there is one.
+    case duplicate(id: String, RecordReceipt, voidedBy: UInt64?)
     case failed(ProtocolError)
 }
 
@@ -48,8 +49,8 @@ final class AppendSubmission {
 /// An outcome decided inside the transaction, before the commit's head is known.
 enum TentativeOutcome {
     case appended(id: String, AppendedRecord)
-    case duplicateInBatch(id: String, seq: UInt64, leaf: MerkleHash)
-    case duplicate(id: String, RecordReceipt)
+    case duplicateInBatch(id: String, seq: UInt64, leaf: MerkleHash, voidedBy: UInt64?)
+    case duplicate(id: String, RecordReceipt, voidedBy: UInt64?)
     case failed(ProtocolError)
 }
 
@@ -251,7 +252,9 @@ final class GroupCommitWriter: @unchecked Sendable {
                 stats.commitFailed()
                 let outcomes: [TentativeOutcome] = batch.outcomes.map { outcome in
                     switch outcome {
-                    case .duplicate(_, let receipt) where receipt.size <= durable: outcome
+                    // A void of the record counts only if it was made durable too.
+                    case .duplicate(let id, let receipt, let voidedBy) where receipt.size <= durable:
+                        .duplicate(id: id, receipt, voidedBy: voidedBy.flatMap { $0 <= durable ? $0 : nil })
                     case .failed: .failed(notIn)
                     default: .failed(mayRemain <= durable ? notIn : unknown)
                     }
@@ -357,8 +360,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 || ledger.storedEvent(of: existing.seq) == submission.event.canonical else {
             return .failed(ProtocolError(.conflict, "id \"\(id)\" already names a different event (seq \(existing.seq))"))
         }
-        if let receipt = try ledger.receipt(forExisting: existing.seq) { return .duplicate(id: id, receipt) }
-        return .duplicateInBatch(id: id, seq: existing.seq, leaf: try ledger.leaf(of: existing.seq))
+        // A sender who retries an event voided since learns that it no longer counts.
+        let voidedBy = admission.voidedBy(existing.seq)
+        if let receipt = try ledger.receipt(forExisting: existing.seq) { return .duplicate(id: id, receipt, voidedBy: voidedBy) }
+        return .duplicateInBatch(id: id, seq: existing.seq, leaf: try ledger.leaf(of: existing.seq), voidedBy: voidedBy)
     }
 
     /// Answers the batch: each event loop is woken once, with the positions of its appends;
@@ -387,11 +392,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         case .appended(let id, let record):
             guard let head else { preconditionFailure("a record is answered appended only once its commit is durable") }
             return .appended(id: id, RecordReceipt(seq: record.seq, leaf: record.leaf, size: head.size, root: head.root))
-        case .duplicateInBatch(let id, let seq, let leaf):
+        case .duplicateInBatch(let id, let seq, let leaf, let voidedBy):
             guard let head else { preconditionFailure("a record is answered appended only once its commit is durable") }
-            return .duplicate(id: id, RecordReceipt(seq: seq, leaf: leaf, size: head.size, root: head.root))
-        case .duplicate(let id, let receipt):
-            return .duplicate(id: id, receipt)
+            return .duplicate(id: id, RecordReceipt(seq: seq, leaf: leaf, size: head.size, root: head.root), voidedBy: voidedBy)
+        case .duplicate(let id, let receipt, let voidedBy):
+            return .duplicate(id: id, receipt, voidedBy: voidedBy)
         case .failed(let error):
             return .failed(error)
         }

@@ -146,7 +146,9 @@ struct AppendReport {
             let fields = ReadableFormat.parseObject(json) ?? [:]
             let seq = ReadableFormat.scalar(fields["seq"])
             let id = ReadableFormat.scalar(fields["id"])
-            output.line("seq \(seq)  id \(id)  \(duplicate ? "duplicate" : "ok")")
+            // A duplicate of an event voided since no longer counts: say so.
+            let voided = fields["voidedBy"].map { "  (voided by record \(ReadableFormat.scalar($0)): it does not count)" } ?? ""
+            output.line("seq \(seq)  id \(id)  \(duplicate ? "duplicate" : "ok")\(voided)")
         default:
             failed += 1
             guard output.readable else { return output.line(answer.line) }

@@ -154,6 +154,35 @@ final class ComplianceQueryTests: DaemonTestCase {
         XCTAssertTrue(try connection.readLineAfter("COMPLIANCE czj known=999999").hasPrefix("ERR bad-request"))
     }
 
+    /// A retry of an event voided since gets its first receipt, and is told of the void: it
+    /// no longer counts. Pipelined right behind the void, it is told too.
+    func testARepeatedEventThatWasVoidedSaysByWhichRecord() throws {
+        let event: [String: JSONValue] = ["id": "pub-v", "type": "publication.recorded", "unit": "czj", "obligation": "T01",
+                                          "title": "t", "at": "2023-05-09"]
+        let first = try append(event)
+        XCTAssertNil(try append(event)["voidedBy"], "not voided: a plain duplicate")
+        let void = try append(["type": "event.voided", "target": first["seq"]!, "reason": "r", "at": "2023-05-10"])
+        let again = try append(event)
+        XCTAssertEqual(again["duplicate"], .bool(true))
+        XCTAssertEqual(again["seq"], first["seq"])
+        XCTAssertEqual(again["size"], first["size"], "the first receipt, unchanged")
+        XCTAssertEqual(again["voidedBy"], void["seq"])
+        // Sent together (so usually admitted in one batch): a void of a second event and a
+        // retry of that event right behind it.
+        let second = try append(["id": "pub-w", "type": "publication.recorded", "unit": "czj", "obligation": "T01",
+                                 "title": "u", "at": "2023-05-09"])
+        let requests = [
+            "APPEND " + CanonicalJSON.encodeString(.object(["id": "void-w", "type": "event.voided", "target": second["seq"]!,
+                                                            "reason": "r", "at": "2023-05-10"])),
+            "APPEND " + CanonicalJSON.encodeString(.object(["id": "pub-w", "type": "publication.recorded", "unit": "czj",
+                                                            "obligation": "T01", "title": "u", "at": "2023-05-09"])),
+        ]
+        try connection.sendRaw(Array((requests.joined(separator: "\n") + "\n").utf8))
+        let voidW = try LedgerFixtures.okJSON(try XCTUnwrap(connection.readLine()))
+        let retryW = try LedgerFixtures.okJSON(try XCTUnwrap(connection.readLine()))
+        XCTAssertEqual(retryW["voidedBy"], voidW["seq"])
+    }
+
     func testEveryValidationFailureIsInvalidEventAndWritesNothing() throws {
         try append(["id": "inq", "type": "inquiry.received", "unit": "czj", "inquiry": "v1", "channel": "hotline", "simple": false, "at": "2023-05-08"])
         try append(["id": "app", "type": "inquiry.received", "unit": "czj", "inquiry": "v2", "channel": "application", "simple": false, "at": "2023-05-08"])

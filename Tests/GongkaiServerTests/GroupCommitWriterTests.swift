@@ -185,7 +185,9 @@ final class GroupCommitWriterTests: XCTestCase {
             let store = try LedgerStore(directory: directory)
             let published = Answers()
             var heads: [UInt64] = []
-            let writer = GroupCommitWriter(store: store, admission: AdmitAll(), stats: ServerStats(), logger: Logger(label: "test")) { head in
+            // Record 2 ("unknown") voids record 1 ("durable"), but is never made durable.
+            let writer = GroupCommitWriter(store: store, admission: AdmitAll(voids: [1: 2]), stats: ServerStats(),
+                                           logger: Logger(label: "test")) { head in
                 published.lock.withLock { heads.append(head.size) }
             }
             let told = Answers()
@@ -213,9 +215,10 @@ final class GroupCommitWriterTests: XCTestCase {
             // failure waits for the next batch that does.
             guard case .duplicate = try append("durable").first else { return XCTFail("\(answers.outcomes)") }
             let outcomes = try append("unknown", "durable")
-            guard case .failed(let lost) = outcomes.first, case .duplicate(_, let receipt) = outcomes.last else {
+            guard case .failed(let lost) = outcomes.first, case .duplicate(_, let receipt, let voidedBy) = outcomes.last else {
                 return XCTFail("\(outcomes)")
             }
+            XCTAssertNil(voidedBy, "a void that was not made durable is not told")
             XCTAssertEqual(lost.code, .storage)
             XCTAssertTrue(lost.message.contains("this append is not in the ledger"), lost.message)
             XCTAssertEqual(receipt.seq, 1, "a retry of a durable record keeps its receipt")

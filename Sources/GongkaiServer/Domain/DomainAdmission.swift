@@ -100,6 +100,10 @@ final class DomainAdmission: EventAdmission {
         return role
     }
 
+    func voidedBy(_ seq: UInt64) -> UInt64? {
+        state.writerRead { facts in facts.voidedBy[seq] }
+    }
+
     func batchEnded(committed: Bool) {
         batchToday = nil
         state.write { facts in
