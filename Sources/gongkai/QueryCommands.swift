@@ -156,7 +156,8 @@ struct BulletinCommand: ParsableCommand {
         abstract: "Print the monthly bulletin (政务公开月报) for a month.",
         discussion: """
             Formats: table (the default on a terminal), markdown, csv (UTF-8 with a byte order \
-            mark and CRLF line ends, for Excel and WPS), json (the daemon's answer; the default \
+            mark and CRLF line ends, for Excel and WPS; one row per unit, the counts and then the \
+            items behind them), json (the daemon's answer; the default \
             when stdout is not a terminal or with --json). Example: gongkai bulletin 2023-06 \
             --format csv > 2023-06.csv
             """)

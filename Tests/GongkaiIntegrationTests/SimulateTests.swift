@@ -101,8 +101,19 @@ final class SimulateTests: XCTestCase {
         let rows = text.components(separatedBy: "\r\n").dropLast()
         XCTAssertEqual(rows.count, 38)
         XCTAssertFalse(rows.contains { $0.contains("\n") || $0.contains("\r") }, "no bare line ends")
-        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期完成,逾期未答复,逾期已答复,通报,约谈状态")
-        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 9 })
+        XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期完成,逾期未答复,逾期已答复,通报,约谈状态,"
+                       + "未完成事项明细,逾期完成事项（截止日期）,逾期未答复编号,逾期已答复编号,通报明细")
+        // After the counts, the items they count.
+        for row in rows.dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(fields.count, 14, row)
+            let unit = try XCTUnwrap(decoded.units.first { $0.unit == fields[0] })
+            XCTAssertEqual(fields[3], String(unit.missed.count))
+            XCTAssertEqual(fields[9], unit.missed.joined(separator: "、"))
+            XCTAssertEqual(fields[13].split(separator: "、").count, unit.notices.count, row)
+        }
+        XCTAssertTrue(decoded.units.contains { !$0.missed.isEmpty } && decoded.units.contains { !$0.notices.isEmpty },
+                      "the month has missed items and notices to list")
 
         let markdown = try Self.run(["bulletin", "2023-06", "--socket", daemon.socketPath, "--format", "markdown"])
         XCTAssertEqual(markdown.status, 0, markdown.stderr)
@@ -233,7 +244,7 @@ final class BulletinOwedFormatTests: XCTestCase {
         XCTAssertTrue(table.contains("  双溪乡（shuangxi）：T09 2023-07-30"), table.joined(separator: "\n"))
         let markdown = BulletinFormat.markdown(bulletin, county: "上游县")
         XCTAssertTrue(markdown.contains("## 逾期完成事项（截止日期）\n\n- 双溪乡（shuangxi）：T09 2023-07-30"), markdown)
-        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("shuangxi,双溪乡,0,0,1,0,0,0,正常"))
+        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("shuangxi,双溪乡,0,0,1,0,0,0,正常,,T09 2023-07-30,,,\r\n"))
         // A daemon before lateTasks: no section.
         var older = answer.objectValue!
         older["units"] = .array([.object(answer["units"]!.arrayValue![0].objectValue!.filter { $0.key != "lateTasks" })])
@@ -286,7 +297,9 @@ final class BulletinDetailFormatTests: XCTestCase {
         XCTAssertTrue(huangbuRow.contains("上年度应约谈"), String(huangbuRow))
         let dongshanRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("东山镇") })
         XCTAssertTrue(dongshanRow.contains("正常"), String(dongshanRow))
-        XCTAssertTrue(String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self).contains("huangbu,黄埠镇,0,0,0,1,2,0,上年度应约谈"))
+        let csv = String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self)
+        XCTAssertTrue(csv.contains("huangbu,黄埠镇,0,0,0,1,2,0,上年度应约谈,,,q-7,q-3、q-4,\r\n"), csv)
+        XCTAssertTrue(csv.contains(",约谈状态,未完成事项明细,逾期完成事项（截止日期）,逾期未答复编号,逾期已答复编号,通报明细\r\n"), csv)
     }
 }
 

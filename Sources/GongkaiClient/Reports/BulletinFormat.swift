@@ -131,10 +131,19 @@ public enum BulletinFormat {
     /// The UTF-8 byte order mark, which makes Excel and WPS read the file as UTF-8.
     public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// RFC 4180 CSV: a header and one row per unit, CRLF line ends, after a UTF-8 BOM.
+    /// Column titles of the CSV's details, after the counts: what each count is made of, for
+    /// an office that writes the bulletin's text from the spreadsheet.
+    public static let detailTitles = ["未完成事项明细", "逾期完成事项（截止日期）", "逾期未答复编号", "逾期已答复编号", "通报明细"]
+
+    /// RFC 4180 CSV: a header and one row per unit, CRLF line ends, after a UTF-8 BOM. The
+    /// counts come first (their columns never move), then the items behind them.
     public static func csv(_ bulletin: Bulletin) -> [UInt8] {
-        var rows = [["单位编码", "单位"] + countTitles]
-        for row in bulletin.units { rows.append([row.unit, row.name] + counts(row, in: bulletin)) }
+        var rows = [["单位编码", "单位"] + countTitles + detailTitles]
+        for row in bulletin.units {
+            let notices = row.notices.map { "\(levelLabel($0.level))通报 \($0.date)" }
+            let details = [row.missed, row.lateTasks, row.overdueReplies, row.lateReplies, notices].map { $0.joined(separator: "、") }
+            rows.append([row.unit, row.name] + counts(row, in: bulletin) + details)
+        }
         var bytes = byteOrderMark
         for row in rows {
             bytes += Array(row.map(csvField).joined(separator: ",").utf8)
