@@ -38,8 +38,9 @@ public enum EventValidator {
             nil
         }
         guard let written = event.unit, let unit = catalog.unitId(for: written) ?? lastYearsUnit else {
+            let guess = NameSuggestion.question(catalog.unitSuggestions(for: event.unit ?? "")).map { $0 + " " } ?? ""
             throw DomainError("unit", "unknown unit \"\(event.unit ?? "")\" in catalog \(catalog.name) (the table for \(catalog.year)); " +
-                              "UNITS (gongkai units) lists the units of today's table")
+                              guess + "UNITS (gongkai units) lists the units of today's table")
         }
         let date = event.date!
         // Publications, completions, meetings and notices count within their table's year (a
@@ -101,7 +102,8 @@ public enum EventValidator {
 
     private static func obligation(_ id: String, catalog: Catalog, unit: String) throws -> Obligation {
         guard let obligation = catalog.obligation(id) else {
-            throw DomainError("obligation", "unknown obligation \(id) in catalog \(catalog.name)")
+            let guess = NameSuggestion.question(catalog.obligationSuggestions(for: id)).map { "; " + $0 } ?? ""
+            throw DomainError("obligation", "unknown obligation \(id) in catalog \(catalog.name)" + guess)
         }
         guard obligation.applies(to: unit) else { throw DomainError("obligation", "\(id) does not apply to \(unit)") }
         return obligation

@@ -130,12 +130,18 @@ final class BadInputTests: DaemonTestCase {
         XCTAssertTrue(answers[6].hasPrefix("ERR not-found"), answers[6])
     }
 
-    /// An unknown unit's refusal says where the known ones are listed.
+    /// An unknown unit's refusal names the units it was likely meant for, and says where the
+    /// known ones are listed.
     func testAnUnknownUnitPointsToTheUnitList() throws {
         let connection = try daemon.connect()
         let query = try connection.readLineAfter("COMPLIANCE 东山")
-        XCTAssertTrue(query.hasPrefix("ERR not-found unknown unit 东山 in catalog shangyou-2023, the table for 2023; UNITS (gongkai units) lists"), query)
-        let append = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: "nowhere-1", unit: "东山"))
-        XCTAssertTrue(append.hasPrefix("ERR invalid-event") && append.contains("UNITS (gongkai units) lists"), append)
+        XCTAssertTrue(query.hasPrefix("ERR not-found unknown unit 东山 in catalog shangyou-2023, the table for 2023; " +
+                                      "did you mean dongshan（东山镇）? UNITS (gongkai units) lists"), query)
+        let append = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: "nowhere-1", unit: "czjj"))
+        XCTAssertTrue(append.hasPrefix("ERR invalid-event") && append.contains("did you mean czj（县财政局）? UNITS (gongkai units) lists"), append)
+        let far = try connection.readLineAfter("COMPLIANCE atlantis")
+        XCTAssertFalse(far.contains("did you mean"), far)
+        let task = try connection.readLineAfter("APPEND " + LedgerFixtures.event(id: "nowhere-2").replacingOccurrences(of: "\"T01\"", with: "\"T1\""))
+        XCTAssertTrue(task.hasPrefix("ERR invalid-event obligation: unknown obligation T1 in catalog shangyou-2023; did you mean T01?"), task)
     }
 }

@@ -73,6 +73,7 @@ final class CatalogAdoptionTests: XCTestCase {
         let refused = try connection.readLineAfter("APPEND " + CanonicalJSON.encodeString(
             ["id": "t02-2024", "type": "publication.recorded", "unit": "fgw", "obligation": "T02", "title": "数字经济", "at": "2024-05-10"]))
         XCTAssertTrue(refused.hasPrefix("ERR invalid-event obligation: unknown obligation T02"), refused)
+        XCTAssertFalse(refused.contains("did you mean"), "nothing near enough: \(refused)")
 
         let now = try LedgerFixtures.okJSON(try connection.readLineAfter("COMPLIANCE fgw asof=2024-06-30"))
         XCTAssertFalse(now["obligations"]!.arrayValue!.contains { $0["id"]?.stringValue == "T02" })

@@ -107,7 +107,8 @@ struct QueryRequests {
         guard let catalog = view.catalog else { throw ProtocolError(.notFound, "no catalog has been adopted") }
         if let id = catalog.unitId(for: text) { return id }
         if orAnyTable, let id = view.facts.unitIdInAnyCatalog(text, known: view.known) { return id }
+        let guess = NameSuggestion.question(catalog.unitSuggestions(for: text)).map { $0 + " " } ?? ""
         throw ProtocolError(.notFound, "unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year); " +
-                            "UNITS (gongkai units) lists the units of the table in force today")
+                            guess + "UNITS (gongkai units) lists the units of the table in force today")
     }
 }

@@ -39,7 +39,8 @@ struct AuditReplay {
         let view = view(year: year ?? asof.year)
         guard let catalog = view.catalog else { throw AuditQueryProblem("no catalog was adopted in the export") }
         guard let unit = catalog.unitId(for: text) else {
-            throw AuditQueryProblem("unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year)")
+            let guess = NameSuggestion.question(catalog.unitSuggestions(for: text)).map { "; " + $0 } ?? ""
+            throw AuditQueryProblem("unknown unit \(text.prefix(40)) in catalog \(catalog.name), the table for \(catalog.year)" + guess)
         }
         return Self.sealed(ComplianceEvaluation.answer(unit: unit, view: view, asof: asof))
     }

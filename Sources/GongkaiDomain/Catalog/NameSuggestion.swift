@@ -1,0 +1,83 @@
+/// "Did you mean …": the names nearest one that names nothing, for a clerk's typo (`czjj`,
+/// `T4a`, `财政`). Used on error paths only.
+public enum NameSuggestion {
+    /// Longest text compared: a longer one is no typo of a short name.
+    static let maxTextCharacters = 40
+
+    /// The candidates nearest `text` by edit distance over characters, case aside (at most
+    /// one edit for a text of up to five characters, two for a longer one): those at the
+    /// least distance, and of them only the ones that begin with `text` or that it begins
+    /// with when there are such (`T18` → `T18a`, `T18b`, not `T08`); in the candidates'
+    /// order, at most `limit` of them.
+    public static func nearest(_ text: String, among candidates: [String], limit: Int = 3) -> [String] {
+        let typed = text.lowercased()
+        guard !typed.isEmpty, typed.count <= maxTextCharacters else { return [] }
+        let allowed = typed.count <= 5 ? 1 : 2
+        let near = candidates.compactMap { candidate -> (name: String, distance: Int)? in
+            editDistance(Array(typed), Array(candidate.lowercased()), atMost: allowed).map { (candidate, $0) }
+        }
+        guard let least = near.map(\.distance).min() else { return [] }
+        let nearest = near.filter { $0.distance == least }.map(\.name)
+        let extending = nearest.filter { $0.lowercased().hasPrefix(typed) || typed.hasPrefix($0.lowercased()) }
+        return Array((extending.isEmpty ? nearest : extending).prefix(limit))
+    }
+
+    /// `did you mean czj or zjj?`, or nil when there is nothing to suggest.
+    public static func question(_ suggestions: [String]) -> String? {
+        guard let last = suggestions.last else { return nil }
+        let named = suggestions.count == 1 ? last : suggestions.dropLast().joined(separator: ", ") + " or " + last
+        return "did you mean \(named)?"
+    }
+
+    /// Levenshtein distance, or nil once it must exceed `limit` (rows are cut off early).
+    static func editDistance(_ a: [Character], _ b: [Character], atMost limit: Int) -> Int? {
+        guard abs(a.count - b.count) <= limit else { return nil }
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            guard current.min()! <= limit else { return nil }
+            previous = current
+        }
+        return previous[b.count] <= limit ? previous[b.count] : nil
+    }
+}
+
+extension Catalog {
+    /// The units whose id or Chinese name is nearest `text`, then those whose name holds it
+    /// (`财政` for `县财政局`), named `czj（县财政局）`; at most three.
+    public func unitSuggestions(for text: String) -> [String] {
+        let ids = NameSuggestion.nearest(text, among: units.map(\.id))
+        let byName = NameSuggestion.nearest(text, among: units.map(\.name)).compactMap { unitId(for: $0) }
+        let holding = text.count >= 2 && text.count <= NameSuggestion.maxTextCharacters
+            ? units.filter { $0.name.contains(text) }.map(\.id) : []
+        var seen = Set<String>()
+        return (ids + byName + holding).filter { seen.insert($0).inserted }.prefix(3).compactMap { id in
+            unit(id).map { "\($0.id)（\($0.name)）" }
+        }
+    }
+
+    /// The obligation ids `text` was likely meant for: the same but for case and leading zeros
+    /// (`t4a` → `T04a`), or the ones it begins (`T18` → `T18a`, `T18b`). Not by edit
+    /// distance: `T02` is one edit from `T01` and `T03`, which are other tasks, not typos of it.
+    public func obligationSuggestions(for text: String) -> [String] {
+        let typed = Self.obligationKey(text)
+        guard typed.count >= 2, typed.count <= NameSuggestion.maxTextCharacters else { return [] }
+        let same = obligations.map(\.id).filter { Self.obligationKey($0) == typed }
+        return Array((same.isEmpty ? obligations.map(\.id).filter { Self.obligationKey($0).hasPrefix(typed) } : same).prefix(3))
+    }
+
+    /// An obligation id upper-cased, with the zeros that lead its number dropped (`t04a` → `T4A`).
+    private static func obligationKey(_ id: String) -> String {
+        var key = ""
+        var afterLetters = false
+        for character in id.uppercased() {
+            if character == "0", !afterLetters, !key.isEmpty, key.last?.isLetter == true { continue }
+            afterLetters = character.isNumber
+            key.append(character)
+        }
+        return key
+    }
+}

@@ -1,0 +1,42 @@
+import GongkaiDomain
+import GongkaiJSON
+import XCTest
+
+/// A clerk's typo in a unit or obligation is answered with the names it was likely meant for.
+final class NameSuggestionTests: XCTestCase {
+    private var catalog: Catalog!
+
+    override func setUpWithError() throws {
+        catalog = try Catalog(json: try JSONParser.parse(BundledDocuments.catalog))
+    }
+
+    func testUnitsAreSuggestedByIdNameOrPartOfTheName() {
+        XCTAssertEqual(catalog.unitSuggestions(for: "czjj"), ["czj（县财政局）"], "one edit, and its start (zjj is one edit too)")
+        XCTAssertEqual(catalog.unitSuggestions(for: "xzj"), ["czj（县财政局）", "mzj（县民政局）"],
+                       "one edit from each, neither its start: both, in the table's order")
+        XCTAssertEqual(catalog.unitSuggestions(for: "szj").count, 3, "five are one edit away: three are named")
+        XCTAssertEqual(catalog.unitSuggestions(for: "CZJ"), ["czj（县财政局）"], "case aside")
+        XCTAssertEqual(catalog.unitSuggestions(for: "财政局"), ["czj（县财政局）"], "the name without 县")
+        XCTAssertEqual(catalog.unitSuggestions(for: "财政"), ["czj（县财政局）"], "part of the name")
+        XCTAssertEqual(catalog.unitSuggestions(for: "东山"), ["dongshan（东山镇）"])
+        XCTAssertEqual(catalog.unitSuggestions(for: "atlantis"), [])
+        XCTAssertEqual(catalog.unitSuggestions(for: ""), [])
+        XCTAssertEqual(catalog.unitSuggestions(for: String(repeating: "财", count: 41)), [], "too long to be a typo")
+    }
+
+    func testObligationsAreSuggestedForCaseZerosAndMissingLetters() {
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T4a"), ["T04a"])
+        XCTAssertEqual(catalog.obligationSuggestions(for: "t01"), ["T01"])
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T1"), ["T01"], "T1 is T01, not T10–T18b")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T18"), ["T18a", "T18b"], "not T08 or T10–T17, one edit away too")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "m1"), ["M1"])
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T99"), [], "one edit from T09 is another task, not a typo")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T"), [])
+    }
+
+    func testTheQuestionNamesEverySuggestion() {
+        XCTAssertNil(NameSuggestion.question([]))
+        XCTAssertEqual(NameSuggestion.question(["T01"]), "did you mean T01?")
+        XCTAssertEqual(NameSuggestion.question(["a", "b", "c"]), "did you mean a, b or c?")
+    }
+}
