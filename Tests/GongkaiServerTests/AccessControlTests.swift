@@ -133,6 +133,33 @@ final class AccessControlTests: XCTestCase {
         XCTAssertFalse(directory.askedOnALoop)
     }
 
+    /// A directory that does not answer in time: the connection is refused, and never counted
+    /// open, even once the look-up ends; once the directory answers, the next one opens.
+    func testAConnectionWhoseGroupsAreNotLookedUpInTimeIsRefusedAndNeverCountedOpen() throws {
+        let directory = Directory()
+        directory.table = [2001: [3001]]
+        let access = AccessControl(policy: byGroup, lookUpGroups: directory.lookUp, lookupTimeout: .milliseconds(200))
+        directory.gate = DispatchSemaphore(value: 0)
+        let loop = group.next()
+        let waiting = try loop.submit { access.connectionOpening(self.clerk, on: loop) }.wait()
+        XCTAssertThrowsError(try waiting.wait()) { error in
+            XCTAssertEqual((error as? GroupLookupTimedOut)?.uid, 2001, "\(error)")
+            XCTAssertTrue((error as? GroupLookupTimedOut)?.refusal.hasPrefix("ERR unavailable the groups of uid 2001") ?? false)
+        }
+        XCTAssertNil(access.rules(for: clerk).groups)
+        // The directory answers at last; the late look-up ends before the next one begins.
+        let held = directory.lock.withLock { () -> DispatchSemaphore? in
+            defer { directory.gate = nil }
+            return directory.gate
+        }
+        held?.signal()
+        try open(clerk, access)
+        XCTAssertEqual(principal(clerk, access), .office("czj"))
+        XCTAssertEqual(directory.lock.withLock { directory.asked }, [clerk, clerk])
+        access.connectionClosed(clerk)
+        XCTAssertNil(access.rules(for: clerk).groups, "the refused connection was never counted open")
+    }
+
     /// Openings, closings and reloads at once, for one peer and several: every open peer the
     /// rules ask groups of has them, and the counts come back to nothing.
     func testOpeningClosingAndReloadingAtOnceKeepEveryOpenPeersGroups() throws {

@@ -43,15 +43,24 @@ final class AccessControl: @unchecked Sendable {
     /// slow the directory).
     private let lookupQueue = DispatchQueue(label: "gongkai-group-lookups")
 
+    /// How long a new connection waits for its groups before it is refused: NSS cannot be
+    /// interrupted, and one look-up hung on a directory that does not answer holds up every
+    /// later one (they run one at a time), so without a bound such connections would hold
+    /// their `--max-connections` places, and their clients wait, for as long as it hangs.
+    static let defaultLookupTimeout = TimeAmount.seconds(10)
+
     /// `slowLookupSeconds`: a look-up this slow is logged (`reportSlowLookups`): connections
     /// wait for it, and nothing else tells the operator that the directory (sssd, LDAP) is
-    /// what they wait for.
+    /// what they wait for. `lookupTimeout`: see `defaultLookupTimeout`.
     init(policy: AccessPolicy, lookUpGroups: @escaping @Sendable (PeerIdentity) -> [UInt32] = { UserGroups.of(uid: $0.uid, gid: $0.gid) },
-         slowLookupSeconds: Double = 2) {
+         slowLookupSeconds: Double = 2, lookupTimeout: TimeAmount = AccessControl.defaultLookupTimeout) {
         current = NIOLockedValueBox(Rules(generation: 0, policy: policy))
         self.lookUpGroups = lookUpGroups
         self.slowLookupSeconds = slowLookupSeconds
+        self.lookupTimeout = lookupTimeout
     }
+
+    private let lookupTimeout: TimeAmount
 
     private let slowLookupSeconds: Double
     /// Where a slow look-up is reported; set once the daemon has its logger.
@@ -101,7 +110,9 @@ final class AccessControl: @unchecked Sendable {
     /// Counts a connection from `peer` open, with its groups looked up first if the rules need
     /// them; the future completes on `eventLoop` once it is counted. Each such connection looks
     /// them up afresh (a clerk removed from a group gets no new connection as a member), on a
-    /// queue of its own, never on the loop.
+    /// queue of its own, never on the loop. A look-up (or a reload it waits for) that has not
+    /// ended within `lookupTimeout` fails the future with `GroupLookupTimedOut`, and the
+    /// connection is never counted open, even if the look-up ends later.
     func connectionOpening(_ peer: PeerIdentity, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
         // Usually nothing to look up: counted at once, without leaving the loop.
         let counted = current.withLockedValue { rules -> Bool in
@@ -111,8 +122,15 @@ final class AccessControl: @unchecked Sendable {
         }
         if counted { return eventLoop.makeSucceededVoidFuture() }
         let promise = eventLoop.makePromise(of: Void.self)
+        // Whichever comes first settles the opening: the look-up (counted open) or the timeout.
+        let settled = NIOLockedValueBox(false)
+        let settle = { settled.withLockedValue { was in defer { was = true }; return !was } }
+        let timeout = eventLoop.scheduleTask(in: lookupTimeout) { [lookupTimeout] in
+            guard settle() else { return }
+            promise.fail(GroupLookupTimedOut(uid: peer.uid, seconds: lookupTimeout.nanoseconds / 1_000_000_000))
+        }
         lookupQueue.async { [self] in
-            while true {
+            while !settled.withLockedValue({ $0 }) {
                 // Wait out a reload under way, then look up under the rules in force; a reload
                 // that swapped meanwhile (it did not know this peer) sends it round again. What
                 // is needed is decided for one generation and committed only under it.
@@ -121,14 +139,16 @@ final class AccessControl: @unchecked Sendable {
                 let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid)) }
                 let found = needed ? groups(of: peer, for: "a new connection") : nil
                 let done = current.withLockedValue { rules -> Bool in
-                    guard rules.generation == generation, rules.pending == nil else { return false }
+                    guard rules.generation == generation, rules.pending == nil, settle() else { return false }
                     if let found { rules.groups[peer] = found }
                     rules.open[peer, default: 0] += 1
                     return true
                 }
-                if done { break }
+                if done {
+                    timeout.cancel()
+                    promise.succeed()
+                }
             }
-            promise.succeed()
         }
         return promise.futureResult
     }
@@ -221,5 +241,16 @@ struct AccessFileGone: Error, CustomStringConvertible {
     let path: String
     var description: String {
         "\(path) does not exist (put it back and reload; without a file the daemon's own uid would be the only one known)"
+    }
+}
+
+/// A new connection's groups were not looked up in time (NSS did not answer): it is refused.
+struct GroupLookupTimedOut: Error {
+    let uid: UInt32
+    let seconds: Int64
+    /// The refusal the client reads.
+    var refusal: String {
+        "ERR unavailable the groups of uid \(uid) were not looked up within \(seconds) s (the user and group directory, " +
+            "NSS: sssd or LDAP, did not answer); try again later\n"
     }
 }

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// The whole pipeline of a connection refused at `--max-connections` or
-/// `--max-connections-per-uid`: once the channel is
+/// `--max-connections-per-uid`, or whose groups were not looked up in time: once the channel is
 /// active it writes the refusal, then closes when that write completes (or fails: the peer
 /// may be gone). Written from `channelActive`, not from the initializer: NIO does not flush
 /// a channel that is not yet active, so a write there never completes and the channel, with
@@ -18,6 +18,10 @@ final class RefusedConnection: ChannelInboundHandler {
 
     init(uid: UInt32, maxConnectionsPerUid: Int) {
         refusal = "ERR unavailable too many connections from uid \(uid) (\(maxConnectionsPerUid))\n"
+    }
+
+    init(_ timedOut: GroupLookupTimedOut) {
+        refusal = timedOut.refusal
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -84,6 +84,17 @@ final class ServerStats: @unchecked Sendable {
         }
     }
 
+    /// A connection counted open, with a place of `uid`'s, is refused after all (its groups
+    /// were not looked up in time): counted refused instead, its places given back.
+    func connectionRefused(uid: UInt32) {
+        counters.withLockedValue {
+            $0.connectionsOpen -= 1
+            $0.connectionsTotal -= 1
+            $0.connectionsRefused += 1
+            Self.givePlaceBack(uid: uid, in: &$0)
+        }
+    }
+
     /// Gives back the place of a connection of `uid` that never became one.
     func givePlaceBack(uid: UInt32) { counters.withLockedValue { Self.givePlaceBack(uid: uid, in: &$0) } }
 
