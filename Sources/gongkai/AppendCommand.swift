@@ -125,6 +125,8 @@ struct AppendReport {
     let flushEachLine: Bool
     private(set) var appended = 0
     private(set) var duplicates = 0
+    /// Duplicates of events voided since: they do not count.
+    private(set) var voidedDuplicates = 0
     private(set) var failed = 0
     /// The last input line reported, answered or rejected (lines are reported in order).
     private(set) var lastLine: Int?
@@ -142,6 +144,7 @@ struct AppendReport {
             // Canonical JSON: the flag is spelled exactly like this when present.
             let duplicate = json.contains("\"duplicate\":true")
             if duplicate { duplicates += 1 } else { appended += 1 }
+            if duplicate && json.contains("\"voidedBy\":") { voidedDuplicates += 1 }
             guard output.readable else { return output.line(answer.line) }
             let fields = ReadableFormat.parseObject(json) ?? [:]
             let seq = ReadableFormat.scalar(fields["seq"])
@@ -179,7 +182,8 @@ struct AppendReport {
     func summary(seconds: Double) -> String {
         let total = appended + duplicates + failed
         let rate = seconds > 0 ? Double(total) / seconds : 0
-        return "appended \(appended), duplicates \(duplicates), failed \(failed) in "
+        let voided = voidedDuplicates > 0 ? " (\(voidedDuplicates) of them voided since: they do not count)" : ""
+        return "appended \(appended), duplicates \(duplicates)\(voided), failed \(failed) in "
             + String(format: "%.2f s (%.0f/s)", seconds, rate)
     }
 }

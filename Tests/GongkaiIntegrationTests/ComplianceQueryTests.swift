@@ -167,6 +167,19 @@ final class ComplianceQueryTests: DaemonTestCase {
         XCTAssertEqual(again["seq"], first["seq"])
         XCTAssertEqual(again["size"], first["size"], "the first receipt, unchanged")
         XCTAssertEqual(again["voidedBy"], void["seq"])
+        // A file sent again: the summary says how many of its duplicates no longer count.
+        let file = daemon.stateDirectory + "/again.ndjson"
+        try Data((CanonicalJSON.encodeString(.object(event)) + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let client = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("gongkai").path
+        let resent = try ToolProcess.run(client, ["append", "--file", file, "--socket", daemon.socketPath])
+        XCTAssertTrue(resent.output.contains("appended 0, duplicates 1 (1 of them voided since: they do not count), failed 0"),
+                      resent.output)
+        // The corrected event under the voided one's id: a conflict that says what to do.
+        var corrected = event
+        corrected["title"] = "t (corrected)"
+        let conflict = try connection.readLineAfter("APPEND " + CanonicalJSON.encodeString(.object(corrected)))
+        XCTAssertTrue(conflict.hasPrefix("ERR conflict") && conflict.hasSuffix(
+            "voided by record \(void["seq"]!.integerValue!): send the corrected event under a new id)"), conflict)
         // Sent together (so usually admitted in one batch): a void of a second event and a
         // retry of that event right behind it.
         let second = try append(["id": "pub-w", "type": "publication.recorded", "unit": "czj", "obligation": "T01",

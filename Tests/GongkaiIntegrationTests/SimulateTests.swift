@@ -140,6 +140,14 @@ final class SimulateTests: XCTestCase {
         XCTAssertEqual(BulletinFormat.csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
         XCTAssertEqual(BulletinFormat.csvField("two\nlines"), "\"two\nlines\"")
         XCTAssertEqual(BulletinFormat.csvField("crlf\r\nend"), "\"crlf\r\nend\"")
+        // What a spreadsheet would run as a formula is shown as text.
+        XCTAssertEqual(BulletinFormat.csvField("=1+1"), "'=1+1")
+        XCTAssertEqual(BulletinFormat.csvField("@SUM(A1)"), "'@SUM(A1)")
+        XCTAssertEqual(BulletinFormat.csvField("-2+3"), "'-2+3")
+        XCTAssertEqual(BulletinFormat.csvField("+86"), "'+86")
+        XCTAssertEqual(BulletinFormat.csvField("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"")
+        XCTAssertEqual(BulletinFormat.csvField("q-1=2"), "q-1=2")
+        XCTAssertEqual(BulletinFormat.csvField(""), "")
     }
 
     func testTablesAlignChineseNamesByDisplayWidth() {

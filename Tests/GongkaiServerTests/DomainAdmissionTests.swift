@@ -42,6 +42,32 @@ final class DomainAdmissionTests: XCTestCase {
         }
     }
 
+    /// An office's refusals say what to do instead: who may void its mistake, and that a unit
+    /// near its own is a typo, not another office's.
+    func testAnOfficesRefusalsSayWhatToDoInstead() throws {
+        try adoptSeed()
+        let office = "office:dongshan/uid:1001"
+        let seq = state.read { $0.size } + 1
+        try admit(#"{"id":"p1","type":"publication.recorded","unit":"dongshan","obligation":"T01","title":"t","at":"2024-01-10"}"#, by: office)
+        func denial(_ json: String) -> String {
+            do {
+                try admit(json, by: office)
+                return "admitted"
+            } catch let error as ProtocolError {
+                XCTAssertEqual(error.code, .denied)
+                return error.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertTrue(denial(#"{"id":"v1","type":"event.voided","target":\#(seq),"reason":"r","at":"2024-01-11"}"#)
+            .hasSuffix("may not append event.voided events; a void is recorded by the county office (supervisor) or an admin: ask them to void the record"))
+        XCTAssertTrue(denial(#"{"id":"p2","type":"publication.recorded","unit":"dongshn","obligation":"T01","title":"t","at":"2024-01-10"}"#)
+            .hasSuffix("only of dongshan; \"dongshn\" is no unit: did you mean dongshan（东山镇）?"))
+        let other = denial(#"{"id":"p3","type":"publication.recorded","unit":"czj","obligation":"T01","title":"t","at":"2024-01-10"}"#)
+        XCTAssertTrue(other.hasSuffix("may not append events of unit czj, only of dongshan"), other)
+    }
+
     /// `year=2023` asked in January shows 2023's final state: T08b done late in January, which
     /// 2024's table (asof's year) does not show.
     func testYearOptionShowsLastYearsFinalState() throws {

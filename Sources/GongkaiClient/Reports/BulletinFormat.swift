@@ -152,10 +152,14 @@ public enum BulletinFormat {
         return bytes
     }
 
-    /// One CSV field: quoted when it holds a comma, quote, CR or LF, with quotes doubled.
+    /// One CSV field: quoted when it holds a comma, quote, CR or LF, with quotes doubled. A
+    /// text that a spreadsheet would take for a formula (it begins with =, +, -, @, a tab or
+    /// a CR: an inquiry id is whatever a clerk typed) is led by an apostrophe, which Excel
+    /// and WPS show as text.
     public static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let cell = text.first.map { "=+-@\t\r".contains($0) } ?? false ? "'" + text : text
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     // MARK: Shared

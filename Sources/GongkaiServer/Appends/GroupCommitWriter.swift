@@ -358,7 +358,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         // a client that sends again what GET, READ or TAIL gave it is retrying, not conflicting.
         guard try existing.eventDigest == submission.eventDigest
                 || ledger.storedEvent(of: existing.seq) == submission.event.canonical else {
-            return .failed(ProtocolError(.conflict, "id \"\(id)\" already names a different event (seq \(existing.seq))"))
+            // A corrected event sent under the id of the one voided for it: ids are for good.
+            let voided = admission.voidedBy(existing.seq).map { ", voided by record \($0): send the corrected event under a new id" } ?? ""
+            return .failed(ProtocolError(.conflict, "id \"\(id)\" already names a different event (seq \(existing.seq)\(voided))"))
         }
         // A sender who retries an event voided since learns that it no longer counts.
         let voidedBy = admission.voidedBy(existing.seq)

@@ -64,7 +64,10 @@ final class DomainAdmission: EventAdmission {
     private func authorize(_ given: DomainEvent, by principal: String) throws {
         let role = try role(by: principal)
         if let role, !AccessPolicy.mayAppend(role, type: given.type) {
-            throw ProtocolError(.denied, "\(role) may not append \(given.type.rawValue) events")
+            // An office that recorded something by mistake is told who can take it back.
+            let who = given.type == .eventVoided && { if case .office = role { true } else { false } }()
+                ? "; a void is recorded by the county office (supervisor) or an admin: ask them to void the record" : ""
+            throw ProtocolError(.denied, "\(role) may not append \(given.type.rawValue) events" + who)
         }
         guard case .office(let own)? = role else { return }
         try state.writerRead { facts in
@@ -77,7 +80,11 @@ final class DomainAdmission: EventAdmission {
             let ownId = id(own)
             let unit = given.unit.map(id)
             guard unit == ownId else {
-                throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)")
+                // A typo of the office's own unit is a typo, not a trespass: say so.
+                let known = unit.map { catalog?.unit($0) != nil || facts.unitIdInAnyCatalog($0, known: facts.size) != nil } ?? true
+                let guess = !known ? (catalog.flatMap { NameSuggestion.question($0.unitSuggestions(for: given.unit ?? "")) }
+                    .map { "; \"\(given.unit ?? "")\" is no unit: " + $0 } ?? "; \"\(given.unit ?? "")\" is no unit") : ""
+                throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)" + guess)
             }
         }
     }
