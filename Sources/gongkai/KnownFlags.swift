@@ -34,16 +34,25 @@ struct KnownFlags: ParsableArguments {
     func requestSuffix(_ options: GlobalOptions) throws -> String {
         if let known { return " known=\(known)" }
         guard let knownAt, let moment = KnownAt.moment(knownAt) else { return "" }
+        let found: (count: UInt64, first: String?)
         do {
-            return " known=\(try Self.count(atOrBefore: moment, options: options))"
+            found = try Self.count(atOrBefore: moment, options: options)
         } catch {
             throw DaemonSession.fail(error)  // the CLI's usual message and exit status
         }
+        // An empty answer "as printed then" would look like a month with nothing to report.
+        guard found.count > 0 else {
+            Output.note("error: no record had been recorded by \(knownAt)" +
+                        (found.first.map { ": the ledger's first record was recorded at \($0)" } ?? ": the ledger is empty"))
+            throw ExitCode(1)
+        }
+        return " known=\(found.count)"
     }
 
     /// How many records were recorded by `moment`: HEAD's size when its last record was, else
-    /// a binary search with GET over the records' recorded times.
-    private static func count(atOrBefore moment: Int64, options: GlobalOptions) throws -> UInt64 {
+    /// a binary search with GET over the records' recorded times; and when none was, the
+    /// first record's recorded time (nil for an empty ledger).
+    private static func count(atOrBefore moment: Int64, options: GlobalOptions) throws -> (count: UInt64, first: String?) {
         let connection = try DaemonSession.connect(options)
         defer { connection.close() }
         func answer(_ request: String) throws -> JSONValue {
@@ -59,10 +68,15 @@ struct KnownFlags: ParsableArguments {
         }
         let head = try answer("HEAD")
         guard let size = head["size"]?.integerValue, size >= 0 else { throw ClientError.unexpectedAnswer("HEAD without a size") }
-        if size == 0 { return 0 }
-        if try recordedMillis(of: head, "HEAD") <= moment { return UInt64(size) }
-        return try KnownAt.count(atOrBefore: moment, size: UInt64(size)) { seq in
-            try recordedMillis(of: answer("GET \(seq)"), "record \(seq)")
+        if size == 0 { return (0, nil) }
+        if try recordedMillis(of: head, "HEAD") <= moment { return (UInt64(size), nil) }
+        var recorded: [UInt64: JSONValue] = [:]
+        let count = try KnownAt.count(atOrBefore: moment, size: UInt64(size)) { seq in
+            let record = try answer("GET \(seq)")
+            recorded[seq] = record
+            return try recordedMillis(of: record, "record \(seq)")
         }
+        guard count == 0 else { return (count, nil) }
+        return (0, try (recorded[1] ?? answer("GET 1"))["recorded"]?.stringValue)
     }
 }

@@ -98,12 +98,19 @@ final class KnownAtQueryTests: DaemonTestCase {
                 XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), expected + "\n", "--known-at \(moment)")
             }
         }
-        // A millisecond before the first record: nothing was known yet.
+        // A millisecond before the first record: nothing was known yet, which an empty
+        // bulletin "as printed then" would hide.
         let first = try LedgerFixtures.okJSON(try connection.readLineAfter("GET 1"))["recorded"]!.stringValue!
         let before = Self.shanghaiText(millis: KnownAt.moment(first)! - 1)
         let result = try SimulateTests.run(["bulletin", "2023-06", "--known-at", before, "--socket", daemon.socketPath])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try JSONParser.parse(Array(result.stdout))["known"]?.integerValue, 0)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderr, "error: no record had been recorded by \(before): the ledger's first record was recorded at \(first)\n")
+        XCTAssertTrue(result.stdout.isEmpty)
+        // The daemon refuses such a view too, as it refuses COMPLIANCE of it.
+        for request in ["BULLETIN 2023-06 known=0", "ESCALATIONS known=0", "COMPLIANCE czj known=0"] {
+            let answer = try connection.readLineAfter(request)
+            XCTAssertTrue(answer.hasPrefix("ERR not-found no catalog ha"), "\(request): \(answer)")
+        }
     }
 
     func testAMomentNotOverOrUnreadableOrWithKnownIsRefusedBeforeAskingTheDaemon() throws {

@@ -39,6 +39,7 @@ struct QueryRequests {
                                               receivedIn: options.year)
             case .escalations(let options):
                 let (view, asof) = try resolve(options, facts: facts)
+                try requireCatalog(view)
                 return EscalationEvaluation.answer(view: view, asof: asof)
             case .bulletin(let month, let options):
                 guard month.count == 7, let first = BusinessDate(month + "-01") else {
@@ -46,6 +47,7 @@ struct QueryRequests {
                 }
                 // Judged by the rules of the month's year, whatever the asof option says.
                 let (view, _) = try resolve(options, facts: facts, year: first.year)
+                try requireCatalog(view)
                 // The bulletin reports what the inspection found once the month is over
                 // (docs/PROTOCOL.md): judged earlier, it would list as overdue or missed what
                 // can still be done today, and the same `known` would not give the same answer.
@@ -75,6 +77,13 @@ struct QueryRequests {
                 preconditionFailure("\(request) is not a query")
             }
         }
+    }
+
+    /// ESCALATIONS and BULLETIN of a view with no table (`known=` before the first adoption)
+    /// are refused, as COMPLIANCE is: an empty answer would read as nothing to report.
+    private func requireCatalog(_ view: LedgerView) throws {
+        guard view.catalog == nil else { return }
+        throw ProtocolError(.notFound, "no catalog had been adopted by record \(view.known)")
     }
 
     /// The view asked for (`known=`, default the durable head) and the date judged (`asof=`,
