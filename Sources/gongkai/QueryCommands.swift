@@ -157,7 +157,7 @@ struct BulletinCommand: ParsableCommand {
         discussion: """
             Formats: table (the default on a terminal), markdown, csv (UTF-8 with a byte order \
             mark and CRLF line ends, for Excel and WPS; one row per unit, the counts and then the \
-            items behind them), json (the daemon's answer; the default \
+            items behind them; a 合计 row; then what it was judged from), json (the daemon's answer; the default \
             when stdout is not a terminal or with --json). Example: gongkai bulletin 2023-06 \
             --format csv > 2023-06.csv
             """)

@@ -98,13 +98,16 @@ final class SimulateTests: XCTestCase {
         XCTAssertEqual(Array(csv.stdout.prefix(3)), [0xEF, 0xBB, 0xBF])
         let text = String(decoding: csv.stdout.dropFirst(3), as: UTF8.self)
         XCTAssertTrue(text.hasSuffix("\r\n"))
-        let rows = text.components(separatedBy: "\r\n").dropLast()
-        XCTAssertEqual(rows.count, 38)
+        let rows = Array(text.components(separatedBy: "\r\n").dropLast())
+        XCTAssertEqual(rows.count, 41, "header, 37 units, 合计, an empty line, 说明")
+        XCTAssertTrue(rows[38].hasPrefix(",合计,\(decoded.units.map(\.publications).reduce(0, +)),"), rows[38])
+        XCTAssertEqual(rows[39], "")
+        XCTAssertEqual(rows[40], "说明,2023年6月 · 截至 2023-06-30 · 依据 \(decoded.known) 条记录 · 目录 shangyou-2023")
         XCTAssertFalse(rows.contains { $0.contains("\n") || $0.contains("\r") }, "no bare line ends")
         XCTAssertEqual(rows.first, "单位编码,单位,发布数,未完成事项,逾期完成,逾期未答复,逾期已答复,通报,约谈状态,"
                        + "未完成事项明细,逾期完成事项（截止日期）,逾期未答复编号,逾期已答复编号,通报明细")
         // After the counts, the items they count.
-        for row in rows.dropFirst() {
+        for row in rows[1...37] {
             let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             XCTAssertEqual(fields.count, 14, row)
             let unit = try XCTUnwrap(decoded.units.first { $0.unit == fields[0] })
@@ -308,6 +311,7 @@ final class BulletinDetailFormatTests: XCTestCase {
         let csv = String(decoding: BulletinFormat.csv(bulletin), as: UTF8.self)
         XCTAssertTrue(csv.contains("huangbu,黄埠镇,0,0,0,1,2,0,上年度应约谈,,,q-7,q-3、q-4,\r\n"), csv)
         XCTAssertTrue(csv.contains(",约谈状态,未完成事项明细,逾期完成事项（截止日期）,逾期未答复编号,逾期已答复编号,通报明细\r\n"), csv)
+        XCTAssertTrue(csv.contains("\r\n注,2026年尚未采用本年度目录，本月报按 shangyou-2023 评判，未完成事项可能不全"), "the table's caveat: \(csv)")
     }
 }
 

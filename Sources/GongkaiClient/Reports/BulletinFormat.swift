@@ -136,7 +136,10 @@ public enum BulletinFormat {
     public static let detailTitles = ["未完成事项明细", "逾期完成事项（截止日期）", "逾期未答复编号", "逾期已答复编号", "通报明细"]
 
     /// RFC 4180 CSV: a header and one row per unit, CRLF line ends, after a UTF-8 BOM. The
-    /// counts come first (their columns never move), then the items behind them.
+    /// counts come first (their columns never move), then the items behind them; then a
+    /// 合计 row and, after an empty line, what the bulletin was judged from (month, date,
+    /// records, table, and the notes the table and Markdown show), so that a sheet passed on
+    /// says which ledger it came from.
     public static func csv(_ bulletin: Bulletin) -> [UInt8] {
         var rows = [["单位编码", "单位"] + countTitles + detailTitles]
         for row in bulletin.units {
@@ -144,6 +147,11 @@ public enum BulletinFormat {
             let details = [row.missed, row.lateTasks, row.overdueReplies, row.lateReplies, notices].map { $0.joined(separator: "、") }
             rows.append([row.unit, row.name] + counts(row, in: bulletin) + details)
         }
+        rows.append(["", "合计"] + totalCounts(bulletin).map(String.init) + Array(repeating: "", count: 1 + detailTitles.count))
+        rows.append([])
+        rows.append(["说明", "\(bulletin.year)年\(bulletin.monthNumber)月 · " + subtitle(bulletin)])
+        if let note = tableNoteLine(bulletin) { rows.append(["注", String(note.dropFirst(2))]) }
+        if let note = bulletin.calendarNote { rows.append(["注", note]) }
         var bytes = byteOrderMark
         for row in rows {
             bytes += Array(row.map(csvField).joined(separator: ",").utf8)
