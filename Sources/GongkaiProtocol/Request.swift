@@ -6,6 +6,8 @@ public enum Request: Equatable, Sendable {
     case help
     case append(eventJSON: [UInt8])
     case get(seq: UInt64)
+    /// The record whose event has this id (a clerk knows the id, not the seq).
+    case find(id: String)
     case read(from: UInt64, limit: Int)
     case tail(from: UInt64)
     case head
@@ -24,7 +26,7 @@ public enum Request: Equatable, Sendable {
     case backup(directory: String)
 
     /// The verbs this daemon serves, as HELP lists them.
-    public static let verbs = ["APPEND", "BACKUP", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "GET", "HEAD", "HELP",
+    public static let verbs = ["APPEND", "BACKUP", "BULLETIN", "CATALOG", "COMPLIANCE", "ESCALATIONS", "FIND", "GET", "HEAD", "HELP",
                                "INQUIRIES", "PING", "PROOF", "READ", "STATS", "TAIL", "UNITS", "VERIFY", "WHOAMI"]
 
     /// Case folding of ASCII letters only: "ınclusıon" (dotless ı) must not become INCLUSION.
@@ -48,6 +50,7 @@ public enum Request: Equatable, Sendable {
         case .help: "HELP"
         case .append: "APPEND"
         case .get: "GET"
+        case .find: "FIND"
         case .read: "READ"
         case .tail: "TAIL"
         case .head: "HEAD"
@@ -112,6 +115,15 @@ public enum Request: Equatable, Sendable {
         case "GET":
             try expectCount(arguments, 1, usage: "GET <seq>")
             return .get(seq: try positive(arguments[0], name: "seq"))
+        case "FIND":
+            try expectCount(arguments, 1, usage: "FIND <id>")
+            let id = String(arguments[0])
+            do {
+                try EventEnvelope.checkId(id)
+            } catch let error as ProtocolError {
+                throw ProtocolError(.badRequest, error.message)
+            }
+            return .find(id: id)
         case "READ":
             guard arguments.count == 1 || arguments.count == 2 else {
                 throw ProtocolError(.badRequest, "usage: READ <from> [<limit>]")

@@ -2,21 +2,33 @@ import ArgumentParser
 import GongkaiClient
 
 struct Get: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the record with sequence number SEQ.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the record with sequence number SEQ, or (--id) the one whose event has that id.",
+        discussion: "A clerk knows an event's id, not its seq: `gongkai get --id czj-2023-05-001` finds it (to void it, say).")
     @OptionGroup var options: GlobalOptions
 
     @Argument(help: "Sequence number (from 1).")
-    var seq: Int
+    var seq: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The event's id instead of a sequence number.", valueName: "id"))
+    var id: String?
 
     func validate() throws {
-        guard seq >= 1 else { throw ValidationError("SEQ must be 1 or more") }
+        switch (seq, id) {
+        case (nil, nil), (.some, .some): throw ValidationError("give a SEQ or --id, one of them")
+        case (let seq?, nil): guard seq >= 1 else { throw ValidationError("SEQ must be 1 or more") }
+        case (nil, let id?):
+            guard !id.isEmpty, !id.unicodeScalars.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) else {
+                throw ValidationError("--id must be an event id: 1–128 visible characters")
+            }
+        }
     }
 
     func run() throws {
         try DaemonSession.run {
             let connection = try DaemonSession.connect(options)
             defer { connection.close() }
-            let record = try DaemonSession.expectOK(connection.request("GET \(seq)"))
+            let record = try DaemonSession.expectOK(connection.request(id.map { "FIND \($0)" } ?? "GET \(seq!)"))
             let output = options.output
             if output.readable {
                 ReadableFormat.keyValues(json: record, leading: ReadableFormat.recordKeyOrder).forEach(output.line)

@@ -174,6 +174,12 @@ final class ComplianceQueryTests: DaemonTestCase {
         let resent = try ToolProcess.run(client, ["append", "--file", file, "--socket", daemon.socketPath])
         XCTAssertTrue(resent.output.contains("appended 0, duplicates 1 (1 of them voided since: they do not count), failed 0"),
                       resent.output)
+        // Found by its id, as a clerk knows it (to void it, say), by the daemon and the CLI.
+        XCTAssertEqual(try connection.readLineAfter("FIND pub-v"), try connection.readLineAfter("GET \(first["seq"]!.integerValue!)"))
+        XCTAssertTrue(try connection.readLineAfter("FIND pub-none").hasPrefix("ERR not-found no record has id \"pub-none\""))
+        let found = try ToolProcess.run(client, ["get", "--id", "pub-v", "--socket", daemon.socketPath, "--json"])
+        XCTAssertEqual(found.status, 0, found.output)
+        XCTAssertEqual(try JSONParser.parse(Array(found.output.utf8))["seq"], first["seq"])
         // The corrected event under the voided one's id: a conflict that says what to do.
         var corrected = event
         corrected["title"] = "t (corrected)"

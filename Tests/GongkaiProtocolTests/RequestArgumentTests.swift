@@ -61,6 +61,16 @@ final class RequestArgumentTests: XCTestCase {
         assertRequest("READ 010 0100", .read(from: 10, limit: 100))
     }
 
+    /// FIND takes one event id, as an event's `id` may be (1–128 visible characters).
+    func testFindTakesOneEventId() {
+        assertRequest("FIND czj-2023-05-001", .find(id: "czj-2023-05-001"))
+        assertRequest("find 东山-问询-7", .find(id: "东山-问询-7"))
+        assertRefused("FIND", .badRequest, "usage: FIND <id>")
+        assertRefused("FIND a b", .badRequest, "usage: FIND <id>")
+        assertRefused("FIND " + String(repeating: "x", count: 129), .badRequest, "id: 129 characters; at most 128")
+        assertRefused("FIND a\u{200B}b", .badRequest, "id: character U+200B is not visible")
+    }
+
     func testMissingAndExtraArguments() {
         assertRefused("GET", .badRequest, "usage: GET <seq>")
         assertRefused("GET 1 2", .badRequest, "usage: GET <seq>")

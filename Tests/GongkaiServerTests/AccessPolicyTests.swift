@@ -72,7 +72,7 @@ final class AccessPolicyTests: XCTestCase {
     }
 
     func testVerbs() {
-        let reads = ["GET", "READ", "TAIL", "HEAD", "STATS", "COMPLIANCE", "INQUIRIES", "ESCALATIONS", "BULLETIN",
+        let reads = ["GET", "FIND", "READ", "TAIL", "HEAD", "STATS", "COMPLIANCE", "INQUIRIES", "ESCALATIONS", "BULLETIN",
                      "CATALOG", "UNITS", "PROOF", "VERIFY"]
         for verb in ["PING", "HELP", "WHOAMI"] {
             for principal: Principal? in [nil, .auditor, .office("czj"), .supervisor, .admin] {

@@ -39,6 +39,14 @@ struct ReadRequests {
                 throw ProtocolError(.notFound, "no record \(seq); the log has \(head.size)")
             }
             AnswerEncoder.ok(try storage { try service.store.record(seq, within: head) }, into: &output)
+        case .find(let id):
+            // Only acknowledged records, as GET: the id index may name one whose commit is
+            // not yet durable.
+            let head = service.head
+            guard let entry = try storage({ try service.store.lookup(id: id) }), entry.seq <= head.size else {
+                throw ProtocolError(.notFound, "no record has id \"\(id.prefix(128))\"")
+            }
+            AnswerEncoder.ok(try storage { try service.store.record(entry.seq, within: head) }, into: &output)
         case .read(let from, let limit):
             let start = output.count
             let next = try storage {
