@@ -109,7 +109,7 @@ final class RequestVerbTests: XCTestCase {
 /// `Request.verb` names the verb each parsed request was sent with, and only listed verbs.
 final class RequestVerbNameTests: XCTestCase {
     func testEveryVerbParsesToARequestNamingIt() throws {
-        let lines = ["PING", "HELP", "APPEND {}", "GET 1", "READ 1", "TAIL 1", "HEAD", "STATS", "WHOAMI",
+        let lines = ["PING", "HELP", "APPEND {}", "GET 1", "FIND czj-1", "READ 1", "TAIL 1", "HEAD", "STATS", "WHOAMI",
                      "COMPLIANCE czj", "INQUIRIES", "ESCALATIONS", "BULLETIN 2023-05", "CATALOG", "UNITS",
                      "PROOF INCLUSION 1", "PROOF CONSISTENCY 1 2", "VERIFY", "BACKUP /srv/backup"]
         var named: Set<String> = []
