@@ -345,5 +345,9 @@ final class ReadableCountWordingTests: XCTestCase {
              "state":"clear","rule":null,"triggeredAt":null,"interviewedAt":null}]}
             """#)
         XCTAssertEqual(EscalationFormat.lines(escalations).last, "1 unit with notices: interview-required 0, interviewed 0, watch 0, clear 1")
+        // None: the year judged is named ("this year" read as asof's year, which a year
+        // judged by an older table is not).
+        let none = try JSONParser.parse(#"{"asof":"2026-11-28","known":40,"year":2024,"units":[]}"#)
+        XCTAssertEqual(EscalationFormat.lines(none).last, "(no unit has a notice in 2024)")
     }
 }

@@ -14,7 +14,7 @@ public enum EscalationFormat {
                 "\(ReportCell.text(unit["rule"])) since \(ReportCell.text(unit["triggeredAt"]))"
         }
         if units.isEmpty {
-            lines.append("(no unit has a notice this year)")
+            lines.append("(no unit has a notice in \(year))")
             if !owed.isEmpty { lines += [""] + owed }
             return lines
         }
