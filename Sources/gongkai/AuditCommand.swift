@@ -127,7 +127,7 @@ struct Audit: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("An earlier signed checkpoint of the same log, to check this export extends it.", valueName: "checkpointfile"))
         var previous: String?
 
-        @Option(name: .long, help: ArgumentHelp("Business date to judge (default: the last record's date, else today in Asia/Shanghai).", valueName: "YYYY-MM-DD"))
+        @Option(name: .long, help: ArgumentHelp("Business date to judge (default: the day the export's last record was recorded, in Asia/Shanghai: the ledger as it stood when exported).", valueName: "YYYY-MM-DD"))
         var asof: String?
 
         @Option(name: .long, help: ArgumentHelp("Also print this unit's compliance (id or Chinese name).", valueName: "unit"))
@@ -184,7 +184,7 @@ struct Audit: ParsableCommand {
                 }
 
                 let replay = try AuditReplay(records: verification.records)
-                let date = asof.flatMap { BusinessDate($0) } ?? replay.lastDate ?? AuditReplay.today()
+                let date = asof.flatMap { BusinessDate($0) } ?? replay.lastRecordedDate ?? AuditReplay.today()
                 let escalations: JSONValue, compliance: JSONValue?
                 do {
                     if let year, let problem = replay.problem(year: year, asof: date) { throw problem }

@@ -2,6 +2,15 @@ import XCTest
 @testable import GongkaiDomain
 
 final class BusinessDateTests: XCTestCase {
+    /// Shanghai is UTC+8 all year: its day begins at 16:00 UTC the day before.
+    func testTheDateInShanghaiOfAMoment() {
+        let midnight: Int64 = 1_704_384_000_000  // 2024-01-04T16:00:00Z
+        XCTAssertEqual(BusinessDate.inShanghai(millis: midnight), BusinessDate("2024-01-05"))
+        XCTAssertEqual(BusinessDate.inShanghai(millis: midnight - 1), BusinessDate("2024-01-04"))
+        XCTAssertEqual(BusinessDate.inShanghai(millis: 0), BusinessDate("1970-01-01"))
+        XCTAssertEqual(BusinessDate.inShanghai(millis: -28_800_001), BusinessDate("1969-12-31"))
+    }
+
     func testEpochIsAThursday() {
         let epoch = BusinessDate(year: 1970, month: 1, day: 1)
         XCTAssertEqual(epoch.dayNumber, 0)

@@ -1,5 +1,6 @@
 import Foundation
 import GongkaiClient
+import GongkaiDomain
 import GongkaiJSON
 import XCTest
 
@@ -115,9 +116,12 @@ final class AuditTests: XCTestCase {
             XCTAssertTrue(answer["problem"]?.stringValue?.contains(reason) ?? false, "\(answer)")
             XCTAssertNil(answer["escalations"], "no state for a question the tables cannot answer")
         }
-        // The default asof is the last record's business date; the daemon agrees for that date too.
+        // The default asof is the day the last record was recorded (in Shanghai), whatever its
+        // business date; the daemon agrees for that date too.
         let byDefault = try json(try client(["audit", "verify", full, "--key", pub, "--json"]))
         let asof = try XCTUnwrap(byDefault["asof"]?.stringValue)
+        let lastRecorded = try LedgerFixtures.okJSON(try connection.readLineAfter("GET \(size)"))["recorded"]!.stringValue!
+        XCTAssertEqual(asof, BusinessDate.inShanghai(millis: KnownAt.moment(lastRecorded)!).description)
         XCTAssertEqual(byDefault["escalations"],
                        try LedgerFixtures.okJSON(try connection.readLineAfter("ESCALATIONS asof=\(asof) known=\(size)")))
         // The readable report.

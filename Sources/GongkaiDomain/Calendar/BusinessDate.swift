@@ -207,3 +207,13 @@ private func floorDivide(_ value: Int, _ divisor: Int) -> Int {
 private func floorModulo(_ value: Int, _ divisor: Int) -> Int {
     value - floorDivide(value, divisor) * divisor
 }
+
+extension BusinessDate {
+    /// The date in Asia/Shanghai (UTC+8, no daylight saving) at `millis` after the Unix
+    /// epoch: "today" for a default `asof`, or the day a record was recorded.
+    public static func inShanghai(millis: Int64) -> BusinessDate {
+        let shifted = millis + 8 * 3_600_000
+        let days = shifted >= 0 ? shifted / 86_400_000 : (shifted - 86_399_999) / 86_400_000
+        return BusinessDate(year: 1970, month: 1, day: 1).adding(days: Int(days))
+    }
+}

@@ -107,7 +107,6 @@ final class DomainState: @unchecked Sendable {
 /// Today's date in Asia/Shanghai (UTC+8, no daylight saving): the default `asof`.
 enum ShanghaiClock {
     static func today(now: Date = Date()) -> BusinessDate {
-        let days = Int((now.timeIntervalSince1970 + 8 * 3600) / 86_400)
-        return BusinessDate(year: 1970, month: 1, day: 1).adding(days: days)
+        BusinessDate.inShanghai(millis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }

@@ -10,8 +10,10 @@ import GongkaiStorage
 /// the answers — and their digests — are the daemon's for the same `known` and `asof`.
 struct AuditReplay {
     let facts = LedgerFacts()
-    /// The business date of the last record that has one.
-    private(set) var lastDate: BusinessDate?
+    /// The day (in Asia/Shanghai) the export's last record was recorded: the default `asof`,
+    /// the ledger as it stood when exported. (The last record's business date, the default
+    /// before, is whatever an office back-dated its event to.)
+    private(set) var lastRecordedDate: BusinessDate?
 
     init(records: [RecordFormat.Decoded]) throws {
         for record in records {
@@ -22,7 +24,7 @@ struct AuditReplay {
                 throw AuditFailure("record \(record.seq) cannot be folded into the projections: \(error)", seq: record.seq)
             }
             facts.apply(seq: record.seq, event: event)
-            if let date = event.date { lastDate = date }
+            lastRecordedDate = BusinessDate.inShanghai(millis: record.recordedMillis)
         }
     }
 
@@ -62,7 +64,6 @@ struct AuditReplay {
 
     /// Today in Asia/Shanghai (UTC+8, no daylight saving), as the daemon's default `asof`.
     static func today(now: Date = Date()) -> BusinessDate {
-        let days = Int((now.timeIntervalSince1970 + 8 * 3600) / 86_400)
-        return BusinessDate(year: 1970, month: 1, day: 1).adding(days: days)
+        BusinessDate.inShanghai(millis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
