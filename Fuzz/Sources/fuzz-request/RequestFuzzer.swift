@@ -71,6 +71,11 @@ enum RequestChecks {
             checkEnvelope(json)
         case .get(let seq), .tail(let seq):
             require(seq >= 1, "seq/from 0 accepted")
+        case .find(let id):
+            // An event's id: 1–128 visible characters, so no space and never empty.
+            require(!id.isEmpty && id.unicodeScalars.count <= ProtocolLimits.maxIdScalars, "FIND id of \(id.unicodeScalars.count) characters")
+            require(!id.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+                    "FIND id with a space or control character")
         case .read(let from, let limit):
             require(from >= 1, "READ from 0 accepted")
             require((1...ProtocolLimits.maxReadLimit).contains(limit), "READ limit \(limit) outside 1…\(ProtocolLimits.maxReadLimit)")

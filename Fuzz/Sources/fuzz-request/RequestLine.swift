@@ -12,6 +12,8 @@ enum RequestLine {
             break
         case .get(let seq), .tail(let seq):
             tokens = [String(seq)]
+        case .find(let id):
+            tokens = [id]
         case .read(let from, let limit):
             tokens = [String(from), String(limit)]
         case .proofInclusion(let seq, let size):
