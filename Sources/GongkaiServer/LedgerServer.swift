@@ -260,10 +260,14 @@ public final class LedgerServer {
                     }
                     // Its groups, if the access rules need them, are looked up off the loop first.
                     return service.access.connectionOpening(peer.identity, on: channel.eventLoop).map { peer }.flatMapError { error in
-                        guard let timedOut = error as? GroupLookupTimedOut else { return channel.eventLoop.makeFailedFuture(error) }
-                        // Never counted open by the rules: refused, with its places given back.
+                        guard let timedOut = error as? GroupLookupTimedOut else {
+                            // Counted closed below, as any failed opening: its uid's place too.
+                            service.stats.givePlaceBack(uid: peer.uid)
+                            return channel.eventLoop.makeFailedFuture(error)
+                        }
+                        // Never counted open by the rules: refused, with its places given back
+                        // (AccessControl logs it, at most once a minute).
                         service.stats.connectionRefused(uid: peer.uid)
-                        service.logger.warning("refused a connection of uid \(peer.uid): its groups were not looked up within \(timedOut.seconds) s (is the user and group directory, NSS: sssd or LDAP, answering?)")
                         try? channel.pipeline.syncOperations.addHandler(RefusedConnection(timedOut))
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }

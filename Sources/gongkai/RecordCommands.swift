@@ -19,7 +19,7 @@ struct Get: ParsableCommand {
         case (let seq?, nil): guard seq >= 1 else { throw ValidationError("SEQ must be 1 or more") }
         case (nil, let id?):
             guard !id.isEmpty, !id.unicodeScalars.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) else {
-                throw ValidationError("--id must be an event id: 1–128 visible characters")
+                throw ValidationError("--id must be an event id (it holds no spaces)")
             }
         }
     }

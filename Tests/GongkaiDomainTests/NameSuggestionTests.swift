@@ -22,6 +22,9 @@ final class NameSuggestionTests: XCTestCase {
         XCTAssertEqual(catalog.unitSuggestions(for: "atlantis"), [])
         XCTAssertEqual(catalog.unitSuggestions(for: ""), [])
         XCTAssertEqual(catalog.unitSuggestions(for: String(repeating: "财", count: 41)), [], "too long to be a typo")
+        XCTAssertEqual(catalog.unitSuggestions(for: "c" + String(repeating: "\u{301}", count: 100_000)), [],
+                       "one Character of 200,001 bytes is not compared")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T" + String(repeating: "\u{301}", count: 100_000)), [])
     }
 
     func testObligationsAreSuggestedForCaseZerosAndMissingLetters() {
@@ -32,6 +35,10 @@ final class NameSuggestionTests: XCTestCase {
         XCTAssertEqual(catalog.obligationSuggestions(for: "m1"), ["M1"])
         XCTAssertEqual(catalog.obligationSuggestions(for: "T99"), [], "one edit from T09 is another task, not a typo")
         XCTAssertEqual(catalog.obligationSuggestions(for: "T"), [])
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T004a"), ["T04a"], "every leading zero")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T0"), [], "not T01–T09: a zero alone is no number's lead")
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T2"), ["T02"])
+        XCTAssertEqual(catalog.obligationSuggestions(for: "T20"), [], "not T20's neighbours, and not by a missing digit")
     }
 
     func testTheQuestionNamesEverySuggestion() {

@@ -150,6 +150,7 @@ final class SimulateTests: XCTestCase {
         XCTAssertEqual(BulletinFormat.csvField("+86"), "'+86")
         XCTAssertEqual(BulletinFormat.csvField("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"")
         XCTAssertEqual(BulletinFormat.csvField("q-1=2"), "q-1=2")
+        XCTAssertEqual(BulletinFormat.csvField("=\u{301}1+1"), "'=\u{301}1+1", "= with a combining mark is still a formula")
         XCTAssertEqual(BulletinFormat.csvField(""), "")
     }
 

@@ -144,7 +144,7 @@ final class AccessControlTests: XCTestCase {
         let waiting = try loop.submit { access.connectionOpening(self.clerk, on: loop) }.wait()
         XCTAssertThrowsError(try waiting.wait()) { error in
             XCTAssertEqual((error as? GroupLookupTimedOut)?.uid, 2001, "\(error)")
-            XCTAssertTrue((error as? GroupLookupTimedOut)?.refusal.hasPrefix("ERR unavailable the groups of uid 2001") ?? false)
+            XCTAssertTrue((error as? GroupLookupTimedOut)?.refusal.hasPrefix("ERR unavailable the groups of uid 2001 were not looked up within 200 ms") ?? false)
         }
         XCTAssertNil(access.rules(for: clerk).groups)
         // The directory answers at last; the late look-up ends before the next one begins.

@@ -165,7 +165,8 @@ public enum BulletinFormat {
     /// a CR: an inquiry id is whatever a clerk typed) is led by an apostrophe, which Excel
     /// and WPS show as text.
     public static func csvField(_ text: String) -> String {
-        let cell = text.first.map { "=+-@\t\r".contains($0) } ?? false ? "'" + text : text
+        // By scalar: "=" with a combining mark is one Character, and no "=" to compare.
+        let cell = text.unicodeScalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } ?? false ? "'" + text : text
         guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return cell }
         return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,8 +1,10 @@
 /// "Did you mean …": the names nearest one that names nothing, for a clerk's typo (`czjj`,
 /// `T4a`, `财政`). Used on error paths only.
 public enum NameSuggestion {
-    /// Longest text compared: a longer one is no typo of a short name.
+    /// Longest text compared: a longer one is no typo of a short name. Bytes are bounded
+    /// too: a base letter with 500,000 combining marks is one Character.
     static let maxTextCharacters = 40
+    static let maxTextBytes = 160
 
     /// The candidates nearest `text` by edit distance over characters, case aside (at most
     /// one edit for a text of up to five characters, two for a longer one): those at the
@@ -10,11 +12,13 @@ public enum NameSuggestion {
     /// with when there are such (`T18` → `T18a`, `T18b`, not `T08`); in the candidates'
     /// order, at most `limit` of them.
     public static func nearest(_ text: String, among candidates: [String], limit: Int = 3) -> [String] {
+        guard text.utf8.count <= maxTextBytes else { return [] }
         let typed = text.lowercased()
-        guard !typed.isEmpty, typed.count <= maxTextCharacters else { return [] }
-        let allowed = typed.count <= 5 ? 1 : 2
+        let typedCharacters = Array(typed)
+        guard !typedCharacters.isEmpty, typedCharacters.count <= maxTextCharacters else { return [] }
+        let allowed = typedCharacters.count <= 5 ? 1 : 2
         let near = candidates.compactMap { candidate -> (name: String, distance: Int)? in
-            editDistance(Array(typed), Array(candidate.lowercased()), atMost: allowed).map { (candidate, $0) }
+            editDistance(typedCharacters, Array(candidate.lowercased()), atMost: allowed).map { (candidate, $0) }
         }
         guard let least = near.map(\.distance).min() else { return [] }
         let nearest = near.filter { $0.distance == least }.map(\.name)
@@ -51,7 +55,7 @@ extension Catalog {
     public func unitSuggestions(for text: String) -> [String] {
         let ids = NameSuggestion.nearest(text, among: units.map(\.id))
         let byName = NameSuggestion.nearest(text, among: units.map(\.name)).compactMap { unitId(for: $0) }
-        let holding = text.count >= 2 && text.count <= NameSuggestion.maxTextCharacters
+        let holding = text.utf8.count <= NameSuggestion.maxTextBytes && text.count >= 2 && text.count <= NameSuggestion.maxTextCharacters
             ? units.filter { $0.name.contains(text) }.map(\.id) : []
         var seen = Set<String>()
         return (ids + byName + holding).filter { seen.insert($0).inserted }.prefix(3).compactMap { id in
@@ -60,22 +64,39 @@ extension Catalog {
     }
 
     /// The obligation ids `text` was likely meant for: the same but for case and leading zeros
-    /// (`t4a` → `T04a`), or the ones it begins (`T18` → `T18a`, `T18b`). Not by edit
-    /// distance: `T02` is one edit from `T01` and `T03`, which are other tasks, not typos of it.
+    /// (`t4a` → `T04a`), or the ones it lacks only a last letter of (`T18` → `T18a`, `T18b`).
+    /// Not by edit distance: `T02` is one edit from `T01` and `T03`, which are other tasks,
+    /// not typos of it; nor `T1` → `T10`.
     public func obligationSuggestions(for text: String) -> [String] {
+        guard text.utf8.count <= NameSuggestion.maxTextBytes else { return [] }
         let typed = Self.obligationKey(text)
         guard typed.count >= 2, typed.count <= NameSuggestion.maxTextCharacters else { return [] }
-        let same = obligations.map(\.id).filter { Self.obligationKey($0) == typed }
-        return Array((same.isEmpty ? obligations.map(\.id).filter { Self.obligationKey($0).hasPrefix(typed) } : same).prefix(3))
+        let ids = obligations.map(\.id)
+        let same = ids.filter { Self.obligationKey($0) == typed }
+        let lettered = ids.filter { id in
+            let key = Self.obligationKey(id)
+            return key.hasPrefix(typed) && key.count > typed.count && key.dropFirst(typed.count).allSatisfy(\.isLetter)
+                && typed.last?.isNumber == true
+        }
+        return Array((same.isEmpty ? lettered : same).prefix(3))
     }
 
-    /// An obligation id upper-cased, with the zeros that lead its number dropped (`t04a` → `T4A`).
+    /// An obligation id upper-cased, with the zeros that lead a number dropped (`t04a` →
+    /// `T4A`; a number that is all zeros keeps one: `T0` → `T0`).
     private static func obligationKey(_ id: String) -> String {
+        let characters = Array(id.uppercased())
         var key = ""
-        var afterLetters = false
-        for character in id.uppercased() {
-            if character == "0", !afterLetters, !key.isEmpty, key.last?.isLetter == true { continue }
-            afterLetters = character.isNumber
+        var numberStarted = false  // a digit other than a leading zero was kept
+        for (index, character) in characters.enumerated() {
+            guard character.isNumber else {
+                numberStarted = false
+                key.append(character)
+                continue
+            }
+            let nextIsDigit = index + 1 < characters.count && characters[index + 1].isNumber
+            // A zero that leads a number and is followed by another digit adds nothing.
+            if character == "0", !numberStarted, nextIsDigit { continue }
+            numberStarted = true
             key.append(character)
         }
         return key

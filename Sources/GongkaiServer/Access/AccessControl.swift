@@ -61,6 +61,9 @@ final class AccessControl: @unchecked Sendable {
     }
 
     private let lookupTimeout: TimeAmount
+    /// Connections refused for a look-up out of time are logged at most once a minute (with
+    /// how many were held back): during an outage of the directory every client's retry is one.
+    private let refusalLog = NIOLockedValueBox(LogThrottle(intervalNanos: 60_000_000_000))
 
     private let slowLookupSeconds: Double
     /// Where a slow look-up is reported; set once the daemon has its logger.
@@ -125,9 +128,15 @@ final class AccessControl: @unchecked Sendable {
         // Whichever comes first settles the opening: the look-up (counted open) or the timeout.
         let settled = NIOLockedValueBox(false)
         let settle = { settled.withLockedValue { was in defer { was = true }; return !was } }
-        let timeout = eventLoop.scheduleTask(in: lookupTimeout) { [lookupTimeout] in
+        let timeout = eventLoop.scheduleTask(in: lookupTimeout) { [self] in
             guard settle() else { return }
-            promise.fail(GroupLookupTimedOut(uid: peer.uid, seconds: lookupTimeout.nanoseconds / 1_000_000_000))
+            let refused = GroupLookupTimedOut(uid: peer.uid, timeout: lookupTimeout)
+            let (log, heldBack) = refusalLog.withLockedValue { $0.admit(nowNanos: DispatchTime.now().uptimeNanoseconds) }
+            if log, let logger = slowLookupLogger.withLockedValue({ $0 }) {
+                let more = heldBack > 0 ? "; \(heldBack) more refused so since the last such line" : ""
+                logger.warning("refused a connection of uid \(peer.uid): its groups were not looked up within \(refused.within) (is the user and group directory, NSS: sssd or LDAP, answering?)\(more)")
+            }
+            promise.fail(refused)
         }
         lookupQueue.async { [self] in
             while !settled.withLockedValue({ $0 }) {
@@ -136,6 +145,8 @@ final class AccessControl: @unchecked Sendable {
                 // is needed is decided for one generation and committed only under it.
                 reloadLock.lock()
                 reloadLock.unlock()
+                // Refused while the reload held it up: no look-up for a connection gone.
+                if settled.withLockedValue({ $0 }) { break }
                 let (generation, needed) = current.withLockedValue { ($0.generation, $0.policy.needsGroups(uid: peer.uid)) }
                 let found = needed ? groups(of: peer, for: "a new connection") : nil
                 let done = current.withLockedValue { rules -> Bool in
@@ -247,10 +258,14 @@ struct AccessFileGone: Error, CustomStringConvertible {
 /// A new connection's groups were not looked up in time (NSS did not answer): it is refused.
 struct GroupLookupTimedOut: Error {
     let uid: UInt32
-    let seconds: Int64
+    let timeout: TimeAmount
+    /// `10 s`, or `200 ms` under a second.
+    var within: String {
+        timeout.nanoseconds >= 1_000_000_000 ? "\(timeout.nanoseconds / 1_000_000_000) s" : "\(timeout.nanoseconds / 1_000_000) ms"
+    }
     /// The refusal the client reads.
     var refusal: String {
-        "ERR unavailable the groups of uid \(uid) were not looked up within \(seconds) s (the user and group directory, " +
+        "ERR unavailable the groups of uid \(uid) were not looked up within \(within) (the user and group directory, " +
             "NSS: sssd or LDAP, did not answer); try again later\n"
     }
 }
