@@ -17,8 +17,11 @@ public enum NameSuggestion {
         let typedCharacters = Array(typed)
         guard !typedCharacters.isEmpty, typedCharacters.count <= maxTextCharacters else { return [] }
         let allowed = typedCharacters.count <= 5 ? 1 : 2
+        // Runs on the writer for a refused event: a candidate whose length alone rules it out
+        // costs no allocation.
         let near = candidates.compactMap { candidate -> (name: String, distance: Int)? in
-            editDistance(typedCharacters, Array(candidate.lowercased()), atMost: allowed).map { (candidate, $0) }
+            guard abs(candidate.count - typedCharacters.count) <= allowed else { return nil }
+            return editDistance(typedCharacters, Array(candidate.lowercased()), atMost: allowed).map { (candidate, $0) }
         }
         guard let least = near.map(\.distance).min() else { return [] }
         let nearest = near.filter { $0.distance == least }.map(\.name)
@@ -33,17 +36,21 @@ public enum NameSuggestion {
         return "did you mean \(named)?"
     }
 
-    /// Levenshtein distance, or nil once it must exceed `limit` (rows are cut off early).
+    /// Levenshtein distance, or nil once it must exceed `limit` (rows are cut off early);
+    /// two rows, allocated once.
     static func editDistance(_ a: [Character], _ b: [Character], atMost limit: Int) -> Int? {
         guard abs(a.count - b.count) <= limit else { return nil }
         var previous = Array(0...b.count)
+        var current = previous
         for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            current[0] = i + 1
+            var rowLeast = current[0]
             for (j, y) in b.enumerated() {
                 current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+                rowLeast = min(rowLeast, current[j + 1])
             }
-            guard current.min()! <= limit else { return nil }
-            previous = current
+            guard rowLeast <= limit else { return nil }
+            swap(&previous, &current)
         }
         return previous[b.count] <= limit ? previous[b.count] : nil
     }
