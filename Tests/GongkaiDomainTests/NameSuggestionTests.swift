@@ -1,4 +1,4 @@
-import GongkaiDomain
+@testable import GongkaiDomain
 import GongkaiJSON
 import XCTest
 
@@ -39,6 +39,18 @@ final class NameSuggestionTests: XCTestCase {
         XCTAssertEqual(catalog.obligationSuggestions(for: "T0"), [], "not T01–T09: a zero alone is no number's lead")
         XCTAssertEqual(catalog.obligationSuggestions(for: "T2"), ["T02"])
         XCTAssertEqual(catalog.obligationSuggestions(for: "T20"), [], "not T20's neighbours, and not by a missing digit")
+    }
+
+    /// Worked out once per text (a clerk's file repeats its typo on every line, and each is
+    /// worked out on the writer), in a memo that never grows past its bound.
+    func testUnitSuggestionsAreRememberedWithinABound() {
+        XCTAssertEqual(catalog.unitSuggestions(for: "czjj"), ["czj（县财政局）"])
+        XCTAssertEqual(catalog.unitSuggestionMemo.withLock { $0["czjj"] }, ["czj（县财政局）"])
+        for index in 0..<(Catalog.maxMemoizedSuggestions + 44) { _ = catalog.unitSuggestions(for: "x\(index)") }
+        XCTAssertLessThanOrEqual(catalog.unitSuggestionMemo.withLock { $0.count }, Catalog.maxMemoizedSuggestions)
+        XCTAssertEqual(catalog.unitSuggestions(for: "czjj"), ["czj（县财政局）"])
+        XCTAssertEqual(catalog.unitSuggestions(for: String(repeating: "c", count: 161)), [], "too long: neither worked out nor kept")
+        XCTAssertNil(catalog.unitSuggestionMemo.withLock { $0[String(repeating: "c", count: 161)] })
     }
 
     func testTheQuestionNamesEverySuggestion() {

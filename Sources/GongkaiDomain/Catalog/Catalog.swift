@@ -1,4 +1,5 @@
 import GongkaiJSON
+import Synchronization
 
 /// The rules in force: units, groups, obligations and escalation rules of one year, decoded
 /// from a catalog document (`Schemas/catalogs/*.json`) carried by a `catalog.adopted` event.
@@ -27,6 +28,11 @@ public final class Catalog: Sendable {
     /// Each unit's obligations in catalog order, gathered once: every append and every
     /// COMPLIANCE asks for them.
     private let obligationsByUnit: [String: [Obligation]]
+    /// Unit suggestions already worked out, by the text that named no unit (NameSuggestion):
+    /// they are worked out on the writer thread for a refused event, about 56 µs each in a
+    /// release build, and a clerk's file repeats its typo on every line. Emptied when full.
+    let unitSuggestionMemo = Mutex<[String: [String]]>([:])
+    static let maxMemoizedSuggestions = 256
 
     public init(json: JSONValue) throws {
         guard let root = json.objectValue else { throw DomainError("catalog", "must be an object") }

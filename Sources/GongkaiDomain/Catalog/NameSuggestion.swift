@@ -60,6 +60,17 @@ extension Catalog {
     /// The units whose id or Chinese name is nearest `text`, then those whose name holds it
     /// (`财政` for `县财政局`), named `czj（县财政局）`; at most three.
     public func unitSuggestions(for text: String) -> [String] {
+        guard text.utf8.count <= NameSuggestion.maxTextBytes else { return [] }
+        if let known = unitSuggestionMemo.withLock({ $0[text] }) { return known }
+        let found = workOutUnitSuggestions(for: text)
+        unitSuggestionMemo.withLock { memo in
+            if memo.count >= Self.maxMemoizedSuggestions { memo.removeAll() }
+            memo[text] = found
+        }
+        return found
+    }
+
+    private func workOutUnitSuggestions(for text: String) -> [String] {
         let ids = NameSuggestion.nearest(text, among: units.map(\.id))
         let byName = NameSuggestion.nearest(text, among: units.map(\.name)).compactMap { unitId(for: $0) }
         let holding = text.utf8.count <= NameSuggestion.maxTextBytes && text.count >= 2 && text.count <= NameSuggestion.maxTextCharacters
