@@ -70,13 +70,13 @@ struct KnownFlags: ParsableArguments {
         guard let size = head["size"]?.integerValue, size >= 0 else { throw ClientError.unexpectedAnswer("HEAD without a size") }
         if size == 0 { return (0, nil) }
         if try recordedMillis(of: head, "HEAD") <= moment { return (UInt64(size), nil) }
-        var recorded: [UInt64: JSONValue] = [:]
+        // A count of 0 means the search asked about record 1 and found it later.
+        var first: String?
         let count = try KnownAt.count(atOrBefore: moment, size: UInt64(size)) { seq in
             let record = try answer("GET \(seq)")
-            recorded[seq] = record
+            if seq == 1 { first = record["recorded"]?.stringValue }
             return try recordedMillis(of: record, "record \(seq)")
         }
-        guard count == 0 else { return (count, nil) }
-        return (0, try (recorded[1] ?? answer("GET 1"))["recorded"]?.stringValue)
+        return (count, count == 0 ? first : nil)
     }
 }

@@ -80,11 +80,14 @@ final class DomainAdmission: EventAdmission {
             let ownId = id(own)
             let unit = given.unit.map(id)
             guard unit == ownId else {
-                // A typo of the office's own unit is a typo, not a trespass: say so.
-                let known = unit.map { catalog?.unit($0) != nil || facts.unitIdInAnyCatalog($0, known: facts.size) != nil } ?? true
-                let guess = !known ? (catalog.flatMap { NameSuggestion.question($0.unitSuggestions(for: given.unit ?? "")) }
-                    .map { "; \"\(given.unit ?? "")\" is no unit: " + $0 } ?? "; \"\(given.unit ?? "")\" is no unit") : ""
-                throw ProtocolError(.denied, "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)" + guess)
+                var message = "\(role!) may not append events of unit \(unit ?? "(none)"), only of \(ownId)"
+                // A unit no table names is a typo, not a trespass: say so, and what was meant.
+                if let written = given.unit, unit == written, catalog?.unit(written) == nil,
+                   facts.unitIdInAnyCatalog(written, known: facts.size) == nil {
+                    message += "; \"\(written)\" is no unit"
+                    if let guess = catalog.flatMap({ NameSuggestion.question($0.unitSuggestions(for: written)) }) { message += ": " + guess }
+                }
+                throw ProtocolError(.denied, message)
             }
         }
     }

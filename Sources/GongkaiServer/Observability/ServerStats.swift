@@ -65,9 +65,7 @@ final class ServerStats: @unchecked Sendable {
     func connectionOfUid(_ uid: UInt32, limit: Int) -> Bool {
         counters.withLockedValue {
             guard $0.connectionsByUid[uid, default: 0] < limit else {
-                $0.connectionsOpen -= 1
-                $0.connectionsTotal -= 1
-                $0.connectionsRefused += 1
+                Self.countRefusedInstead(in: &$0)
                 return false
             }
             $0.connectionsByUid[uid, default: 0] += 1
@@ -88,11 +86,16 @@ final class ServerStats: @unchecked Sendable {
     /// were not looked up in time): counted refused instead, its places given back.
     func connectionRefused(uid: UInt32) {
         counters.withLockedValue {
-            $0.connectionsOpen -= 1
-            $0.connectionsTotal -= 1
-            $0.connectionsRefused += 1
+            Self.countRefusedInstead(in: &$0)
             Self.givePlaceBack(uid: uid, in: &$0)
         }
+    }
+
+    /// A connection counted open by `connectionOpened` is counted refused instead.
+    private static func countRefusedInstead(in counters: inout Counters) {
+        counters.connectionsOpen -= 1
+        counters.connectionsTotal -= 1
+        counters.connectionsRefused += 1
     }
 
     /// Gives back the place of a connection of `uid` that never became one.

@@ -21,6 +21,9 @@ struct RecoveryPlan: Equatable {
     let continuesRebuild: Bool
     /// The index is built from the log from its first record (a new ledger is such a build).
     let rebuildsIndex: Bool
+    /// The log is opened before LMDB is touched (a log that cannot be read stops there);
+    /// without it the log is written from the index.
+    let opensLog: Bool
     /// The last run of this boot stopped without closing the index.
     let stoppedUncleanly: Bool
     /// Unclean stops in a row, this start's included (0 when the last run closed the index).
@@ -79,12 +82,10 @@ struct RecoveryPlan: Equatable {
         uncleanStopsInARow = stoppedUncleanly ? facts.uncleanStopsCounted + 1 : 0
         indexTrusted = !facts.logExists || (markerTrusted && uncleanStopsInARow < UncleanStops.rebuildAfter)
         continuesRebuild = indexTrusted && { if case .rebuilding? = marker { true } else { false } }()
-        rebuildsIndex = (facts.logExists || !facts.indexExists) && (!indexTrusted || !facts.indexExists)
+        opensLog = facts.logExists || !facts.indexExists
+        rebuildsIndex = opensLog && (!indexTrusted || !facts.indexExists)
     }
 
-    /// The log is opened before LMDB is touched (a log that cannot be read stops there);
-    /// without it the log is written from the index.
-    var opensLog: Bool { facts.logExists || !facts.indexExists }
     /// The index was rebuilt because this boot's runs stopped uncleanly too often.
     var repeatedUncleanStop: Bool { uncleanStopsInARow >= UncleanStops.rebuildAfter }
     /// What `UncleanStops` keeps: this count, or nothing (nil) once a run closed or a rebuild
